@@ -1,0 +1,39 @@
+"""Parley's URLs: pages, the REST API under /api/v1/, the health check and the admin."""
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from config import views
+from coordination import api as coordination_api
+from coordination import log_api
+from events import api as events_api
+
+api_v1 = [
+    path("auth/token/", coordination_api.TokenView.as_view(), name="token"),
+    path("events/", events_api.EventListView.as_view(), name="event-list"),
+    path("events/<int:pk>/", events_api.EventDetailView.as_view(), name="event-detail"),
+    path("events/<int:pk>/transitions/", events_api.EventTransitionView.as_view(),
+         name="event-transitions"),
+    path("events/<int:pk>/members/", events_api.EventMembersView.as_view(),
+         name="event-members"),
+    path("events/<int:pk>/log/", log_api.EventLogView.as_view(), name="event-log"),
+    re_path(r"^events/(?P<pk>\d+)/log/verify/?$", log_api.EventLogVerifyView.as_view(),
+            name="event-log-verify"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", include((api_v1, "api"))),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("coordination.urls")),
+    path("", include("events.urls")),
+]
+
+handler400 = views.bad_request
+handler403 = views.permission_denied
+handler404 = views.page_not_found
+handler500 = views.server_error

@@ -1,0 +1,76 @@
+"""Site-wide views: health check and error pages that stay JSON under /api/."""
+
+import asyncio
+import uuid
+
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+async def _check_channel_layer() -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        raise RuntimeError("no channel layer configured")
+    channel = await layer.new_channel("healthz.")
+    token = uuid.uuid4().hex
+    await layer.send(channel, {"type": "healthz", "token": token})
+    message = await layer.receive(channel)
+    if message.get("token") != token:
+        raise RuntimeError("channel layer returned the wrong message")
+
+
+@never_cache
+async def healthz(request):
+    """``200 {"database": "ok", "channel_layer": "ok"}``, or 503 naming what failed."""
+    result = {}
+    try:
+        await asyncio.wait_for(sync_to_async(_check_database)(), timeout=5)
+        result["database"] = "ok"
+    except Exception as exc:
+        result["database"] = f"error: {type(exc).__name__}"
+    try:
+        await asyncio.wait_for(_check_channel_layer(), timeout=5)
+        result["channel_layer"] = "ok"
+    except Exception as exc:
+        result["channel_layer"] = f"error: {type(exc).__name__}"
+    healthy = all(value == "ok" for value in result.values())
+    return JsonResponse(result, status=200 if healthy else 503)
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    if _wants_json(request):
+        return JsonResponse({"detail": _("Something went wrong on our side.")}, status=500)
+    return render(request, "500.html", status=500)
+
+
+def permission_denied(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse({"detail": str(exception) or _("Forbidden.")}, status=403)
+    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+
+
+def bad_request(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse({"detail": _("Bad request.")}, status=400)
+    return render(request, "400.html", status=400)

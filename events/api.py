@@ -1,0 +1,138 @@
+"""REST API of demonstrations: thin views over ``events.selectors`` and ``events.services``."""
+
+import datetime as dt
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from events import selectors, services
+from events.models import Event
+from events.serializers import EventSerializer, MemberSerializer, TransitionSerializer
+
+
+class EventPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _parse_time(request, name: str) -> dt.datetime | None:
+    raw = request.query_params.get(name)
+    if not raw:
+        return None
+    value = parse_datetime(raw)
+    if value is None or value.tzinfo is None:
+        raise ValidationError({name: [_("Use an ISO 8601 date and time with an offset, "
+                                        "e.g. 2026-05-01T14:00:00Z.")]})
+    return value
+
+
+def _parse_bbox(request) -> tuple[float, float, float, float] | None:
+    raw = request.query_params.get("bbox")
+    if not raw:
+        return None
+    try:
+        values = tuple(float(part) for part in raw.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 4 or not (
+        -180 <= values[0] < values[2] <= 180 and -90 <= values[1] < values[3] <= 90
+    ):
+        raise ValidationError({"bbox": [_("Use bbox=minlon,minlat,maxlon,maxlat with the "
+                                          "minimum below the maximum.")]})
+    return values  # type: ignore[return-value]
+
+
+@extend_schema(parameters=[
+    OpenApiParameter("state", OpenApiTypes.STR, description="Comma-separated states."),
+    OpenApiParameter("starts_after", OpenApiTypes.DATETIME),
+    OpenApiParameter("starts_before", OpenApiTypes.DATETIME),
+    OpenApiParameter("bbox", OpenApiTypes.STR, description="minlon,minlat,maxlon,maxlat"),
+])
+class EventListView(generics.ListCreateAPIView):
+    """Demonstrations the caller may see; organisers register new ones here."""
+
+    serializer_class = EventSerializer
+    pagination_class = EventPagination
+
+    def get_queryset(self):
+        request = self.request
+        states = [s for s in request.query_params.get("state", "").split(",") if s]
+        unknown = set(states) - set(Event.State.values)
+        if unknown:
+            raise ValidationError({"state": [_("Unknown state: %(states)s.")
+                                             % {"states": ", ".join(sorted(unknown))}]})
+        return selectors.filter_events(
+            selectors.events_visible_to(request.user),
+            state=states,
+            starts_after=_parse_time(request, "starts_after"),
+            starts_before=_parse_time(request, "starts_before"),
+            bbox=_parse_bbox(request),
+        )
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.register_event(organiser=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class EventDetailView(generics.RetrieveUpdateAPIView):
+    """One demonstration; its organisers edit it while it is a draft or sent back."""
+
+    serializer_class = EventSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return selectors.get_event_for(self.request.user, self.kwargs["pk"])
+
+    def update(self, request, *args, **kwargs):
+        event = self.get_object()
+        serializer = self.get_serializer(event, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        event = services.update_event(event, actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(event).data)
+
+
+class EventTransitionView(APIView):
+    """Move a demonstration along its workflow: ``{"to": STATE, "note": "..."}``."""
+
+    @extend_schema(request=TransitionSerializer, responses=EventSerializer)
+    def post(self, request, pk):
+        event = selectors.get_event_for(request.user, pk)
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = services.transition_event(event, actor=request.user, **serializer.validated_data)
+        return Response(EventSerializer(event, context={"request": request}).data)
+
+
+class EventMembersView(APIView):
+    """The people coordinating one demonstration."""
+
+    @extend_schema(responses=MemberSerializer(many=True))
+    def get(self, request, pk):
+        event = selectors.get_event_for(request.user, pk)
+        return Response(selectors.members_of(event))
+
+    @extend_schema(request=MemberSerializer, responses={201: MemberSerializer,
+                                                       200: MemberSerializer})
+    def post(self, request, pk):
+        event = selectors.get_event_for(request.user, pk)
+        serializer = MemberSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership, created = services.add_member(
+            event, username=serializer.validated_data["username"], actor=request.user
+        )
+        return Response(
+            {"username": membership.user.username, "role": membership.role},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+

@@ -1,0 +1,34 @@
+"""Who may do what with a demonstration. Asked by name: ``user.has_perm("events.…", event)``."""
+
+import rules
+
+from coordination.parties import is_city, is_official, is_organiser, is_police, is_reviewer
+
+
+@rules.predicate
+def is_event_member(user, event) -> bool:
+    if event is None or not user.is_authenticated:
+        return False
+    return event.memberships.filter(user_id=user.pk).exists()
+
+
+@rules.predicate
+def is_concluded(user, event) -> bool:
+    return event is not None and event.state == "concluded"
+
+
+is_event_organiser = is_organiser & is_event_member
+
+rules.add_perm("events.add_event", is_organiser)
+rules.add_perm("events.view_event", is_event_organiser | is_official | (is_reviewer & is_concluded))
+rules.add_perm(
+    "events.view_event_contacts", is_event_organiser | is_city | (is_police & is_event_member)
+)
+rules.add_perm("events.change_event", is_event_organiser)
+rules.add_perm("events.submit_event", is_event_organiser)
+rules.add_perm("events.withdraw_event", is_event_organiser)
+rules.add_perm("events.review_event", is_city)
+rules.add_perm("events.run_event", is_city)
+rules.add_perm("events.cancel_event", is_city)
+rules.add_perm("events.add_member", is_city | is_event_organiser)
+rules.add_perm("events.view_event_log", is_city | is_reviewer)

@@ -1,0 +1,68 @@
+"""Reading demonstrations: what each person may see."""
+
+import datetime as dt
+
+from django.contrib.gis.geos import Polygon
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from coordination.parties import Role
+from events.models import Event
+
+
+def events_visible_to(user) -> QuerySet[Event]:
+    """Organisers see their own events, police and city all, reviewers concluded ones."""
+    events = Event.objects.select_related("organiser")
+    if not user.is_authenticated or not user.is_active:
+        return events.none()
+    if user.role in (Role.POLICE, Role.CITY):
+        return events
+    if user.role == Role.REVIEWER:
+        return events.filter(state=Event.State.CONCLUDED)
+    return events.filter(memberships__user=user)
+
+
+def get_event_for(user, pk) -> Event:
+    """The event, if ``user`` may see it; otherwise 404, exactly as if it did not exist."""
+    try:
+        event = Event.objects.select_related("organiser").get(pk=int(pk))
+    except (Event.DoesNotExist, TypeError, ValueError):
+        raise Http404(_("No such demonstration.")) from None
+    if not user.has_perm("events.view_event", event):
+        raise Http404(_("No such demonstration."))
+    return event
+
+
+def filter_events(
+    events: QuerySet[Event],
+    *,
+    state: list[str] | None = None,
+    starts_after: dt.datetime | None = None,
+    starts_before: dt.datetime | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> QuerySet[Event]:
+    """Narrow a list of events by state, start time and a longitude/latitude box."""
+    if state:
+        events = events.filter(state__in=state)
+    if starts_after:
+        events = events.filter(starts_at__gte=starts_after)
+    if starts_before:
+        events = events.filter(starts_at__lte=starts_before)
+    if bbox:
+        box = Polygon.from_bbox(bbox)
+        box.srid = 4326
+        events = events.filter(
+            Q(assembly_point__intersects=box)
+            | Q(route__intersects=box)
+            | Q(dispersal_point__intersects=box)
+        )
+    return events.distinct().order_by("starts_at", "pk")
+
+
+def members_of(event: Event) -> list[dict]:
+    """The event's members as the API lists them."""
+    return [
+        {"username": m.user.username, "name": m.user.display_name, "role": m.role}
+        for m in event.memberships.select_related("user").order_by("added_at", "pk")
+    ]

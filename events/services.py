@@ -1,0 +1,177 @@
+"""Every write to a demonstration: validated, logged in the same transaction, then announced."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coordination.broadcast import broadcast_on_commit
+from coordination.errors import Conflict
+from coordination.log import record
+from coordination.parties import Role
+from events.models import Event, EventMembership, ReferenceCounter
+from events.workflow import ALLOWED_FROM, NOTE_REQUIRED, PERMISSION_FOR
+
+#: Fields an organiser writes when registering or editing a demonstration.
+EDITABLE_FIELDS = (
+    "title", "kind", "counter_to", "organisation", "description", "expected_attendance",
+    "stewards", "starts_at", "ends_at", "assembly_point", "route", "dispersal_point",
+    "amplified_sound", "accessibility_needs", "languages", "contact_name", "contact_phone",
+    "contact_email", "public",
+)
+
+
+def allocate_reference(*, year: int) -> str:
+    """The next reference of ``year`` (``PAR-2026-0042``), unique even under concurrency.
+
+    The counter row is incremented with an UPDATE, which holds its lock until the caller's
+    transaction ends, so two registrations never get the same number.
+    """
+    try:
+        with transaction.atomic():
+            ReferenceCounter.objects.get_or_create(year=year)
+    except IntegrityError:
+        pass  # another transaction created this year's counter first: fine
+    ReferenceCounter.objects.filter(year=year).update(last_number=F("last_number") + 1)
+    number = ReferenceCounter.objects.get(year=year).last_number
+    return f"{settings.PARLEY_REFERENCE_PREFIX}-{year}-{number:04d}"
+
+
+def _validate(event: Event, *, start_must_be_future: bool, exclude=()) -> None:
+    """Every rule at once, so the person sees all their mistakes together."""
+    errors: dict[str, list] = {}
+    try:
+        event.full_clean(exclude=list(exclude))
+    except ValidationError as exc:
+        errors = exc.message_dict
+    if start_must_be_future and isinstance(event.starts_at, dt.datetime):
+        if event.starts_at <= timezone.now():
+            errors.setdefault("starts_at", []).append(_("The start must be in the future."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _loggable(event: Event, fields) -> dict[str, Any]:
+    """The values of ``fields`` in a form the log can keep (geometry as GeoJSON text)."""
+    values = {}
+    for name in fields:
+        value = getattr(event, name if name != "counter_to" else "counter_to_id")
+        if hasattr(value, "geojson"):
+            value = value.geojson
+        values[name] = value
+    return values
+
+
+@transaction.atomic
+def register_event(*, organiser, **fields: Any) -> Event:
+    """An organiser registers a demonstration; it starts as a draft they can still edit."""
+    if not organiser.has_perm("events.add_event"):
+        raise PermissionDenied(_("Only organisers register demonstrations."))
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be set.")] for name in unknown})
+    event = Event(organiser=organiser, **fields)
+    _validate(event, start_must_be_future=True, exclude=["reference"])
+    event.reference = allocate_reference(year=timezone.now().year)
+    event.save()
+    EventMembership.objects.create(event=event, user=organiser, role=organiser.role)
+    record(event, actor=organiser, kind="event.created",
+           data={"reference": event.reference, **_loggable(event, EDITABLE_FIELDS)})
+    return event
+
+
+@transaction.atomic
+def update_event(event: Event, *, actor, **changes: Any) -> Event:
+    """An organiser edits their registration while it is a draft or sent back for changes."""
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if not actor.has_perm("events.change_event", event):
+        raise PermissionDenied(_("Only the event's organisers can edit it."))
+    if not event.is_open_for_changes:
+        raise Conflict(
+            _("A demonstration can be edited only while it is a draft or changes were "
+              "requested; it is now “%(state)s”.") % {"state": event.get_state_display()}
+        )
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
+    changed = [name for name, value in changes.items() if getattr(event, name) != value]
+    for name in changed:
+        setattr(event, name, changes[name])
+    _validate(event, start_must_be_future="starts_at" in changed)
+    if not changed:
+        return event
+    event.save()
+    record(event, actor=actor, kind="event.changed", data=_loggable(event, changed))
+    return event
+
+
+@transaction.atomic
+def transition_event(event: Event, *, to: str, actor, note: str = "") -> Event:
+    """Move a demonstration to another state of its workflow.
+
+    Raises ``ValidationError`` for an unknown state or a missing note, ``PermissionDenied``
+    when the actor's role may not make this move, ``Conflict`` when the workflow does not
+    allow it from the current state.
+    """
+    if to not in ALLOWED_FROM:
+        raise ValidationError({"to": [_("“%(to)s” is not a state a demonstration can be "
+                                        "moved to.") % {"to": to}]})
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if not actor.has_perm(PERMISSION_FOR[to], event):
+        raise PermissionDenied(
+            _("Your role (%(role)s) cannot move a demonstration to “%(to)s”.")
+            % {"role": actor.get_role_display(), "to": Event.State(to).label}
+        )
+    if event.state not in ALLOWED_FROM[to]:
+        raise Conflict(
+            _("A demonstration that is “%(state)s” cannot be moved to “%(to)s”.")
+            % {"state": event.get_state_display(), "to": Event.State(to).label}
+        )
+    note = (note or "").strip()
+    if to in NOTE_REQUIRED and not note:
+        raise ValidationError({"note": [_("Please give a reason.")]})
+    previous = event.state
+    event.state = to
+    event.save(update_fields=["state", "updated_at"])
+    record(event, actor=actor, kind="event.transition",
+           data={"from": previous, "to": to, "note": note})
+    broadcast_on_commit(event.pk, {"type": "state", "event": event.pk, "state": to})
+    return event
+
+
+@transaction.atomic
+def add_member(event: Event, *, username: str, actor) -> tuple[EventMembership, bool]:
+    """Add a person to an event's coordination; returns (membership, created).
+
+    City officials add police and city members; organisers add co-organisers.
+    """
+    if not actor.has_perm("events.add_member", event):
+        raise PermissionDenied(_("Your role cannot add members to this demonstration."))
+    try:
+        user = get_user_model().objects.get(username=username, is_active=True)
+    except get_user_model().DoesNotExist:
+        raise ValidationError({"username": [_("No active user has this username.")]}) from None
+    allowed = (Role.POLICE, Role.CITY) if actor.role == Role.CITY else (Role.ORGANISER,)
+    if user.role not in allowed:
+        if actor.role == Role.CITY:
+            message = _("City officials add police and city staff; organisers add "
+                        "co-organisers themselves.")
+        else:
+            message = _("Organisers can add only other organisers as co-organisers.")
+        raise ValidationError({"username": [message]})
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    membership, created = EventMembership.objects.get_or_create(
+        event=event, user=user, defaults={"role": user.role, "added_by": actor}
+    )
+    if created:
+        record(event, actor=actor, kind="event.member_added",
+               data={"username": user.username, "role": user.role})
+    return membership, created
