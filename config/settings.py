@@ -98,11 +98,14 @@ DATABASES = {
     ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Several test runs may share a machine: each can name its own test database.
+_TEST_DB = env.str("PARLEY_TEST_DB", default="parley")
 if "spatialite" in DATABASES["default"]["ENGINE"]:
-    # A file, not memory: the live-server tests run Daphne in another thread.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-parley.sqlite3")}
+    # A file, not memory: browser tests run Daphne in another process.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{_TEST_DB}.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 else:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{_TEST_DB}"}
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 SPATIALITE_LIBRARY_PATH = "mod_spatialite"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
