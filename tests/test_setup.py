@@ -1,0 +1,84 @@
+"""A deployment that is half configured refuses to start; a documented one passes --deploy."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-long-random-production-secret-key-0123456789abcdef",
+    "ALLOWED_HOSTS": "parley.example.org",
+    "CSRF_TRUSTED_ORIGINS": "https://parley.example.org",
+    "BEHIND_TLS_PROXY": "true",
+}
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items()
+             if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}}
+    clean.update(env, DJANGO_SETTINGS_MODULE="config.settings")
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean,
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {**PRODUCTION_ENV, "SECRET_KEY": ""}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    env = {**PRODUCTION_ENV, "ALLOWED_HOSTS": ""}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS must list" in result.stderr
+
+
+def test_documented_production_environment_passes_the_deploy_check():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_development_default_needs_no_configuration():
+    result = run_manage("check", env={"DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_channel_layer_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "channel_layer": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_naming_the_channel_layer_when_redis_is_unreachable(
+    client, settings
+):
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Nothing listens on port 1: a real connection failure, not a mock.
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+    channel_layers.backends.clear()
+    try:
+        response = client.get("/healthz")
+    finally:
+        channel_layers.backends.clear()
+    assert response.status_code == 503
+    body = response.json()
+    assert body["database"] == "ok"
+    assert body["channel_layer"].startswith("error")

@@ -1,0 +1,69 @@
+"""Who may open an event's live channel: the handshake rules of config/asgi.py."""
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from config.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def session_cookie_for(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+
+
+def communicator(path: str, *, origin: bytes | None = b"http://127.0.0.1", cookie=None):
+    headers = [(b"host", b"127.0.0.1")]
+    if origin is not None:
+        headers.append((b"origin", origin))
+    if cookie is not None:
+        headers.append((b"cookie", cookie))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def _cookie(username):
+    from asgiref.sync import sync_to_async
+
+    user = await sync_to_async(get_user_model().objects.get)(username=username)
+    return await sync_to_async(session_cookie_for)(user)
+
+
+async def test_cross_origin_handshake_is_refused(alices_event):
+    cookie = await _cookie("bob")
+    ws = communicator(f"/ws/events/{alices_event.pk}/", origin=b"https://evil.example",
+                      cookie=cookie)
+    connected, _ = await ws.connect()
+    assert connected is False
+    await ws.disconnect()
+
+
+async def test_member_from_this_site_is_admitted(alices_event):
+    cookie = await _cookie("bob")
+    ws = communicator(f"/ws/events/{alices_event.pk}/", cookie=cookie)
+    connected, _ = await ws.connect()
+    assert connected is True
+    await ws.send_json_to({"type": "ping"})
+    assert await ws.receive_json_from(timeout=5) == {"type": "pong"}
+    await ws.disconnect()
+
+
+async def test_anonymous_visitor_is_closed_with_4401(alices_event):
+    ws = communicator(f"/ws/events/{alices_event.pk}/")
+    connected, _ = await ws.connect()
+    output = await ws.receive_output(timeout=5) if connected else None
+    assert output == {"type": "websocket.close", "code": 4401}
+    await ws.disconnect()
+
+
+async def test_organiser_of_another_event_is_closed_with_4404(alices_event, mallory):
+    cookie = await _cookie("mallory")
+    ws = communicator(f"/ws/events/{alices_event.pk}/", cookie=cookie)
+    connected, _ = await ws.connect()
+    assert connected
+    assert await ws.receive_output(timeout=5) == {"type": "websocket.close", "code": 4404}
+    await ws.disconnect()
