@@ -1,0 +1,51 @@
+"""A newcomer's `make run` loads demo data; running it twice changes nothing."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from coordination.log import verify_event_log
+from coordination.models import LogEntry
+from events.models import Event
+
+
+@pytest.fixture
+def var_dir(tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    return tmp_path
+
+
+def load() -> str:
+    out = StringIO()
+    call_command("load_demo_data", stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_demo_data_gives_one_account_per_party_and_prints_them(var_dir, client):
+    output = load()
+    passwords = json.loads((var_dir / "demo-accounts.json").read_text())
+    roles = dict(get_user_model().objects.values_list("username", "role"))
+    assert roles == {"alice": "organiser", "bob": "police", "carol": "city", "dave": "reviewer"}
+    for username, password in passwords.items():
+        assert f"password: {password}" in output
+        assert client.login(username=username, password=password)
+    assert (var_dir / "demo-accounts.json").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.django_db
+def test_loading_demo_data_twice_changes_nothing(var_dir):
+    first_output = load()
+    before = (Event.objects.count(), LogEntry.objects.count(),
+              list(get_user_model().objects.values_list("username", "password")))
+    second_output = load()
+    after = (Event.objects.count(), LogEntry.objects.count(),
+             list(get_user_model().objects.values_list("username", "password")))
+    assert before == after
+    assert first_output == second_output
+    assert Event.objects.filter(state="concluded").exists()
+    for event in Event.objects.all():
+        assert verify_event_log(event.pk).valid
