@@ -27,7 +27,10 @@ def _parse_time(request, name: str) -> dt.datetime | None:
     raw = request.query_params.get(name)
     if not raw:
         return None
-    value = parse_datetime(raw)
+    try:
+        value = parse_datetime(raw)
+    except ValueError:  # well formed but impossible, such as month 13
+        value = None
     if value is None or value.tzinfo is None:
         raise ValidationError({name: [_("Use an ISO 8601 date and time with an offset, "
                                         "e.g. 2026-05-01T14:00:00Z.")]})
@@ -78,6 +81,7 @@ class EventListView(generics.ListCreateAPIView):
         )
 
     def create(self, request, *args, **kwargs):
+        services.check_can_register(organiser=request.user)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         event = services.register_event(organiser=request.user, **serializer.validated_data)
@@ -95,6 +99,7 @@ class EventDetailView(generics.RetrieveUpdateAPIView):
 
     def update(self, request, *args, **kwargs):
         event = self.get_object()
+        services.check_can_edit(event, actor=request.user)
         serializer = self.get_serializer(event, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         event = services.update_event(event, actor=request.user, **serializer.validated_data)

@@ -52,9 +52,9 @@ def _validate(event: Event, *, start_must_be_future: bool, exclude=()) -> None:
         event.full_clean(exclude=list(exclude))
     except ValidationError as exc:
         errors = exc.message_dict
-    if start_must_be_future and isinstance(event.starts_at, dt.datetime):
-        if event.starts_at <= timezone.now():
-            errors.setdefault("starts_at", []).append(_("The start must be in the future."))
+    if (start_must_be_future and isinstance(event.starts_at, dt.datetime)
+            and event.starts_at <= timezone.now()):
+        errors.setdefault("starts_at", []).append(_("The start must be in the future."))
     if errors:
         raise ValidationError(errors)
 
@@ -70,11 +70,31 @@ def _loggable(event: Event, fields) -> dict[str, Any]:
     return values
 
 
+def check_can_register(*, organiser) -> None:
+    """Raise ``PermissionDenied`` unless ``organiser`` may register demonstrations."""
+    if not organiser.has_perm("events.add_event"):
+        raise PermissionDenied(_("Only organisers register demonstrations."))
+
+
+def check_can_edit(event: Event, *, actor) -> None:
+    """Raise ``PermissionDenied`` (role) or ``Conflict`` (state) unless ``actor`` may edit.
+
+    Callers ask this before looking at the changes, so that someone who may not edit at all
+    hears that, not what is wrong with their input.
+    """
+    if not actor.has_perm("events.change_event", event):
+        raise PermissionDenied(_("Only the event's organisers can edit it."))
+    if not event.is_open_for_changes:
+        raise Conflict(
+            _("A demonstration can be edited only while it is a draft or changes were "
+              "requested; it is now “%(state)s”.") % {"state": event.get_state_display()}
+        )
+
+
 @transaction.atomic
 def register_event(*, organiser, **fields: Any) -> Event:
     """An organiser registers a demonstration; it starts as a draft they can still edit."""
-    if not organiser.has_perm("events.add_event"):
-        raise PermissionDenied(_("Only organisers register demonstrations."))
+    check_can_register(organiser=organiser)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: [_("This field cannot be set.")] for name in unknown})
@@ -92,13 +112,7 @@ def register_event(*, organiser, **fields: Any) -> Event:
 def update_event(event: Event, *, actor, **changes: Any) -> Event:
     """An organiser edits their registration while it is a draft or sent back for changes."""
     event = Event.objects.select_for_update().get(pk=event.pk)
-    if not actor.has_perm("events.change_event", event):
-        raise PermissionDenied(_("Only the event's organisers can edit it."))
-    if not event.is_open_for_changes:
-        raise Conflict(
-            _("A demonstration can be edited only while it is a draft or changes were "
-              "requested; it is now “%(state)s”.") % {"state": event.get_state_display()}
-        )
+    check_can_edit(event, actor=actor)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
