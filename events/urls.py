@@ -1,9 +1,16 @@
+"""Pages of demonstrations, mounted at the site root."""
+
 from django.urls import path
-from django.views.generic import TemplateView
+
+from events import views
 
 app_name = "events"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="base.html"), name="list"),
-    path("events/<int:pk>/", TemplateView.as_view(template_name="base.html"), name="detail"),
+    path("", views.event_list, name="list"),
+    path("events/new/", views.register_event, name="register"),
+    path("events/<int:pk>/", views.event_detail, name="detail"),
+    path("events/<int:pk>/edit/", views.edit_event, name="edit"),
+    path("events/<int:pk>/transition/", views.transition_event, name="transition"),
+    path("events/<int:pk>/members/", views.add_member, name="add_member"),
 ]

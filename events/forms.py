@@ -1,0 +1,130 @@
+"""Forms of the demonstration pages. They check each field's shape; the rules that make a
+demonstration valid live in ``events.models`` and ``events.services`` and are checked there."""
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from leaflet.forms.widgets import LeafletWidget
+
+from events import selectors
+from events.models import Event
+from events.services import EDITABLE_FIELDS
+
+
+class MinuteDateTimeField(forms.DateTimeField):
+    """A ``datetime-local`` input, which has minute precision: a stored time with seconds
+    is not "changed" just because the input cannot show its seconds."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def has_changed(self, initial, data):
+        if isinstance(initial, dt.datetime):
+            initial = initial.replace(second=0, microsecond=0)
+        return super().has_changed(initial, data)
+
+
+class LanguagesField(forms.CharField):
+    """Language codes typed as ``en, fr``; cleaned to ``["en", "fr"]``."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        codes = [part.strip().lower() for part in text.replace(";", ",").split(",")]
+        return list(dict.fromkeys(code for code in codes if code))
+
+    def has_changed(self, initial, data):
+        return (initial or []) != self.to_python(data)
+
+
+class EventForm(forms.ModelForm):
+    """Registering or editing a demonstration."""
+
+    starts_at = MinuteDateTimeField(label=_("Starts at"))
+    ends_at = MinuteDateTimeField(label=_("Ends at"))
+    languages = LanguagesField(
+        label=_("Languages"), required=False, max_length=200,
+        help_text=_("Language codes the organisers want messages in, separated by commas, "
+                    "e.g. “en, es”."),
+    )
+
+    class Meta:
+        model = Event
+        fields = EDITABLE_FIELDS
+        widgets = {
+            "assembly_point": LeafletWidget(),
+            "route": LeafletWidget(),
+            "dispersal_point": LeafletWidget(),
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "accessibility_needs": forms.Textarea(attrs={"rows": 3}),
+            "contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "contact_name": forms.TextInput(attrs={"autocomplete": "name"}),
+        }
+        help_texts = {
+            "assembly_point": _("Place a marker where people gather."),
+            "route": _("For a march: draw the route with the line tool, click the last point "
+                       "again to finish."),
+            "dispersal_point": _("Optional: place a marker where the demonstration ends."),
+            "counter_to": _("Only for a counter-demonstration: the demonstration it answers."),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        counter = selectors.events_visible_to(user)
+        if self.instance.pk:
+            counter = counter.exclude(pk=self.instance.pk)
+        self.fields["counter_to"].queryset = counter.order_by("starts_at", "pk")
+        self.fields["expected_attendance"].widget.attrs["min"] = 1
+        timezone_name = timezone.get_current_timezone_name()
+        for name in ("starts_at", "ends_at"):
+            self.fields[name].help_text = _("Time zone: %(tz)s.") % {"tz": timezone_name}
+
+    def _post_clean(self):
+        # Not the model's full_clean(): events.services validates the whole demonstration
+        # (including "the start is in the future") and reports every mistake at once; the
+        # view puts those errors back on this form, next to their fields.
+        pass
+
+
+class EventFilterForm(forms.Form):
+    """The filters above the list of demonstrations (a GET form)."""
+
+    state = forms.MultipleChoiceField(
+        label=_("State"), choices=Event.State.choices, required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    starts_after = forms.DateField(
+        label=_("Starting from"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    starts_before = forms.DateField(
+        label=_("Starting until"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def filters(self) -> dict:
+        """Keyword arguments for ``events.selectors.filter_events`` (call after is_valid)."""
+        data = self.cleaned_data
+        tz = timezone.get_current_timezone()
+        after = data.get("starts_after")
+        before = data.get("starts_before")
+        return {
+            "state": data.get("state") or None,
+            "starts_after": dt.datetime.combine(after, dt.time.min, tz) if after else None,
+            "starts_before": dt.datetime.combine(before, dt.time.max, tz) if before else None,
+        }
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=Event.State.choices)
+    note = forms.CharField(required=False, max_length=2000)
+
+
+class AddMemberForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)

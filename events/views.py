@@ -1,0 +1,178 @@
+"""Pages of demonstrations: thin views over ``events.selectors`` and ``events.services``."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.http import require_POST
+
+from coordination.errors import Conflict
+from coordination.parties import Role
+from events import selectors, services
+from events.forms import AddMemberForm, EventFilterForm, EventForm, TransitionForm
+from events.models import Event
+from events.serializers import CONTACT_FIELDS
+from events.workflow import NOTE_REQUIRED, PERMISSION_FOR, next_states
+
+#: Button labels of the workflow, by target state.
+TRANSITION_LABELS = {
+    Event.State.SUBMITTED: gettext_lazy("Submit"),
+    Event.State.UNDER_REVIEW: gettext_lazy("Take under review"),
+    Event.State.CHANGES_REQUESTED: gettext_lazy("Request changes"),
+    Event.State.AGREED: gettext_lazy("Agree"),
+    Event.State.LIVE: gettext_lazy("Mark live"),
+    Event.State.CONCLUDED: gettext_lazy("Conclude"),
+    Event.State.WITHDRAWN: gettext_lazy("Withdraw"),
+    Event.State.CANCELLED: pgettext_lazy("cancel a demonstration", "Cancel"),
+}
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(str(message) for message in exc.messages)
+
+
+@login_required
+def event_list(request):
+    form = EventFilterForm(request.GET or None)
+    events = selectors.events_visible_to(request.user)
+    if form.is_valid():
+        events = selectors.filter_events(events, **form.filters())
+    else:
+        events = selectors.filter_events(events)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "events/event_list.html", {
+        "form": form, "page": page, "query": query.urlencode(),
+        "can_register": request.user.has_perm("events.add_event"),
+    })
+
+
+@login_required
+def register_event(request):
+    if not request.user.has_perm("events.add_event"):
+        raise PermissionDenied(_("Only organisers register demonstrations."))
+    form = EventForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.register_event(organiser=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your demonstration %(reference)s is registered as a "
+                                        "draft. Submit it when it is ready.")
+                             % {"reference": event.reference})
+            return redirect(event)
+    return render(request, "events/event_form.html", {"form": form, "event": None})
+
+
+@login_required
+def edit_event(request, pk):
+    event = selectors.get_event_for(request.user, pk)
+    if not request.user.has_perm("events.change_event", event):
+        raise PermissionDenied(_("Only the event's organisers can edit it."))
+    if not event.is_open_for_changes:
+        messages.error(request, _("A demonstration can be edited only while it is a draft or "
+                                  "changes were requested; it is now “%(state)s”.")
+                       % {"state": event.get_state_display()})
+        return redirect(event)
+    form = EventForm(request.POST or None, instance=event, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            services.update_event(event, actor=request.user, **changes)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        except Conflict as exc:
+            messages.error(request, exc.message)
+            return redirect(event)
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect(event)
+    return render(request, "events/event_form.html", {"form": form, "event": event})
+
+
+def _geometry(event: Event) -> dict:
+    """The event's places as GeoJSON geometries, for the map on its page."""
+    return {
+        name: json.loads(getattr(event, name).geojson)
+        for name in ("assembly_point", "route", "dispersal_point")
+        if getattr(event, name)
+    }
+
+
+def _transitions(user, event: Event) -> list[dict]:
+    return [
+        {"to": to, "label": TRANSITION_LABELS[to], "note_required": to in NOTE_REQUIRED}
+        for to in next_states(event.state)
+        if user.has_perm(PERMISSION_FOR[to], event)
+    ]
+
+
+@login_required
+def event_detail(request, pk):
+    event = selectors.get_event_for(request.user, pk)
+    user = request.user
+    return render(request, "events/event_detail.html", {
+        "event": event,
+        "show_contacts": user.has_perm("events.view_event_contacts", event),
+        "contact_fields": CONTACT_FIELDS,
+        "geojson": _geometry(event),
+        "members": [{**member, "role_label": Role(member["role"]).label}
+                    for member in selectors.members_of(event)],
+        "transitions": _transitions(user, event),
+        "can_edit": user.has_perm("events.change_event", event) and event.is_open_for_changes,
+        "can_add_member": user.has_perm("events.add_member", event),
+        "member_form": AddMemberForm(),
+    })
+
+
+@require_POST
+@login_required
+def transition_event(request, pk):
+    event = selectors.get_event_for(request.user, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That is not a state a demonstration can be moved to."))
+        return redirect(event)
+    to = form.cleaned_data["to"]
+    try:
+        event = services.transition_event(
+            event, to=to, actor=request.user, note=form.cleaned_data["note"]
+        )
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("The demonstration is now “%(state)s”.")
+                         % {"state": event.get_state_display()})
+    return redirect(event)
+
+
+@require_POST
+@login_required
+def add_member(request, pk):
+    event = selectors.get_event_for(request.user, pk)
+    form = AddMemberForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please give a username."))
+        return redirect(event)
+    try:
+        membership, created = services.add_member(
+            event, username=form.cleaned_data["username"], actor=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        name = membership.user.display_name
+        if created:
+            messages.success(request, _("%(name)s is now a member.") % {"name": name})
+        else:
+            messages.info(request, _("%(name)s was already a member.") % {"name": name})
+    return redirect(event)
