@@ -18,7 +18,7 @@ env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
 
-_DEV_SECRET_KEY = "django-insecure-parley-development-only"  # noqa: S105
+_DEV_SECRET_KEY = "django-insecure-parley-development-only"
 SECRET_KEY = env.str("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if DEBUG:
@@ -214,8 +214,12 @@ LEAFLET_CONFIG = {
         (
             "",
             env.str("MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-            {"attribution": env.str("MAP_TILES_ATTRIBUTION", default="© OpenStreetMap contributors"),
-             "maxZoom": 19},
+            {
+                "attribution": env.str(
+                    "MAP_TILES_ATTRIBUTION", default="© OpenStreetMap contributors"
+                ),
+                "maxZoom": 19,
+            },
         )
     ],
     "RESET_VIEW": False,

@@ -135,7 +135,7 @@ def geometry_problem(geometry) -> str | None:
         return _("The shape is empty.")
     for lon, lat in geometry.coords if geometry.geom_type != "Point" else [geometry.coords]:
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            return _("Coordinates are out of range (longitude −180…180, latitude −90…90).")
+            return _("Coordinates are out of range (longitude -180 to 180, latitude -90 to 90).")
     if geometry.geom_type == "LineString":
         if len(geometry.coords) < 2 or len(set(geometry.coords)) < 2:
             return _("A route needs at least two different points.")

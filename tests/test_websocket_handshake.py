@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def session_cookie_for(user) -> bytes:
     client = Client()
     client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}".encode()
 
 
 def communicator(path: str, *, origin: bytes | None = b"http://127.0.0.1", cookie=None):

@@ -1,0 +1,32 @@
+# Parley — everyday commands. `make help` lists them.
+SHELL := /bin/bash
+PY    := .venv/bin/python
+
+.DEFAULT_GOAL := help
+.PHONY: help run test install lint messages clean
+
+help: ## Show this help
+	@echo "Parley — make targets:"
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@echo
+	@echo "Start here: 'make run' (then open http://127.0.0.1:8000/) and 'make test'."
+
+run: ## Install what is missing, migrate, load demo data, serve on http://127.0.0.1:8000/ (PORT=... to change)
+	scripts/run.sh
+
+test: ## Lint + the whole suite, embedded and PostGIS+Redis halves (ARGS="-x -k foo" for pytest)
+	scripts/test.sh $(ARGS)
+
+install: ## Install missing system packages, create .venv, install requirements.lock
+	scripts/bootstrap.sh
+
+lint: install ## ruff check
+	.venv/bin/ruff check .
+
+messages: install ## Update French translations (makemessages -l fr) and compile them
+	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_modules
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean: ## Remove local databases, demo accounts, test reports and collected static files (keeps .venv)
+	rm -f var/*.sqlite3 var/*.sqlite3-journal var/*.sqlite3-wal var/*.sqlite3-shm var/demo-accounts.json
+	rm -rf var/test-reports staticfiles .pytest_cache test-results

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Parley, embedded mode: one command from a fresh clone to a running server.
+#   bootstrap -> migrate -> load_demo_data -> exec daphne on 127.0.0.1:${PORT:-8000}
+#
+# Defaults (each overridable from the environment):
+#   DEBUG=true; SECRET_KEY generated once into var/dev-secret-key (not in git);
+#   ALLOWED_HOSTS unset -> settings allow 127.0.0.1, localhost, [::1] in DEBUG; DATABASE_URL unset -> SpatiaLite file var/parley.sqlite3;
+#   REDIS_URL unset -> in-memory channel layer; HOST=127.0.0.1; PORT=8000.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+"$ROOT/scripts/bootstrap.sh"
+
+PY="$ROOT/.venv/bin/python"
+mkdir -p "$ROOT/var"
+
+export DEBUG="${DEBUG:-true}"
+if [[ -z "${SECRET_KEY:-}" ]]; then
+    keyfile="$ROOT/var/dev-secret-key"
+    if [[ ! -s "$keyfile" ]]; then
+        (umask 077 && "$PY" -c 'import secrets; print(secrets.token_urlsafe(50))' > "$keyfile")
+        say "Generated a development SECRET_KEY in var/dev-secret-key"
+    fi
+    SECRET_KEY="$(cat "$keyfile")"
+    export SECRET_KEY
+fi
+HOST="${HOST:-127.0.0.1}"
+PORT="${PORT:-8000}"
+export PORT
+
+# Fail early and clearly if the port is taken (before spending time on migrations).
+if ! "$PY" - "$HOST" "$PORT" <<'PYEOF'
+import socket, sys
+host, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+try:
+    s.bind((host, port))
+except OSError as e:
+    sys.exit(f"port {port} on {host} is not free ({e.strerror}); try: PORT={port + 1} make run")
+finally:
+    s.close()
+PYEOF
+then
+    exit 1
+fi
+
+say "Database: ${DATABASE_URL:-SpatiaLite file var/parley.sqlite3 (default)}"
+say "Channel layer: ${REDIS_URL:+Redis at $REDIS_URL}${REDIS_URL:-in-memory (default, single process)}"
+
+say "Applying migrations"
+"$PY" manage.py migrate --noinput
+
+say "Loading demo data"
+"$PY" manage.py load_demo_data
+echo "    (demo account passwords are also stored in var/demo-accounts.json)"
+
+say "Starting Parley on http://${HOST}:${PORT}/  (Ctrl-C to stop)"
+exec "$ROOT/.venv/bin/daphne" -b "$HOST" -p "$PORT" config.asgi:application
