@@ -20,7 +20,8 @@ def compose_config(tmp_path, **env: str) -> subprocess.CompletedProcess:
     (plugins / "docker-compose").symlink_to(COMPOSE)
     docker = shutil.which("docker")
     command = [docker, "compose"] if docker else [str(COMPOSE)]
-    inherited = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "POSTGRES_PASSWORD"}}
+    secrets = {"SECRET_KEY", "POSTGRES_PASSWORD"}
+    inherited = {k: v for k, v in os.environ.items() if k not in secrets}
     full_env = {**inherited, "DOCKER_CONFIG": str(tmp_path), **env}
     return subprocess.run(
         [*command, "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
