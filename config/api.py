@@ -7,13 +7,15 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from coordination.errors import Conflict
+from coordination.errors import Conflict, RateLimited
 
 
 def exception_handler(exc, context):
     """Translate domain errors: invalid → 400 by field, forbidden → 403, conflict → 409."""
     if isinstance(exc, Conflict):
         return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, RateLimited):
+        return Response({"detail": exc.message}, status=status.HTTP_429_TOO_MANY_REQUESTS)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             data = {

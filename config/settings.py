@@ -237,3 +237,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"channels_redis": {"level": "WARNING"}},
 }
+
+# --- The live channel (CONTRACT.md limits; all overridable) ---------------------------------
+PARLEY_MESSAGE_MAX_CHARS = env.int("PARLEY_MESSAGE_MAX_CHARS", default=4000)
+PARLEY_FRAME_MAX_BYTES = env.int("PARLEY_FRAME_MAX_BYTES", default=64 * 1024)
+PARLEY_RATE_LIMIT_MESSAGES = env.int("PARLEY_RATE_LIMIT_MESSAGES", default=20)
+PARLEY_RATE_LIMIT_SECONDS = env.int("PARLEY_RATE_LIMIT_SECONDS", default=10)
+PARLEY_TICKET_SECONDS = env.int("PARLEY_TICKET_SECONDS", default=60)
+PARLEY_ALERT_REMINDER_SECONDS = env.int("PARLEY_ALERT_REMINDER_SECONDS", default=120)
+PARLEY_MEMBERSHIP_CHECK_SECONDS = env.int("PARLEY_MEMBERSHIP_CHECK_SECONDS", default=30)
+PARLEY_PRESENCE_STALE_SECONDS = env.int("PARLEY_PRESENCE_STALE_SECONDS", default=90)

@@ -14,25 +14,27 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
-def event_group(event_id: int) -> str:
-    """The channel-layer group of everyone connected to one event."""
-    return f"event-{event_id}"
+def event_group(event_id: int, *, officials: bool = False) -> str:
+    """The channel-layer group of everyone connected to one event, or of its officials."""
+    return f"event-{event_id}-officials" if officials else f"event-{event_id}"
 
 
-def send_now(event_id: int, payload: dict) -> None:
+def send_now(event_id: int, payload: dict, *, officials: bool = False) -> None:
     """Deliver ``payload`` to the event's group immediately (use ``broadcast_on_commit``)."""
     layer = get_channel_layer()
     if layer is None:
         return
     try:
         async_to_sync(layer.group_send)(
-            event_group(event_id), {"type": "parley.notify", "payload": payload}
+            event_group(event_id, officials=officials),
+            {"type": "parley.notify", "payload": payload},
         )
     except Exception:
         logger.warning("Could not notify event %s of %s", event_id, payload.get("type"),
                        exc_info=True)
 
 
-def broadcast_on_commit(event_id: int, payload: dict) -> None:
-    """Tell the event's connected clients about ``payload`` once the transaction commits."""
-    transaction.on_commit(lambda: send_now(event_id, payload))
+def broadcast_on_commit(event_id: int, payload: dict, *, officials: bool = False) -> None:
+    """Tell the event's connected clients (or only its officials) about ``payload`` once the
+    transaction commits."""
+    transaction.on_commit(lambda: send_now(event_id, payload, officials=officials))

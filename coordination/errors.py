@@ -11,4 +11,12 @@ class Conflict(Exception):
         self.message = message
 
 
-__all__ = ["Conflict", "PermissionDenied"]
+class RateLimited(Exception):
+    """Too many actions in too short a time (HTTP 429; ``rate_limited`` on the live channel)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+__all__ = ["Conflict", "PermissionDenied", "RateLimited"]

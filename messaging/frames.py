@@ -1,0 +1,74 @@
+"""The frames of the live channel (CONTRACT.md), built from what the database holds."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from coordination.log import format_timestamp
+from coordination.parties import actor_of
+from messaging.models import Acknowledgement, Message
+from messaging.rules import CHANNEL_ROLES
+
+
+def person(user) -> dict:
+    """``{"id", "name", "role"}``."""
+    return actor_of(user)
+
+
+def audience_of(channel) -> list:
+    """Everyone who reads ``channel``: its event's members whose role the channel admits."""
+    return [
+        membership.user
+        for membership in channel.event.memberships.select_related("user").order_by("pk")
+        if membership.user.is_active and membership.user.role in CHANNEL_ROLES[channel.name]
+    ]
+
+
+def message_frames(messages: Iterable[Message]) -> list[dict]:
+    """Message frames with their acknowledgements, for messages of one channel.
+
+    ``acks`` lists who has acknowledged (``{"user", "at"}``); ``awaiting`` who has not yet
+    (instructions and alerts only; everyone in the channel but the sender).
+    """
+    messages = list(messages)
+    if not messages:
+        return []
+    acks: dict[int, list[Acknowledgement]] = defaultdict(list)
+    for ack in Acknowledgement.objects.filter(message__in=messages).select_related("user"):
+        acks[ack.message_id].append(ack)
+    audience = None
+    frames = []
+    for message in messages:
+        frame = {
+            "type": "message",
+            "channel": message.channel.name,
+            "id": message.pk,
+            "seq": message.seq,
+            "kind": message.kind,
+            "body": message.body,
+            "sender": person(message.sender),
+            "sent_at": format_timestamp(message.sent_at),
+            "client_id": str(message.client_id),
+            "reply_to": message.reply_to_id,
+            "acks": [{"user": person(a.user), "at": format_timestamp(a.at)}
+                     for a in acks[message.pk]],
+            "awaiting": [],
+        }
+        if message.needs_acknowledgement:
+            if audience is None:
+                audience = audience_of(message.channel)
+            done = {a.user_id for a in acks[message.pk]} | {message.sender_id}
+            frame["awaiting"] = [person(u) for u in audience if u.pk not in done]
+        frames.append(frame)
+    return frames
+
+
+def message_frame(message: Message) -> dict:
+    """One message frame."""
+    return message_frames([message])[0]
+
+
+def acked_frame(ack: Acknowledgement) -> dict:
+    return {"type": "acked", "message_id": ack.message_id, "user": person(ack.user),
+            "at": format_timestamp(ack.at)}

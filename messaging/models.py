@@ -1,0 +1,116 @@
+"""The live channel's records: channels, messages, acknowledgements, tickets and presence."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.Model):
+    """One of an event's two channels; ``last_seq`` is the row locked to number messages."""
+
+    class Name(models.TextChoices):
+        ALL = "all", _("Everyone")
+        OFFICIALS = "officials", _("Officials only")
+
+    event = models.ForeignKey("events.Event", on_delete=models.PROTECT, related_name="channels")
+    name = models.CharField(_("name"), max_length=16, choices=Name.choices)
+    last_seq = models.PositiveIntegerField(_("last sequence number"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "name"], name="one_channel_per_name"),
+        ]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+
+    def __str__(self) -> str:
+        return f"{self.event_id}/{self.name}"
+
+
+class Message(models.Model):
+    """A message as stored: the database is the source of truth, the channel layer only
+    carries notifications."""
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("Message")
+        INSTRUCTION = "instruction", _("Instruction")
+        ALERT = "alert", _("Alert")
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="messages")
+    seq = models.PositiveIntegerField(_("sequence number"))
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="messages"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.MESSAGE)
+    body = models.TextField(_("body"))
+    client_id = models.UUIDField(_("client id"))
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies"
+    )
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        ordering = ["channel", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "seq"], name="message_unique_seq"),
+            models.UniqueConstraint(
+                fields=["sender", "client_id"], name="message_unique_client_id"
+            ),
+        ]
+        indexes = [models.Index(fields=["sender", "sent_at"])]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.seq}"
+
+    @property
+    def needs_acknowledgement(self) -> bool:
+        return self.kind in (self.Kind.INSTRUCTION, self.Kind.ALERT)
+
+
+class Acknowledgement(models.Model):
+    """Someone confirmed they have read an instruction or alert."""
+
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="acknowledgements")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("acknowledged at"))
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="one_ack_per_user"),
+        ]
+        verbose_name = _("acknowledgement")
+        verbose_name_plural = _("acknowledgements")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ack {self.message_id}"
+
+
+class ConnectionTicket(models.Model):
+    """A single-use, short-lived credential for a non-browser WebSocket client.
+
+    Only the SHA-256 of the ticket is stored, so a database reader cannot connect as anyone.
+    """
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"ticket of {self.user_id} until {self.expires_at:%H:%M:%S}"
+
+
+class Presence(models.Model):
+    """One open connection. Shared by every worker; a worker that dies stops refreshing
+    ``last_seen`` and its rows are swept by the others."""
+
+    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    connection = models.CharField(max_length=200, unique=True)
+    last_seen = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.event_id}"

@@ -1,0 +1,43 @@
+"""Who may read, write and acknowledge in an event's channels.
+
+Asked by name: ``user.has_perm("messaging.read_channel", channel)``. ``all`` is for the
+event's organisers, police and city members; ``officials`` for its police and city members
+only — organisers never read or write it.
+"""
+
+import rules
+
+from coordination.parties import Role
+
+CHANNEL_ROLES = {
+    "all": {Role.ORGANISER, Role.POLICE, Role.CITY},
+    "officials": {Role.POLICE, Role.CITY},
+}
+#: A channel is read-only once its event is over.
+CLOSED_STATES = {"concluded", "withdrawn", "cancelled"}
+
+
+@rules.predicate
+def is_channel_audience(user, channel) -> bool:
+    if channel is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.role not in CHANNEL_ROLES.get(channel.name, ()):
+        return False
+    return channel.event.memberships.filter(user_id=user.pk).exists()
+
+
+@rules.predicate
+def is_channel_open(user, channel) -> bool:
+    return channel is not None and channel.event.state not in CLOSED_STATES
+
+
+@rules.predicate
+def can_acknowledge(user, message) -> bool:
+    if message is None or not message.needs_acknowledgement or message.sender_id == user.pk:
+        return False
+    return is_channel_audience(user, message.channel)
+
+
+rules.add_perm("messaging.read_channel", is_channel_audience)
+rules.add_perm("messaging.post_in_channel", is_channel_audience & is_channel_open)
+rules.add_perm("messaging.acknowledge_message", can_acknowledge)
