@@ -1,0 +1,75 @@
+"""Browser tests: pytest-playwright driving Debian's Chromium against a live ASGI server.
+
+Run them in their own pytest process (``pytest -m e2e tests/e2e``): Playwright's sync API
+leaves an event loop running that would break pytest-asyncio tests in the same process.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+#: Not test-results/: pytest-playwright empties that folder at the start of every session.
+SCREENSHOTS = Path(os.environ.get(
+    "PARLEY_SCREENSHOTS",
+    Path(__file__).resolve().parents[2] / "var" / "test-reports" / "screenshots",
+))
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _allow_orm_in_sync_browser_tests():
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still plain synchronous code. Only for the browser tests, never for the app.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Phones first: every page is tried at a phone's width."""
+    return {**browser_context_args, "viewport": PHONE}
+
+
+def offline_tiles(context_or_page, base_url: str) -> None:
+    """Refuse every request that leaves the test server, as these machines cannot reach
+    the tile servers anyway: the maps must work on their grey background."""
+
+    def handle(route):
+        if route.request.url.startswith(base_url):
+            route.continue_()
+        else:
+            route.abort()
+
+    context_or_page.route("**/*", handle)
+
+
+@pytest.fixture
+def screenshot():
+    """``screenshot(page, name)`` saves a full-page PNG under var/test-reports/screenshots/
+    (or $PARLEY_SCREENSHOTS), for a person to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
