@@ -1,7 +1,9 @@
 """ASGI entry point: HTTP to Django, WebSockets to the live channel.
 
-Browsers' handshakes must come from this site (``AllowedHostsOriginValidator``) and carry
-their session (``AuthMiddlewareStack``).
+Browsers' handshakes must come from this site (an ``AllowedHostsOriginValidator`` that also
+lets Origin-less clients through) and carry their session (``AuthMiddlewareStack``);
+clients without an Origin (apps, scripts) must bring a single-use ticket instead.
+See ``messaging/auth.py``.
 """
 
 import os
@@ -12,17 +14,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Django must be set up before anything imports models (the consumers do).
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from messaging.auth import websocket_security  # noqa: E402
 from messaging.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": websocket_security(URLRouter(websocket_urlpatterns)),
     }
 )

@@ -1,56 +1,339 @@
 """The live channel of an event (CONTRACT.md, "The live channel").
 
-Only the handshake is here so far: who may connect. The protocol comes with the live-channel
-issue.
+The consumer stays thin: it checks frames, asks ``messaging.services`` to write and
+``messaging.selectors`` to read, and relays what the channel layer announces. Correctness
+never depends on the channel layer: every client's stream is rebuilt from the database on
+subscribe, and any gap seen in live traffic is filled from the database too.
 """
 
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coordination.broadcast import event_group
+from coordination.errors import RateLimited
+from coordination.parties import Role
 from events.selectors import get_event_for
+from messaging import presence, selectors, services
+from messaging.models import Message
+
+logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_MEMBER = 4403
 CLOSE_NO_SUCH_EVENT = 4404
+MAX_INT = 2**31 - 1
+
+
+class ConnectionClosed(Exception):
+    """The connection was closed while handling a frame; nothing more to say."""
+
+
+class FrameError(Exception):
+    """A frame refused with an ``error`` frame; the connection stays open."""
+
+    def __init__(self, code: str, detail: str, client_id=None) -> None:
+        super().__init__(detail)
+        self.code, self.detail, self.client_id = code, detail, client_id
 
 
 @database_sync_to_async
-def _admission(user, event_id: int) -> int | None:
-    """None if ``user`` may join the event's channel, else the close code."""
-    if not user.is_authenticated or not user.is_active:
-        return CLOSE_UNAUTHENTICATED
+def admission(user, event_id: int):
+    """``(event, None)`` if ``user`` may be connected to the event's channel, else
+    ``(None, close_code)``."""
+    if not user.is_authenticated:
+        return None, CLOSE_UNAUTHENTICATED
+    user.refresh_from_db(fields=["is_active", "role"])
+    if not user.is_active:
+        return None, CLOSE_UNAUTHENTICATED
     try:
         event = get_event_for(user, event_id)
     except Http404:
-        return CLOSE_NO_SUCH_EVENT
+        return None, CLOSE_NO_SUCH_EVENT
     if not event.memberships.filter(user_id=user.pk).exists():
-        return CLOSE_NOT_MEMBER
-    return None
+        return None, CLOSE_NOT_MEMBER
+    return event, None
 
 
-class EventChannelConsumer(AsyncJsonWebsocketConsumer):
+def _int_field(content: dict, name: str, *, default=None, minimum=0) -> int:
+    value = content.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_INT:
+        raise FrameError("invalid", _("“%(name)s” must be a whole number from %(min)s to "
+                                      "%(max)s.") % {"name": name, "min": minimum, "max": MAX_INT})
+    return value
+
+
+def _channel_field(content: dict) -> str:
+    channel = content.get("channel")
+    if channel not in ("all", "officials"):
+        raise FrameError("invalid", _("“channel” must be “all” or “officials”."))
+    return channel
+
+
+def _validation_detail(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return " ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+class EventChannelConsumer(AsyncWebsocketConsumer):
     """One person's connection to one event's live channel."""
 
     async def connect(self) -> None:
         self.event_id = int(self.scope["url_route"]["kwargs"]["event_id"])
-        refusal = await _admission(self.scope["user"], self.event_id)
+        self.user = self.scope["user"]
+        self.joined = False
+        _event, refusal = await admission(self.user, self.event_id)
         if refusal is not None:
-            # Accept then close, so the client sees our close code rather than a bare 403.
+            # Accept, then close at once with our code and no data: a bare HTTP 403 would
+            # not tell the client why.
             await self.accept()
             await self.close(code=refusal)
             return
-        await self.channel_layer.group_add(event_group(self.event_id), self.channel_name)
+        self.is_official = self.user.role in (Role.POLICE, Role.CITY)
+        # seq of the last message sent to this client, per subscribed channel
+        self.delivered: dict[str, int] = {}
+        self.reminded_at: dict[int, dt.datetime] = {}
+        self.groups_joined = [event_group(self.event_id)]
+        if self.is_official:
+            self.groups_joined.append(event_group(self.event_id, officials=True))
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        self.joined = True
+        await database_sync_to_async(presence.join)(
+            self.event_id, user=self.user, connection=self.channel_name
+        )
+        self.housekeeping = asyncio.create_task(self._housekeeping())
 
     async def disconnect(self, code) -> None:
-        if hasattr(self, "event_id"):
-            await self.channel_layer.group_discard(event_group(self.event_id), self.channel_name)
+        if not getattr(self, "joined", False):
+            return
+        self.joined = False
+        self.housekeeping.cancel()
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        try:
+            await database_sync_to_async(presence.leave)(
+                self.event_id, connection=self.channel_name
+            )
+        except DatabaseError:
+            logger.warning("Could not record that %s left", self.channel_name, exc_info=True)
 
-    async def receive_json(self, content, **kwargs) -> None:
-        if isinstance(content, dict) and content.get("type") == "ping":
-            await self.send_json({"type": "pong"})
+    # --- frames from the client -------------------------------------------------------
 
-    async def parley_notify(self, message) -> None:
-        await self.send_json(message["payload"])
+    async def receive(self, text_data=None, bytes_data=None) -> None:
+        client_id = None
+        try:
+            content = self._parse(text_data, bytes_data)
+            client_id = content.get("client_id") if isinstance(content.get("client_id"),
+                                                                 str) else None
+            handler = {
+                "subscribe": self._subscribe, "send": self._send, "ack": self._ack,
+                "ping": self._ping,
+            }.get(content.get("type"))
+            if handler is None:
+                raise FrameError("bad_frame", _("Unknown frame type. Use subscribe, send, "
+                                                "ack or ping."))
+            await handler(content)
+        except ConnectionClosed:
+            return
+        except FrameError as exc:
+            await self._error(exc.code, exc.detail, exc.client_id or client_id)
+        except ValidationError as exc:
+            code = "too_large" if "too_large" in _codes(exc) else "invalid"
+            await self._error(code, _validation_detail(exc), client_id)
+        except PermissionDenied as exc:
+            await self._error("forbidden", str(exc) or _("Not allowed."), client_id)
+        except RateLimited as exc:
+            await self._error("rate_limited", exc.message, client_id)
+        except DatabaseError:
+            logger.exception("Database unavailable while handling a frame")
+            await self._error("unavailable", _("The service is briefly unavailable; send "
+                                               "again with the same client_id."), client_id)
+        except Exception:
+            # Never a stack trace to the client, never a dead connection.
+            logger.exception("Unexpected error while handling a frame")
+            await self._error("invalid", _("This frame could not be handled."), client_id)
+
+    def _parse(self, text_data, bytes_data) -> dict:
+        raw = text_data if text_data is not None else bytes_data
+        size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw or b"")
+        if size > settings.PARLEY_FRAME_MAX_BYTES:
+            raise FrameError("too_large", _("A frame may have at most %(max)s bytes.")
+                             % {"max": settings.PARLEY_FRAME_MAX_BYTES})
+        try:
+            content = json.loads(raw)
+        except (TypeError, ValueError, RecursionError):
+            raise FrameError("bad_frame", _("A frame is one JSON object.")) from None
+        if not isinstance(content, dict):
+            raise FrameError("bad_frame", _("A frame is one JSON object."))
+        return content
+
+    async def _ping(self, content: dict) -> None:
+        await self._send_json({"type": "pong"})
+
+    async def _subscribe(self, content: dict) -> None:
+        channel = _channel_field(content)
+        after_seq = _int_field(content, "after_seq", default=0)
+        if not await self._may("messaging.read_channel", channel):
+            raise FrameError("forbidden", _("You cannot read this channel."))
+        # Joined the groups at connect, before reading: anything committed from now on is
+        # either in this replay or announced after it, and duplicates are dropped by seq.
+        head = await database_sync_to_async(selectors.head_seq)(self.event_id, channel)
+        cursor = after_seq
+        while cursor < head:
+            frames = await database_sync_to_async(selectors.message_frames_between)(
+                self.event_id, channel, after_seq=cursor, up_to=head
+            )
+            if not frames:
+                break
+            for frame in frames:
+                await self._send_json(frame)
+            cursor = frames[-1]["seq"]
+        self.delivered[channel] = head
+        await self._send_json({"type": "subscribed", "channel": channel, "head_seq": head})
+
+    async def _send(self, content: dict) -> None:
+        channel = _channel_field(content)
+        client_id = content.get("client_id")
+        reply_to = content.get("reply_to")
+        if reply_to is not None:
+            reply_to = _int_field(content, "reply_to", minimum=1)
+        kind = content.get("kind", "message")
+        if not isinstance(kind, str):
+            raise FrameError("invalid", _("“kind” must be message, instruction or alert."))
+        await self._recheck_membership()
+        message, _created = await database_sync_to_async(self._send_sync)(
+            channel=channel, kind=kind, body=content.get("body"), client_id=client_id,
+            reply_to=reply_to,
+        )
+        await self._send_json({"type": "sent", "client_id": str(message.client_id),
+                               "id": message.pk, "seq": message.seq})
+
+    def _send_sync(self, **fields):
+        event = get_event_for(self.user, self.event_id)
+        return services.send_message(event=event, sender=self.user, **fields)
+
+    async def _ack(self, content: dict) -> None:
+        message_id = _int_field(content, "message_id", minimum=1)
+        await self._recheck_membership()
+        await database_sync_to_async(self._ack_sync)(message_id)
+
+    def _ack_sync(self, message_id: int) -> None:
+        message = (
+            Message.objects.select_related("channel__event")
+            .filter(pk=message_id, channel__event_id=self.event_id).first()
+        )
+        if message is None or not self.user.has_perm("messaging.read_channel", message.channel):
+            raise FrameError("invalid", _("No such message."))
+        services.acknowledge_message(message, user=self.user)
+
+    # --- notifications from the channel layer -----------------------------------------
+
+    async def parley_notify(self, event: dict) -> None:
+        payload = event["payload"]
+        if payload.get("type") == "message":
+            await self._deliver_message(payload)
+        else:
+            await self._send_json(payload)
+
+    async def _deliver_message(self, frame: dict) -> None:
+        channel, seq = frame["channel"], frame["seq"]
+        last = self.delivered.get(channel)
+        if last is None or seq <= last:
+            return  # not subscribed (a later subscribe replays it) or already sent
+        if seq > last + 1:
+            # A notification was lost or overtaken: fill the gap from the database.
+            frames = await database_sync_to_async(selectors.message_frames_between)(
+                self.event_id, channel, after_seq=last, up_to=seq
+            )
+        else:
+            frames = [frame]
+        for item in frames:
+            if item["seq"] == self.delivered[channel] + 1:
+                await self._send_json(item)
+                self.delivered[channel] = item["seq"]
+
+    # --- housekeeping -----------------------------------------------------------------
+
+    async def _housekeeping(self) -> None:
+        """Keep presence fresh, re-check membership, remind of unacknowledged alerts."""
+        tick = max(0.2, min(settings.PARLEY_MEMBERSHIP_CHECK_SECONDS,
+                            settings.PARLEY_ALERT_REMINDER_SECONDS))
+        last_check = asyncio.get_running_loop().time()
+        try:
+            while True:
+                await asyncio.sleep(tick)
+                now = asyncio.get_running_loop().time()
+                try:
+                    if now - last_check >= settings.PARLEY_MEMBERSHIP_CHECK_SECONDS:
+                        last_check = now
+                        await self._recheck_membership()
+                        await database_sync_to_async(presence.refresh)(
+                            self.event_id, connection=self.channel_name
+                        )
+                    await self._remind()
+                except DatabaseError:
+                    logger.warning("Housekeeping skipped: database unavailable", exc_info=True)
+        except (asyncio.CancelledError, ConnectionClosed):
+            pass
+
+    async def _recheck_membership(self) -> None:
+        """Close with 4403 a connection whose user was removed or deactivated."""
+        _event, refusal = await admission(self.user, self.event_id)
+        if refusal is not None:
+            await self.close(code=CLOSE_NOT_MEMBER)
+            raise ConnectionClosed
+
+    async def _remind(self) -> None:
+        if not self.delivered:
+            return
+        interval = dt.timedelta(seconds=settings.PARLEY_ALERT_REMINDER_SECONDS)
+        now = timezone.now()
+        frames = await database_sync_to_async(selectors.pending_alerts)(
+            self.event_id, list(self.delivered), user=self.user, sent_before=now - interval
+        )
+        for frame in frames:
+            last = self.reminded_at.get(frame["id"])
+            if last is None or now - last >= interval:
+                self.reminded_at[frame["id"]] = now
+                await self._send_json({"type": "reminder", "message": frame})
+
+    # --- helpers ----------------------------------------------------------------------
+
+    async def _may(self, permission: str, channel_name: str) -> bool:
+        def check() -> bool:
+            channel = services.get_channel(get_event_for(self.user, self.event_id),
+                                           channel_name)
+            return self.user.has_perm(permission, channel)
+        return await database_sync_to_async(check)()
+
+    async def _send_json(self, content: dict) -> None:
+        await self.send(text_data=json.dumps(content, ensure_ascii=False))
+
+    async def _error(self, code: str, detail: str, client_id=None) -> None:
+        frame = {"type": "error", "code": code, "detail": str(detail)}
+        if client_id is not None:
+            frame["client_id"] = client_id
+        await self._send_json(frame)
+
+
+def _codes(exc: ValidationError) -> set:
+    errors = (
+        [e for errors in exc.error_dict.values() for e in errors]
+        if hasattr(exc, "error_dict") else exc.error_list
+    )
+    return {getattr(e, "code", None) for e in errors}

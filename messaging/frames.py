@@ -26,7 +26,7 @@ def audience_of(channel) -> list:
 
 
 def message_frames(messages: Iterable[Message]) -> list[dict]:
-    """Message frames with their acknowledgements, for messages of one channel.
+    """Message frames with their acknowledgements.
 
     ``acks`` lists who has acknowledged (``{"user", "at"}``); ``awaiting`` who has not yet
     (instructions and alerts only; everyone in the channel but the sender).
@@ -37,7 +37,7 @@ def message_frames(messages: Iterable[Message]) -> list[dict]:
     acks: dict[int, list[Acknowledgement]] = defaultdict(list)
     for ack in Acknowledgement.objects.filter(message__in=messages).select_related("user"):
         acks[ack.message_id].append(ack)
-    audience = None
+    audiences: dict[int, list] = {}
     frames = []
     for message in messages:
         frame = {
@@ -56,8 +56,9 @@ def message_frames(messages: Iterable[Message]) -> list[dict]:
             "awaiting": [],
         }
         if message.needs_acknowledgement:
-            if audience is None:
-                audience = audience_of(message.channel)
+            if message.channel_id not in audiences:
+                audiences[message.channel_id] = audience_of(message.channel)
+            audience = audiences[message.channel_id]
             done = {a.user_id for a in acks[message.pk]} | {message.sender_id}
             frame["awaiting"] = [person(u) for u in audience if u.pk not in done]
         frames.append(frame)

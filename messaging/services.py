@@ -46,11 +46,10 @@ def _validate_message(*, kind: str, body, client_id) -> uuid.UUID:
     if not isinstance(body, str) or not body.strip():
         errors["body"] = [_("Write a message.")]
     elif len(body) > settings.PARLEY_MESSAGE_MAX_CHARS:
-        raise ValidationError(
-            {"body": [_("A message may have at most %(max)s characters.")
-                      % {"max": settings.PARLEY_MESSAGE_MAX_CHARS}]},
-            code="too_large",
-        )
+        raise ValidationError({"body": ValidationError(
+            _("A message may have at most %(max)s characters.")
+            % {"max": settings.PARLEY_MESSAGE_MAX_CHARS}, code="too_large",
+        )})
     try:
         parsed = uuid.UUID(str(client_id))
     except (TypeError, ValueError, AttributeError):

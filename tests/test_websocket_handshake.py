@@ -1,30 +1,17 @@
 """Who may open an event's live channel: the handshake rules of config/asgi.py."""
 
 import pytest
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.test import Client
 
 from config.asgi import application
+from tests.wshelpers import communicator as make_communicator
+from tests.wshelpers import receive_until, session_cookie_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def session_cookie_for(user) -> bytes:
-    client = Client()
-    client.force_login(user)
-    name = settings.SESSION_COOKIE_NAME
-    return f"{name}={client.cookies[name].value}".encode()
-
-
-def communicator(path: str, *, origin: bytes | None = b"http://127.0.0.1", cookie=None):
-    headers = [(b"host", b"127.0.0.1")]
-    if origin is not None:
-        headers.append((b"origin", origin))
-    if cookie is not None:
-        headers.append((b"cookie", cookie))
-    return WebsocketCommunicator(application, path, headers=headers)
+def communicator(path: str, **kwargs):
+    return make_communicator(application, path, **kwargs)
 
 
 async def _cookie(username):
@@ -49,7 +36,8 @@ async def test_member_from_this_site_is_admitted(alices_event):
     connected, _ = await ws.connect()
     assert connected is True
     await ws.send_json_to({"type": "ping"})
-    assert await ws.receive_json_from(timeout=5) == {"type": "pong"}
+    pong, _ = await receive_until(ws, "pong")
+    assert pong == {"type": "pong"}
     await ws.disconnect()
 
 

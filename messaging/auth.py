@@ -1,0 +1,66 @@
+"""Who is at the other end of a WebSocket: a browser with its session, or a ticket holder.
+
+Browsers always send an ``Origin`` header; it must be this site. A handshake without one
+comes from an app or a script: it must present a single-use ticket
+(``POST /api/v1/ws-tickets/``) and its cookies are ignored, so that a stolen session cookie
+is useless outside a browser.
+"""
+
+from urllib.parse import parse_qs
+
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from channels.security.websocket import OriginValidator
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+
+from messaging.services import redeem_ticket
+
+
+def _has_origin(scope) -> bool:
+    return any(name == b"origin" for name, _value in scope.get("headers", []))
+
+
+def _ticket(scope) -> str | None:
+    values = parse_qs(scope.get("query_string", b"").decode("latin1")).get("ticket")
+    return values[0] if values else None
+
+
+class SameSiteOrNoOrigin(OriginValidator):
+    """Like ``AllowedHostsOriginValidator``, but lets a handshake with no Origin through:
+    ``TicketOrSessionAuth`` then insists on a ticket."""
+
+    def __init__(self, application) -> None:
+        allowed = settings.ALLOWED_HOSTS
+        if settings.DEBUG and not allowed:
+            allowed = ["localhost", "127.0.0.1", "[::1]"]
+        super().__init__(application, allowed)
+
+    def valid_origin(self, parsed_origin) -> bool:
+        if parsed_origin is None:
+            return True
+        return super().valid_origin(parsed_origin)
+
+
+class TicketOrSessionAuth:
+    """Sets ``scope["user"]`` from a ticket, or from the session for browsers only."""
+
+    def __init__(self, application) -> None:
+        self.application = application
+        self.session_auth = AuthMiddlewareStack(application)
+
+    async def __call__(self, scope, receive, send):
+        ticket = _ticket(scope)
+        if ticket is not None:
+            user = await database_sync_to_async(redeem_ticket)(ticket)
+            scope = dict(scope, user=user or AnonymousUser(), authenticated_by="ticket")
+            return await self.application(scope, receive, send)
+        if not _has_origin(scope):
+            scope = dict(scope, user=AnonymousUser(), authenticated_by=None)
+            return await self.application(scope, receive, send)
+        return await self.session_auth(dict(scope, authenticated_by="session"), receive, send)
+
+
+def websocket_security(application):
+    """The whole stack in front of the live channel."""
+    return SameSiteOrNoOrigin(TicketOrSessionAuth(application))

@@ -1,0 +1,65 @@
+"""Who is connected, shared by every worker through the database.
+
+Each connection refreshes its row; rows of a worker that died stop being refreshed and are
+swept by the connections of the workers still alive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from coordination.broadcast import broadcast_on_commit
+from coordination.parties import actor_of
+from messaging.models import Presence
+
+
+def online_in(event_id: int) -> list[dict]:
+    """The people connected to an event, each once, by name."""
+    fresh = timezone.now() - dt.timedelta(seconds=settings.PARLEY_PRESENCE_STALE_SECONDS)
+    rows = (
+        Presence.objects.filter(event_id=event_id, last_seen__gte=fresh)
+        .select_related("user").order_by("user__username")
+    )
+    people: dict[int, dict] = {}
+    for row in rows:
+        people.setdefault(row.user_id, actor_of(row.user))
+    return list(people.values())
+
+
+def _announce(event_id: int) -> None:
+    broadcast_on_commit(event_id, {"type": "presence", "online": online_in(event_id)})
+
+
+@transaction.atomic
+def join(event_id: int, *, user, connection: str) -> None:
+    """A connection opened."""
+    Presence.objects.update_or_create(
+        connection=connection,
+        defaults={"event_id": event_id, "user": user, "last_seen": timezone.now()},
+    )
+    _announce(event_id)
+
+
+@transaction.atomic
+def leave(event_id: int, *, connection: str) -> None:
+    """A connection closed."""
+    if Presence.objects.filter(connection=connection).delete()[0]:
+        _announce(event_id)
+
+
+@transaction.atomic
+def refresh(event_id: int, *, connection: str) -> None:
+    """The connection is still alive; also sweep connections whose worker stopped."""
+    Presence.objects.filter(connection=connection).update(last_seen=timezone.now())
+    stale = timezone.now() - dt.timedelta(seconds=settings.PARLEY_PRESENCE_STALE_SECONDS)
+    swept = set(
+        Presence.objects.filter(last_seen__lt=stale).values_list("event_id", flat=True)
+    )
+    if swept:
+        Presence.objects.filter(last_seen__lt=stale).delete()
+        for swept_event in swept:
+            _announce(swept_event)

@@ -1,0 +1,41 @@
+"""Helpers for WebSocket tests: wait for the frame you expect, with a timeout, never a sleep."""
+
+from __future__ import annotations
+
+import asyncio
+
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+
+def session_cookie_for(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}".encode()
+
+
+def communicator(application, path: str, *, origin: bytes | None = b"http://127.0.0.1",
+                 cookie: bytes | None = None) -> WebsocketCommunicator:
+    headers = [(b"host", b"127.0.0.1")]
+    if origin is not None:
+        headers.append((b"origin", origin))
+    if cookie is not None:
+        headers.append((b"cookie", cookie))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def receive_until(ws: WebsocketCommunicator, frame_type: str, *, timeout: float = 5,
+                        where=None) -> tuple[dict, list[dict]]:
+    """The first frame of ``frame_type`` (matching ``where``), and the frames before it."""
+    skipped: list[dict] = []
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            raise AssertionError(f"no {frame_type!r} frame within {timeout}s; got {skipped}")
+        frame = await ws.receive_json_from(timeout=remaining)
+        if frame.get("type") == frame_type and (where is None or where(frame)):
+            return frame, skipped
+        skipped.append(frame)
