@@ -8,6 +8,7 @@ from config import views
 from coordination import api as coordination_api
 from coordination import log_api
 from events import api as events_api
+from messaging import api as messaging_api
 
 api_v1 = [
     path("auth/token/", coordination_api.TokenView.as_view(), name="token"),
@@ -20,6 +21,10 @@ api_v1 = [
     path("events/<int:pk>/log/", log_api.EventLogView.as_view(), name="event-log"),
     re_path(r"^events/(?P<pk>\d+)/log/verify/?$", log_api.EventLogVerifyView.as_view(),
             name="event-log-verify"),
+    path("events/<int:pk>/messages/", messaging_api.EventMessagesView.as_view(),
+         name="event-messages"),
+    path("messages/<int:pk>/acks/", messaging_api.MessageAcksView.as_view(), name="message-acks"),
+    path("ws-tickets/", messaging_api.TicketView.as_view(), name="ws-tickets"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -1,0 +1,135 @@
+"""The live channel over HTTP: history, the fallback for sending, acknowledgements, tickets."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from coordination.log import format_timestamp
+from events.selectors import get_event_for
+from messaging import selectors, services
+from messaging.frames import acked_frame, message_frame
+from messaging.models import Message
+
+MAX_LIMIT = 500
+
+
+class SendSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=["all", "officials"])
+    kind = serializers.ChoiceField(choices=Message.Kind.values, default="message")
+    body = serializers.CharField(trim_whitespace=False)
+    client_id = serializers.UUIDField()
+    reply_to = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+
+
+class AckSerializer(serializers.Serializer):
+    user = PersonSerializer()
+    at = serializers.DateTimeField()
+
+
+class MessageFrameSerializer(serializers.Serializer):
+    """The ``message`` frame of the live channel (documents the schema)."""
+
+    type = serializers.CharField()
+    channel = serializers.CharField()
+    id = serializers.IntegerField()
+    seq = serializers.IntegerField()
+    kind = serializers.CharField()
+    body = serializers.CharField()
+    sender = PersonSerializer()
+    sent_at = serializers.DateTimeField()
+    client_id = serializers.UUIDField()
+    reply_to = serializers.IntegerField(allow_null=True)
+    acks = AckSerializer(many=True)
+    awaiting = PersonSerializer(many=True)
+
+
+def _int_param(request, name: str, default: int, minimum: int, maximum: int) -> int:
+    try:
+        value = int(request.query_params.get(name, default))
+    except ValueError:
+        value = minimum - 1
+    if not minimum <= value <= maximum:
+        raise ValidationError({name: [_("Use a whole number from %(min)s to %(max)s.")
+                                      % {"min": minimum, "max": maximum}]})
+    return value
+
+
+class AckedFrameSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    message_id = serializers.IntegerField()
+    user = PersonSerializer()
+    at = serializers.DateTimeField()
+
+
+class EventMessagesView(APIView):
+    """Messages of one channel in ``seq`` order; sending when a WebSocket is not available."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("channel", OpenApiTypes.STR, enum=["all", "officials"]),
+                    OpenApiParameter("after_seq", OpenApiTypes.INT),
+                    OpenApiParameter("limit", OpenApiTypes.INT)],
+        responses=MessageFrameSerializer(many=True),
+    )
+    def get(self, request, pk):
+        event = get_event_for(request.user, pk)
+        name = request.query_params.get("channel", "all")
+        channel = services.get_channel(event, name)
+        if not request.user.has_perm("messaging.read_channel", channel):
+            raise PermissionDenied(_("You cannot read this channel."))
+        after_seq = _int_param(request, "after_seq", 0, 0, 2**31 - 1)
+        limit = _int_param(request, "limit", 100, 1, MAX_LIMIT)
+        return Response(selectors.message_frames_between(
+            event.pk, name, after_seq=after_seq, limit=limit
+        ))
+
+    @extend_schema(request=SendSerializer,
+                   responses={201: MessageFrameSerializer, 200: MessageFrameSerializer})
+    def post(self, request, pk):
+        event = get_event_for(request.user, pk)
+        serializer = SendSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        message, created = services.send_message(event=event, sender=request.user,
+                                                 **serializer.validated_data)
+        return Response(message_frame(message),
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class MessageAcksView(APIView):
+    """Acknowledge an instruction or alert."""
+
+    @extend_schema(request=None, responses={201: AckedFrameSerializer, 200: AckedFrameSerializer})
+    def post(self, request, pk):
+        message = (
+            Message.objects.select_related("channel__event", "sender").filter(pk=pk).first()
+        )
+        if message is None or not (
+            request.user.has_perm("events.view_event", message.channel.event)
+            and request.user.has_perm("messaging.read_channel", message.channel)
+        ):
+            raise Http404(_("No such message."))
+        ack, created = services.acknowledge_message(message, user=request.user)
+        return Response(acked_frame(ack),
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class TicketView(APIView):
+    """A single-use ticket (60 s) for a WebSocket client that is not a browser."""
+
+    @extend_schema(request=None, responses={201: inline_serializer("Ticket", {
+        "ticket": serializers.CharField(), "expires_at": serializers.DateTimeField()})})
+    def post(self, request):
+        ticket, expires_at = services.issue_ticket(user=request.user)
+        return Response({"ticket": ticket, "expires_at": format_timestamp(expires_at)},
+                        status=status.HTTP_201_CREATED)
