@@ -59,6 +59,12 @@ def _validate(event: Event, *, start_must_be_future: bool, exclude=()) -> None:
         raise ValidationError(errors)
 
 
+#: Personal details that the log records as changed but never keeps: reviewers read the log,
+#: may not see the contacts (CONTRACT.md, "Events"), and log entries can never be erased.
+WITHHELD_FROM_LOG = frozenset({"contact_name", "contact_phone", "contact_email"})
+WITHHELD = "[withheld]"
+
+
 def _loggable(event: Event, fields) -> dict[str, Any]:
     """The values of ``fields`` in a form the log can keep (geometry as GeoJSON text)."""
     values = {}
@@ -66,6 +72,8 @@ def _loggable(event: Event, fields) -> dict[str, Any]:
         value = getattr(event, name if name != "counter_to" else "counter_to_id")
         if hasattr(value, "geojson"):
             value = value.geojson
+        if name in WITHHELD_FROM_LOG and value:
+            value = WITHHELD
         values[name] = value
     return values
 

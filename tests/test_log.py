@@ -332,3 +332,23 @@ def test_reviewer_who_is_not_city_cannot_read_open_event_logs(alices_event, dave
     make_user("erin", "reviewer")
 
     assert api(dave).get(log_url(alices_event)).status_code == 404
+
+
+def test_reviewer_reading_the_log_never_sees_the_contacts(alices_event, alice, carol, dave,
+                                                          api):
+    services.transition_event(alices_event, to="under_review", actor=carol)
+    services.transition_event(alices_event, to="changes_requested", actor=carol, note="Phone?")
+    services.update_event(alices_event, actor=alice, contact_phone="+1 614 555 0199")
+    services.transition_event(alices_event, to="withdrawn", actor=alice)
+    alices_event.state = "concluded"  # only so that the reviewer may read it
+    alices_event.save(update_fields=["state"])
+
+    entries = api(dave).get(log_url(alices_event)).json()
+
+    text = json.dumps(entries, ensure_ascii=False)
+    for secret in ("614 555", "alice@example.org"):
+        assert secret not in text
+    created, changed = entries[0]["data"], entries[6]["data"]
+    assert created["contact_phone"] == "[withheld]"
+    assert changed == {"contact_phone": "[withheld]"}
+    assert verify(api(dave), alices_event)["valid"] is True
