@@ -23,6 +23,18 @@ def _event_log_for(user, pk):
     return event
 
 
+def _whole_number(request, name: str, *, default: int, low: int, high: int | None) -> int:
+    """A whole-number query parameter within bounds; 400 naming the parameter otherwise."""
+    try:
+        value = int(request.query_params.get(name, default))
+    except ValueError:
+        value = None
+    if value is None or value < low or (high is not None and value > high):
+        bounds = f"{low}…{high}" if high is not None else f"≥ {low}"
+        raise ValidationError({name: [_("Use a whole number %(bounds)s.") % {"bounds": bounds}]})
+    return value
+
+
 class LogEntrySerializer(serializers.ModelSerializer):
     at = serializers.SerializerMethodField()
 
@@ -44,13 +56,8 @@ class EventLogView(APIView):
     )
     def get(self, request, pk):
         event = _event_log_for(request.user, pk)
-        try:
-            after_seq = int(request.query_params.get("after_seq", 0))
-            limit = int(request.query_params.get("limit", MAX_LIMIT))
-        except ValueError:
-            raise ValidationError({"after_seq": [_("Use whole numbers.")]}) from None
-        if after_seq < 0 or not 1 <= limit <= MAX_LIMIT:
-            raise ValidationError({"after_seq": [_("after_seq ≥ 0 and 1 ≤ limit ≤ 1000.")]})
+        after_seq = _whole_number(request, "after_seq", default=0, low=0, high=None)
+        limit = _whole_number(request, "limit", default=MAX_LIMIT, low=1, high=MAX_LIMIT)
         entries = LogEntry.objects.filter(event=event, seq__gt=after_seq).order_by("seq")[:limit]
         return Response(LogEntrySerializer(entries, many=True).data)
 

@@ -107,11 +107,12 @@ def test_log_pages_from_after_seq(busy_event, carol, api):
 
 
 @pytest.mark.parametrize("params", [{"after_seq": "x"}, {"after_seq": -1}, {"limit": 0},
-                                    {"limit": 100000}])
-def test_log_refuses_malformed_paging(params, busy_event, carol, api):
+                                    {"limit": 100000}, {"limit": "ten"}])
+def test_log_refuses_malformed_paging_by_name(params, busy_event, carol, api):
     response = api(carol).get(log_url(busy_event), params)
 
     assert response.status_code == 400
+    assert set(response.json()) == set(params)
 
 
 def test_reviewer_reads_the_log_of_a_concluded_event(busy_event, carol, dave, api):
