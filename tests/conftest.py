@@ -7,6 +7,7 @@ dave — reviewer; mallory — organiser of another demonstration.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from functools import partial
 
 import pytest
@@ -24,6 +25,26 @@ def make_user(username: str, role: str, **extra):
         username=username, password=PASSWORD, role=role, first_name=first, last_name=last,
         email=f"{username}@example.org", **extra,
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def empty_redis():
+    """Start the session with an empty Redis test database (nothing left from a last run)."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layers():
+    """Each test has its own event loop; channel layers must not outlive it."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
 
 
 @pytest.fixture
