@@ -122,8 +122,8 @@ class EventFilterForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
-    to = forms.ChoiceField(choices=Event.State.choices)
-    note = forms.CharField(required=False, max_length=2000)
+    to = forms.ChoiceField(label=_("New state"), choices=Event.State.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
 
 class AddMemberForm(forms.Form):

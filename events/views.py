@@ -138,7 +138,10 @@ def transition_event(request, pk):
     event = selectors.get_event_for(request.user, pk)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("That is not a state a demonstration can be moved to."))
+        messages.error(request, " ".join(
+            f"{form.fields[name].label or name}: {' '.join(errors)}"
+            for name, errors in form.errors.items()
+        ))
         return redirect(event)
     to = form.cleaned_data["to"]
     try:

@@ -483,3 +483,14 @@ def test_police_cannot_add_members(client, alices_event, bob):
     response = client.post(reverse("events:add_member", args=[alices_event.pk]),
                            {"username": "bob"})
     assert response.status_code == 403
+
+
+def test_unknown_state_or_overlong_note_is_refused_with_a_message(client, alices_event, carol):
+    client.force_login(carol)
+    url = reverse("events:transition", args=[alices_event.pk])
+    response = client.post(url, {"to": "exploded"}, follow=True)
+    assert "New state:" in response.content.decode()
+    response = client.post(url, {"to": "cancelled", "note": "x" * 2001}, follow=True)
+    assert "Note:" in response.content.decode()
+    alices_event.refresh_from_db()
+    assert alices_event.state == "submitted"
