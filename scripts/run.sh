@@ -59,4 +59,6 @@ say "Loading demo data"
 echo "    (demo account passwords are also stored in var/demo-accounts.json)"
 
 say "Starting Parley on http://${HOST}:${PORT}/  (Ctrl-C to stop)"
-exec "$ROOT/.venv/bin/daphne" -b "$HOST" -p "$PORT" config.asgi:application
+# 64 KiB: the largest WebSocket message the live channel accepts (CONTRACT.md limits).
+exec "$ROOT/.venv/bin/daphne" -b "$HOST" -p "$PORT" \
+    --websocket-max-message-size 65536 config.asgi:application
