@@ -133,6 +133,8 @@ def geometry_problem(geometry) -> str | None:
         return None
     if geometry.empty:
         return _("The shape is empty.")
+    if geometry.hasz:
+        return _("Give longitude and latitude only, without a height.")
     for lon, lat in geometry.coords if geometry.geom_type != "Point" else [geometry.coords]:
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             return _("Coordinates are out of range (longitude -180 to 180, latitude -90 to 90).")

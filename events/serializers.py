@@ -1,5 +1,6 @@
 """The JSON shape of a demonstration (CONTRACT.md, "Events")."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
@@ -10,12 +11,27 @@ from events.workflow import ALLOWED_FROM
 CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
 
 
+class GeoJSONGeometryField(GeometryField):
+    """A GeoJSON geometry object (RFC 7946); anything else is refused in words, not GDAL's."""
+
+    def to_internal_value(self, value):
+        try:
+            if not isinstance(value, dict):
+                raise DjangoValidationError("not a GeoJSON object")
+            return super().to_internal_value(value)
+        except (DjangoValidationError, serializers.ValidationError):
+            raise serializers.ValidationError(
+                _('This is not a GeoJSON geometry, such as {"type": "Point", '
+                  '"coordinates": [longitude, latitude]}.')
+            ) from None
+
+
 class EventSerializer(serializers.ModelSerializer):
     """Reads and validates the shape of an event; writes go through ``events.services``."""
 
-    assembly_point = GeometryField()
-    route = GeometryField(required=False, allow_null=True)
-    dispersal_point = GeometryField(required=False, allow_null=True)
+    assembly_point = GeoJSONGeometryField()
+    route = GeoJSONGeometryField(required=False, allow_null=True)
+    dispersal_point = GeoJSONGeometryField(required=False, allow_null=True)
     organiser = serializers.CharField(source="organiser.username", read_only=True)
     counter_to = serializers.PrimaryKeyRelatedField(
         queryset=Event.objects.all(), required=False, allow_null=True

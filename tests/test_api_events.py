@@ -179,6 +179,31 @@ INVALID_REGISTRATIONS = {
         lambda: registration(assembly_point={"type": "Point", "coordinates": "here"}),
         {"assembly_point"},
     ),
+    "point_with_height": (
+        lambda: registration(assembly_point={"type": "Point",
+                                             "coordinates": [-82.99, 39.96, 10]}),
+        {"assembly_point"},
+    ),
+    "route_with_heights": (
+        lambda: registration(kind="march", route={
+            "type": "LineString", "coordinates": [[-82.99, 39.96, 1], [-82.98, 39.97, 2]]}),
+        {"route"},
+    ),
+    "point_without_coordinates": (
+        lambda: registration(assembly_point={"type": "Point", "coordinates": []}),
+        {"assembly_point"},
+    ),
+    "route_of_one_point": (
+        lambda: registration(kind="march", route={
+            "type": "LineString", "coordinates": [[-82.99, 39.96]]}),
+        {"route"},
+    ),
+    "feature_instead_of_geometry": (
+        lambda: registration(assembly_point={
+            "type": "Feature", "properties": {},
+            "geometry": {"type": "Point", "coordinates": [-82.99, 39.96]}}),
+        {"assembly_point"},
+    ),
     "geojson_without_type": (
         lambda: registration(assembly_point={"coordinates": [-82.99, 39.96]}),
         {"assembly_point"},
@@ -613,3 +638,27 @@ def test_late_bad_edit_hears_about_the_state_not_the_input(alices_event, alice, 
 
     assert response.status_code == 409
     assert "Submitted" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("geometry", [
+    {"type": "Point", "coordinates": "here"},
+    {"type": "Point", "coordinates": [None, 39.9]},
+    "somewhere downtown",
+    "POINT(-82.99 39.96)",  # WKT is not GeoJSON
+    [1, 2],
+])
+def test_unreadable_geometry_is_explained_in_plain_words(geometry, alice, api):
+    response = api(alice).post(EVENTS, registration(assembly_point=geometry))
+
+    assert response.status_code == 400
+    message = response.json()["assembly_point"][0]
+    assert "GeoJSON" in message
+    assert "OGR" not in message and "python" not in message
+
+
+def test_height_is_refused_in_words(alice, api):
+    response = api(alice).post(EVENTS, registration(
+        assembly_point={"type": "Point", "coordinates": [-82.99, 39.96, 10]}))
+
+    assert response.status_code == 400
+    assert "height" in response.json()["assembly_point"][0]
