@@ -101,3 +101,38 @@ def test_unauthenticated_answer_tells_clients_how_to_authenticate(db, api):
 
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
+
+
+def test_a_signed_in_browser_uses_the_api_with_its_session(alice, client):
+    client.login(username="alice", password=PASSWORD)
+
+    assert client.get("/api/v1/events/").status_code == 200
+
+
+def test_a_browser_session_cannot_write_without_the_csrf_token(alice, alices_event):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.login(username="alice", password=PASSWORD)
+
+    response = browser.post(f"/api/v1/events/{alices_event.pk}/transitions/",
+                            {"to": "withdrawn"}, content_type="application/json")
+
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    alices_event.refresh_from_db()
+    assert alices_event.state == "submitted"
+
+
+def test_a_token_client_needs_no_csrf_token(alice, alices_event):
+    from rest_framework.test import APIClient
+
+    token = APIClient().post(TOKEN_URL, {"username": "alice", "password": PASSWORD},
+                             format="json").json()["token"]
+    client = APIClient(enforce_csrf_checks=True)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    response = client.post(f"/api/v1/events/{alices_event.pk}/transitions/",
+                           {"to": "withdrawn"}, format="json")
+
+    assert response.status_code == 200
