@@ -103,10 +103,23 @@ _TEST_DB = env.str("PARLEY_TEST_DB", default="parley")
 if "spatialite" in DATABASES["default"]["ENGINE"]:
     # A file, not memory: browser tests run Daphne in another process.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{_TEST_DB}.sqlite3")}
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # IMMEDIATE: a transaction takes the write lock when it starts, so two writers queue
+    # (up to the timeout) instead of one failing with "database is locked" mid-way.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
 else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_{_TEST_DB}"}
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    # A connection pool (psycopg-pool): under ASGI every sync call may run on another
+    # thread, so per-thread persistent connections would leak; a pool hands them back.
+    if env.bool("DATABASE_POOL", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX", default=20),
+            "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 SPATIALITE_LIBRARY_PATH = "mod_spatialite"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -247,3 +260,5 @@ PARLEY_TICKET_SECONDS = env.int("PARLEY_TICKET_SECONDS", default=60)
 PARLEY_ALERT_REMINDER_SECONDS = env.int("PARLEY_ALERT_REMINDER_SECONDS", default=120)
 PARLEY_MEMBERSHIP_CHECK_SECONDS = env.int("PARLEY_MEMBERSHIP_CHECK_SECONDS", default=30)
 PARLEY_PRESENCE_STALE_SECONDS = env.int("PARLEY_PRESENCE_STALE_SECONDS", default=90)
+#: Adds an unauthenticated bare-broadcast WebSocket for bench/fanout.py. Never in production.
+PARLEY_BENCH_ENDPOINTS = env.bool("PARLEY_BENCH_ENDPOINTS", default=False) and DEBUG

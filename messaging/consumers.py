@@ -13,11 +13,11 @@ import datetime as dt
 import json
 import logging
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,7 +49,17 @@ class FrameError(Exception):
         self.code, self.detail, self.client_id = code, detail, client_id
 
 
-@database_sync_to_async
+def in_thread(func):
+    """Run ``func`` in a worker thread with its own database connection.
+
+    On PostgreSQL not ``thread_sensitive``: that default would put the database work of
+    every connection of the process on one shared thread, one query after another. SQLite
+    (the embedded mode) has one writer at a time anyway, so there it keeps the one thread.
+    """
+    return DatabaseSyncToAsync(func, thread_sensitive=connection.vendor == "sqlite")
+
+
+@in_thread
 def admission(user, event_id: int):
     """``(event, None)`` if ``user`` may be connected to the event's channel, else
     ``(None, close_code)``."""
@@ -113,7 +123,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         self.joined = True
-        await database_sync_to_async(presence.join)(
+        await in_thread(presence.join)(
             self.event_id, user=self.user, connection=self.channel_name
         )
         self.housekeeping = asyncio.create_task(self._housekeeping())
@@ -126,7 +136,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         try:
-            await database_sync_to_async(presence.leave)(
+            await in_thread(presence.leave)(
                 self.event_id, connection=self.channel_name
             )
         except DatabaseError:
@@ -192,10 +202,10 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             raise FrameError("forbidden", _("You cannot read this channel."))
         # Joined the groups at connect, before reading: anything committed from now on is
         # either in this replay or announced after it, and duplicates are dropped by seq.
-        head = await database_sync_to_async(selectors.head_seq)(self.event_id, channel)
+        head = await in_thread(selectors.head_seq)(self.event_id, channel)
         cursor = after_seq
         while cursor < head:
-            frames = await database_sync_to_async(selectors.message_frames_between)(
+            frames = await in_thread(selectors.message_frames_between)(
                 self.event_id, channel, after_seq=cursor, up_to=head
             )
             if not frames:
@@ -215,11 +225,14 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         kind = content.get("kind", "message")
         if not isinstance(kind, str):
             raise FrameError("invalid", _("“kind” must be message, instruction or alert."))
-        await self._recheck_membership()
-        message, _created = await database_sync_to_async(self._send_sync)(
-            channel=channel, kind=kind, body=content.get("body"), client_id=client_id,
-            reply_to=reply_to,
-        )
+        try:
+            message, _created = await in_thread(self._send_sync)(
+                channel=channel, kind=kind, body=content.get("body"), client_id=client_id,
+                reply_to=reply_to,
+            )
+        except (PermissionDenied, Http404):
+            await self._recheck_membership()  # closes with 4403 if no longer a member
+            raise
         await self._send_json({"type": "sent", "client_id": str(message.client_id),
                                "id": message.pk, "seq": message.seq})
 
@@ -229,8 +242,11 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
 
     async def _ack(self, content: dict) -> None:
         message_id = _int_field(content, "message_id", minimum=1)
-        await self._recheck_membership()
-        await database_sync_to_async(self._ack_sync)(message_id)
+        try:
+            await in_thread(self._ack_sync)(message_id)
+        except (PermissionDenied, FrameError):
+            await self._recheck_membership()
+            raise
 
     def _ack_sync(self, message_id: int) -> None:
         message = (
@@ -257,7 +273,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             return  # not subscribed (a later subscribe replays it) or already sent
         if seq > last + 1:
             # A notification was lost or overtaken: fill the gap from the database.
-            frames = await database_sync_to_async(selectors.message_frames_between)(
+            frames = await in_thread(selectors.message_frames_between)(
                 self.event_id, channel, after_seq=last, up_to=seq
             )
         else:
@@ -282,7 +298,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
                     if now - last_check >= settings.PARLEY_MEMBERSHIP_CHECK_SECONDS:
                         last_check = now
                         await self._recheck_membership()
-                        await database_sync_to_async(presence.refresh)(
+                        await in_thread(presence.refresh)(
                             self.event_id, connection=self.channel_name
                         )
                     await self._remind()
@@ -303,7 +319,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             return
         interval = dt.timedelta(seconds=settings.PARLEY_ALERT_REMINDER_SECONDS)
         now = timezone.now()
-        frames = await database_sync_to_async(selectors.pending_alerts)(
+        frames = await in_thread(selectors.pending_alerts)(
             self.event_id, list(self.delivered), user=self.user, sent_before=now - interval
         )
         for frame in frames:
@@ -319,7 +335,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             channel = services.get_channel(get_event_for(self.user, self.event_id),
                                            channel_name)
             return self.user.has_perm(permission, channel)
-        return await database_sync_to_async(check)()
+        return await in_thread(check)()
 
     async def _send_json(self, content: dict) -> None:
         await self.send(text_data=json.dumps(content, ensure_ascii=False))

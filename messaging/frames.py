@@ -25,18 +25,20 @@ def audience_of(channel) -> list:
     ]
 
 
-def message_frames(messages: Iterable[Message]) -> list[dict]:
+def message_frames(messages: Iterable[Message], *, new: bool = False) -> list[dict]:
     """Message frames with their acknowledgements.
 
     ``acks`` lists who has acknowledged (``{"user", "at"}``); ``awaiting`` who has not yet
-    (instructions and alerts only; everyone in the channel but the sender).
+    (instructions and alerts only; everyone in the channel but the sender). ``new``: the
+    messages were just stored, so nobody has acknowledged them yet.
     """
     messages = list(messages)
     if not messages:
         return []
     acks: dict[int, list[Acknowledgement]] = defaultdict(list)
-    for ack in Acknowledgement.objects.filter(message__in=messages).select_related("user"):
-        acks[ack.message_id].append(ack)
+    if not new:
+        for ack in Acknowledgement.objects.filter(message__in=messages).select_related("user"):
+            acks[ack.message_id].append(ack)
     audiences: dict[int, list] = {}
     frames = []
     for message in messages:
@@ -65,9 +67,9 @@ def message_frames(messages: Iterable[Message]) -> list[dict]:
     return frames
 
 
-def message_frame(message: Message) -> dict:
+def message_frame(message: Message, *, new: bool = False) -> dict:
     """One message frame."""
-    return message_frames([message])[0]
+    return message_frames([message], new=new)[0]
 
 
 def acked_frame(ack: Acknowledgement) -> dict:

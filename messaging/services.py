@@ -30,11 +30,13 @@ def get_channel(event: Event, name: str) -> Channel:
     if name not in Channel.Name.values:
         raise ValidationError({"channel": [_("Unknown channel: use “all” or “officials”.")]},
                               code="invalid")
-    try:
-        with transaction.atomic():
-            channel, _created = Channel.objects.get_or_create(event=event, name=name)
-    except IntegrityError:  # created by a concurrent sender: read theirs
-        channel = Channel.objects.get(event=event, name=name)
+    channel = Channel.objects.filter(event=event, name=name).first()
+    if channel is None:
+        try:
+            with transaction.atomic():
+                channel = Channel.objects.create(event=event, name=name)
+        except IntegrityError:  # created by a concurrent sender: read theirs
+            channel = Channel.objects.get(event=event, name=name)
     channel.event = event
     return channel
 
@@ -122,7 +124,7 @@ def _store_message(room: Channel, *, sender, kind, body, client_id, reply) -> Me
         "message_id": message.pk, "channel": room.name, "seq": message.seq, "kind": kind,
         "body": body, "client_id": str(client_id), "reply_to": reply.pk if reply else None,
     })
-    broadcast_on_commit(room.event_id, message_frame(message),
+    broadcast_on_commit(room.event_id, message_frame(message, new=True),
                         officials=room.name == Channel.Name.OFFICIALS)
     return message
 

@@ -1,0 +1,195 @@
+"""What the benchmarks share: a fresh PostgreSQL database, demo parties, Daphne workers.
+
+Benchmarks drive real server processes on this machine (loopback only) and stop by
+themselves. They never touch the development or test databases: they create their own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+DAPHNE = Path(sys.executable).with_name("daphne")
+DEFAULT_DATABASE_URL = "postgis://postgres@127.0.0.1:5432/parley_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(check, *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if check():
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"{what} not ready within {timeout}s")
+
+
+def recreate_database(database_url: str) -> None:
+    """Drop and create the benchmark database, with PostGIS."""
+    import psycopg
+
+    url = urlparse(database_url)
+    name = url.path.lstrip("/")
+    if not name.replace("_", "").isalnum():
+        raise SystemExit(f"refusing odd database name {name!r}")
+    admin = url._replace(scheme="postgresql", path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    with psycopg.connect(url._replace(scheme="postgresql").geturl(), autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+
+
+def setup_django(database_url: str, redis_url: str, **extra_env: str) -> dict[str, str]:
+    """Configure Django in this process for the benchmark database; returns the worker env."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "true",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "PARLEY_BENCH_ENDPOINTS": "true",
+        **extra_env,
+    }
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    return env
+
+
+@dataclass
+class Party:
+    username: str
+    role: str
+    user: object = None
+
+
+@dataclass
+class BenchEvent:
+    event: object
+    members: list = field(default_factory=list)
+
+
+def make_events(count: int, members_per_event: int) -> list[BenchEvent]:
+    """``count`` agreed events, each with its organiser and police/city members."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.gis.geos import Point
+    from django.utils import timezone
+
+    from events import services
+
+    User = get_user_model()
+    city = User.objects.create_user("bench-city", password="x", role="city")
+    events = []
+    starts = timezone.now() + dt.timedelta(days=1)
+    for e in range(count):
+        organiser = User.objects.create_user(f"bench-org-{e}", password="x", role="organiser",
+                                             first_name="Organiser", last_name=str(e))
+        event = services.register_event(
+            organiser=organiser, title=f"Bench event {e}", kind="static",
+            expected_attendance=100, starts_at=starts, ends_at=starts + dt.timedelta(hours=2),
+            assembly_point=Point(-82.99 + e * 0.01, 39.96, srid=4326),
+        )
+        services.transition_event(event, to="submitted", actor=organiser)
+        services.transition_event(event, to="under_review", actor=city)
+        services.transition_event(event, to="agreed", actor=city)
+        bench_event = BenchEvent(event=event, members=[organiser])
+        for m in range(members_per_event - 1):
+            role = "police" if m % 2 == 0 else "city"
+            user = User.objects.create_user(f"bench-{e}-{m}", password="x", role=role,
+                                            first_name=role.title(), last_name=f"{e}-{m}")
+            services.add_member(event, username=user.username, actor=city)
+            bench_event.members.append(user)
+        events.append(bench_event)
+    return events
+
+
+class Worker:
+    """One Daphne process."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path, index: int) -> None:
+        self.env, self.index = env, index
+        self.port = free_port()
+        self.log_path = log_dir / f"worker-{index}.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [str(DAPHNE), "-b", "127.0.0.1", "-p", str(self.port),
+             "--websocket-max-message-size", "65536", "config.asgi:application"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        wait_until(self.healthy, timeout=60, what=f"worker {self.index}")
+
+    def healthy(self) -> bool:
+        with urllib.request.urlopen(f"{self.http}/healthz", timeout=2) as response:
+            return response.status == 200
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def print_table(title: str, rows: list[tuple[str, str]]) -> None:
+    width = max(len(k) for k, _ in rows)
+    print(f"\n{title}")
+    print(f"| {'measure'.ljust(width)} | value |")
+    print(f"|{'-' * (width + 2)}|-------|")
+    for key, value in rows:
+        print(f"| {key.ljust(width)} | {value} |")
+
+
+def have_redis_server() -> bool:
+    return shutil.which("redis-server") is not None
