@@ -82,3 +82,13 @@ def test_healthz_answers_503_naming_the_channel_layer_when_redis_is_unreachable(
     body = response.json()
     assert body["database"] == "ok"
     assert body["channel_layer"].startswith("error")
+
+
+def test_api_docs_page_loads_its_scripts_from_this_site_not_a_cdn(client):
+    import re
+
+    response = client.get("/api/v1/docs/")
+    assert response.status_code == 200
+    sources = re.findall(r'src="([^"]+)"', response.content.decode())
+    assert sources, "the docs page should load Redoc"
+    assert all(src.startswith("/static/") for src in sources), sources
