@@ -138,7 +138,7 @@ def start_workers(transactional_db, tmp_path):
     # The workers read what this process committed: make sure nothing is held open.
     connection.close()
 
-    def start(count: int, redis_url: str | None = None) -> list[Worker]:
+    def start(count: int, redis_url: str | None = None, **settings_env: str) -> list[Worker]:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -147,6 +147,7 @@ def start_workers(transactional_db, tmp_path):
             "REDIS_URL": redis_url or os.environ["REDIS_URL"],
             # These tests are about delivery, not about the per-person rate limit.
             "PARLEY_RATE_LIMIT_MESSAGES": "100000",
+            **settings_env,
         }
         for _ in range(count):
             worker = Worker(free_port(), env, tmp_path / f"worker-{len(started)}.log")

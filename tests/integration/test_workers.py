@@ -140,3 +140,43 @@ async def test_redis_restart_mid_stream_loses_nothing_once_clients_resume(
         assert c.seqs == list(range(1, 31)), c.name
     assert await sync_to_async(stored_seqs)(agreed_event) == list(range(1, 31))
     await stop_all(alice, carol)
+
+
+async def test_presence_spans_workers_and_forgets_a_worker_that_died(start_workers, agreed_event):
+    w1, w2 = await sync_to_async(start_workers)(
+        2, PARLEY_MEMBERSHIP_CHECK_SECONDS="0.3", PARLEY_PRESENCE_STALE_SECONDS="2")
+    alice = client(w1, agreed_event, "alice")
+    await asyncio.wait_for(alice.subscribed.wait(), TIMEOUT)
+    bob = client(w2, agreed_event, "bob")
+
+    def online(c):
+        frames = [f for f in c.frames if f["type"] == "presence"]
+        return {p["name"] for p in frames[-1]["online"]} if frames else set()
+
+    await alice.wait_for(lambda c: online(c) == {"Alice Martin", "Bob Officer"}, TIMEOUT)
+    await bob.stop()  # its task ends; the worker dies before it can say goodbye
+    await sync_to_async(w2.kill)()
+    await alice.wait_for(lambda c: online(c) == {"Alice Martin"}, TIMEOUT)
+    await stop_all(alice)
+
+
+async def test_rate_limit_counts_messages_sent_through_every_worker(
+    start_workers, agreed_event
+):
+    w1, w2 = await sync_to_async(start_workers)(2, PARLEY_RATE_LIMIT_MESSAGES="20")
+    on_w1, on_w2 = client(w1, agreed_event, "alice"), client(w2, agreed_event, "alice")
+    for c in (on_w1, on_w2):
+        await asyncio.wait_for(c.subscribed.wait(), TIMEOUT)
+    for n in range(10):
+        for c in (on_w1, on_w2):
+            await c.send({"type": "send", "channel": "all", "kind": "message",
+                          "body": f"{n}", "client_id": str(uuid.uuid4())})
+    for c in (on_w1, on_w2):
+        await c.wait_for(lambda c: sum(f["type"] == "sent" for f in c.frames) == 10, TIMEOUT)
+    await on_w2.send({"type": "send", "channel": "all", "kind": "message", "body": "21st",
+                      "client_id": str(uuid.uuid4())})
+    await on_w2.wait_for(lambda c: any(f["type"] == "error" for f in c.frames), TIMEOUT)
+    error = next(f for f in on_w2.frames if f["type"] == "error")
+    assert error["code"] == "rate_limited"
+    assert await sync_to_async(Message.objects.count)() == 20
+    await stop_all(on_w1, on_w2)
