@@ -2,11 +2,13 @@
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
@@ -18,6 +20,9 @@ from events.forms import AddMemberForm, EventFilterForm, EventForm, TransitionFo
 from events.models import Event
 from events.serializers import CONTACT_FIELDS
 from events.workflow import NOTE_REQUIRED, PERMISSION_FOR, next_states
+from messaging.models import Channel, Message
+from messaging.rules import CLOSED_STATES
+from messaging.services import get_channel
 
 #: Button labels of the workflow, by target state.
 TRANSITION_LABELS = {
@@ -114,6 +119,33 @@ def _transitions(user, event: Event) -> list[dict]:
     ]
 
 
+def _channel_panel(user, event: Event) -> dict | None:
+    """What the live-channel panel of the event page needs (static/messaging/channel.js),
+    or None when ``user`` reads none of the event's channels."""
+    channels = []
+    for name, label in Channel.Name.choices:
+        channel = get_channel(event, name)
+        if user.has_perm("messaging.read_channel", channel):
+            channels.append({"name": name, "label": label,
+                             "can_post": user.has_perm("messaging.post_in_channel", channel)})
+    if not channels:
+        return None
+    return {
+        "event": event.pk,
+        "socket_path": f"/ws/events/{event.pk}/",
+        "history_url": reverse("api:event-messages", args=[event.pk]),
+        "me": {"id": user.pk, "name": user.display_name, "role": user.role},
+        "channels": channels,
+        "can_post": any(channel["can_post"] for channel in channels),
+        "max_chars": settings.PARLEY_MESSAGE_MAX_CHARS,
+        "state": event.state,
+        "closed_states": sorted(CLOSED_STATES),
+        "roles": dict(Role.choices),
+        "kinds": dict(Message.Kind.choices),
+        "states": dict(Event.State.choices),
+    }
+
+
 @login_required
 def event_detail(request, pk):
     event = selectors.get_event_for(request.user, pk)
@@ -129,6 +161,7 @@ def event_detail(request, pk):
         "can_edit": user.has_perm("events.change_event", event) and event.is_open_for_changes,
         "can_add_member": user.has_perm("events.add_member", event),
         "member_form": AddMemberForm(),
+        "channel_panel": _channel_panel(user, event),
     })
 
 

@@ -1,0 +1,1094 @@
+/* Parley: the live channel panel of a demonstration's page (CONTRACT.md, "The live channel").
+ *
+ * Configuration comes from <script id="channel-config" type="application/json"> (json_script)
+ * and the translated words from the data- attributes of #channel-strings; nothing here is
+ * inline in a page, so a Content-Security-Policy without inline scripts is enough.
+ *
+ * Reliability, in short:
+ * - the socket reconnects by itself, with exponential back-off and jitter (at most ~15 s);
+ * - on every (re)connect each readable channel is subscribed with after_seq = the last seq
+ *   shown there, so the server replays exactly what is missing;
+ * - messages are shown strictly in seq order; a seq already shown is ignored, a seq that
+ *   skips ahead is held back and the gap is asked for again;
+ * - what the user sends goes through an outbox (kept in sessionStorage) under a client_id
+ *   chosen when they press Send; it is sent, and after a reconnect sent again with the same
+ *   client_id (the server stores it once), until `sent` or the message itself comes back.
+ *
+ * Message bodies and names are only ever inserted as text (textContent), never as HTML.
+ */
+(function () {
+  "use strict";
+
+  var panel = document.getElementById("channel-panel");
+  var configNode = document.getElementById("channel-config");
+  if (!panel || !configNode) {
+    return;
+  }
+  var config = JSON.parse(configNode.textContent);
+  var words = Object.assign({}, document.getElementById("channel-strings").dataset);
+  var me = config.me;
+
+  var MAX_DELAY_MS = 15000;
+  var BASE_DELAY_MS = 1000;
+  var PING_EVERY_MS = 20000;
+  var PONG_WITHIN_MS = 10000;
+  var RETRY_AFTER_MS = {rate_limited: 5000, unavailable: 3000};
+  var CLOSE_REASONS = {4401: "loggedOut", 4403: "notMember", 4404: "noEvent"};
+  var OUTBOX_KEY = "parley.outbox." + config.event + "." + me.id;
+  var MUTE_KEY = "parley.alertsMuted";
+
+  /* --- small helpers ------------------------------------------------------------------ */
+
+  function t(key, values) {
+    var text = words[key] || key;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split("{" + name + "}").join(String(values[name]));
+    });
+    return text;
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined && text !== null) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function $(selector, root) {
+    return (root || panel).querySelector(selector);
+  }
+
+  function newClientId() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") {
+      return window.crypto.randomUUID();
+    }
+    // Pages served over plain http on a local network have no randomUUID.
+    var bytes = window.crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) {
+      return (b + 0x100).toString(16).slice(1);
+    }).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20),
+      hex.slice(20)].join("-");
+  }
+
+  var locale = document.documentElement.lang || undefined;
+
+  function formatTime(iso) {
+    var date = new Date(iso);
+    if (isNaN(date.getTime())) {
+      return "";
+    }
+    var sameDay = date.toDateString() === new Date().toDateString();
+    try {
+      return sameDay
+        ? date.toLocaleTimeString(locale, {hour: "2-digit", minute: "2-digit"})
+        : date.toLocaleString(locale, {dateStyle: "short", timeStyle: "short"});
+    } catch (e) {
+      return date.toLocaleString();
+    }
+  }
+
+  function timeNode(iso) {
+    var node = el("time", "msg-time", formatTime(iso));
+    node.dateTime = iso;
+    node.title = new Date(iso).toLocaleString(locale);
+    return node;
+  }
+
+  function roleLabel(role) {
+    return config.roles[role] || role;
+  }
+
+  function personText(person) {
+    return person.id === me.id ? person.name + " (" + t("you") + ")" : person.name;
+  }
+
+  function storage(kind) {
+    try {
+      var store = window[kind];
+      var probe = "parley.probe";
+      store.setItem(probe, probe);
+      store.removeItem(probe);
+      return store;
+    } catch (e) {
+      return null; // private mode or storage disabled: work from memory only
+    }
+  }
+
+  var session = storage("sessionStorage");
+  var local = storage("localStorage");
+
+  /* --- state -------------------------------------------------------------------------- */
+
+  var channels = {};          // name -> {name, label, canPost, lastSeq, held, ...}
+  var order = [];             // channel names in page order
+  var messages = new Map();   // message id -> {frame, node, channel}
+  var outbox = loadOutbox();  // [{client_id, channel, kind, body, created, retryAt}]
+  var inFlight = new Set();   // client_ids sent on the current connection
+  var pendingAcks = new Set();// message ids acknowledged but not yet confirmed
+  var active = null;          // the channel shown and written to
+  var socket = null;
+  var attempt = 0;
+  var stopped = false;
+  var timers = {reconnect: null, countdown: null, ping: null, pong: null, retry: null};
+  var alertsSounded = 0;
+
+  config.channels.forEach(function (info) {
+    var log = document.getElementById("channel-log-" + info.name);
+    channels[info.name] = {
+      name: info.name,
+      label: info.label,
+      canPost: info.can_post,
+      lastSeq: 0,
+      held: new Map(),        // seq -> frame that arrived ahead of a gap
+      subscribed: false,
+      resyncing: false,
+      loaded: false,          // subscribed at least once on this page
+      unread: 0,
+      log: log,
+      list: $(".channel-messages", log),
+      outboxList: $(".channel-outbox", log),
+      tab: document.getElementById("channel-tab-" + info.name)
+    };
+    order.push(info.name);
+  });
+
+  /* --- connection --------------------------------------------------------------------- */
+
+  var statusNode = $("#channel-status");
+
+  function setStatus(status, detail) {
+    statusNode.dataset.status = status;
+    $(".channel-status-text", statusNode).textContent =
+      {connecting: t("connecting"), live: t("live")}[status] || t("offline");
+    $(".channel-status-countdown", statusNode).textContent = detail ? "— " + detail : "";
+    $(".channel-reconnect", statusNode).hidden = status !== "offline" || stopped;
+    panel.dataset.connection = status;
+  }
+
+  function clearTimer(name) {
+    clearTimeout(timers[name]);
+    clearInterval(timers[name]);
+    timers[name] = null;
+  }
+
+  function connect() {
+    ["reconnect", "countdown"].forEach(clearTimer);
+    if (stopped || socket) {
+      return;
+    }
+    setStatus("connecting");
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    var ws;
+    try {
+      ws = new WebSocket(scheme + window.location.host + config.socket_path);
+    } catch (e) {
+      scheduleReconnect();
+      return;
+    }
+    socket = ws;
+    inFlight.clear();
+    ws.onopen = function () {
+      if (socket !== ws) {
+        return;
+      }
+      order.forEach(function (name) {
+        subscribe(channels[name]);
+      });
+      startHeartbeat();
+    };
+    ws.onmessage = function (event) {
+      if (socket !== ws) {
+        return;
+      }
+      alive();
+      var frame;
+      try {
+        frame = JSON.parse(event.data);
+      } catch (e) {
+        return;
+      }
+      handle(frame);
+    };
+    ws.onclose = function (event) {
+      if (socket !== ws) {
+        return;
+      }
+      dropped(CLOSE_REASONS[event.code]);
+    };
+  }
+
+  /* The socket is gone (or given up on): forget it and plan the next attempt. */
+  function dropped(reason) {
+    var ws = socket;
+    socket = null;
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = null;
+      try {
+        ws.close();
+      } catch (e) { /* already closed */ }
+    }
+    ["ping", "pong"].forEach(clearTimer);
+    inFlight.clear();
+    order.forEach(function (name) {
+      channels[name].subscribed = false;
+      channels[name].resyncing = false;
+    });
+    renderOutbox();
+    if (reason) {
+      stop(t(reason));
+      return;
+    }
+    scheduleReconnect();
+  }
+
+  function stop(explanation) {
+    stopped = true;
+    ["reconnect", "countdown", "ping", "pong", "retry"].forEach(clearTimer);
+    setStatus("offline");
+    showError(explanation);
+    setComposerEnabled();
+  }
+
+  function scheduleReconnect() {
+    if (stopped) {
+      return;
+    }
+    ["reconnect", "countdown"].forEach(clearTimer);
+    var ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * Math.pow(2, attempt));
+    var delay = Math.round(ceiling / 2 + Math.random() * ceiling / 2);
+    attempt += 1;
+    var due = Date.now() + delay;
+    var tick = function () {
+      if (navigator.onLine === false) { // the "online" event reconnects at once
+        setStatus("offline", t("waitingNetwork"));
+        return;
+      }
+      var seconds = Math.max(1, Math.ceil((due - Date.now()) / 1000));
+      setStatus("offline", t("reconnecting", {seconds: seconds}));
+    };
+    tick();
+    timers.countdown = setInterval(tick, 1000);
+    timers.reconnect = setTimeout(connect, delay);
+  }
+
+  function reconnectNow() {
+    if (stopped) {
+      return;
+    }
+    attempt = 0;
+    if (!socket) {
+      connect();
+    }
+  }
+
+  function send(frame) {
+    if (!socket || socket.readyState !== WebSocket.OPEN) {
+      return false;
+    }
+    socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /* A connection can die without a close (a phone changing network): ping now and then. */
+  function startHeartbeat() {
+    clearTimer("ping");
+    timers.ping = setInterval(probe, PING_EVERY_MS);
+  }
+
+  function probe() {
+    if (send({type: "ping"}) && !timers.pong) {
+      timers.pong = setTimeout(function () {
+        timers.pong = null;
+        dropped();
+      }, PONG_WITHIN_MS);
+    }
+  }
+
+  function alive() {
+    clearTimer("pong");
+  }
+
+  function subscribe(channel) {
+    channel.subscribed = false;
+    send({type: "subscribe", channel: channel.name, after_seq: channel.lastSeq});
+  }
+
+  window.addEventListener("offline", function () {
+    if (socket) {
+      dropped();
+    } else {
+      scheduleReconnect();
+    }
+  });
+  window.addEventListener("online", reconnectNow);
+  // A phone waking up: make sure the connection is still there, or make a new one now.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState !== "visible") {
+      return;
+    }
+    if (socket) {
+      probe();
+    } else {
+      reconnectNow();
+    }
+  });
+  $(".channel-reconnect", statusNode).addEventListener("click", reconnectNow);
+
+  /* --- frames from the server --------------------------------------------------------- */
+
+  function handle(frame) {
+    switch (frame.type) {
+    case "message":
+      receive(frame);
+      break;
+    case "subscribed":
+      subscribed(frame);
+      break;
+    case "sent":
+      confirmSent(frame.client_id);
+      break;
+    case "acked":
+      applyAck(frame.message_id, frame.user, frame.at);
+      break;
+    case "reminder":
+      remind(frame.message);
+      break;
+    case "presence":
+      renderPresence(frame.online || []);
+      break;
+    case "state":
+      showState(frame.state);
+      break;
+    case "error":
+      refused(frame);
+      break;
+    default:
+      break; // pong, zone: nothing to show here
+    }
+  }
+
+  function subscribed(frame) {
+    var channel = channels[frame.channel];
+    if (!channel) {
+      return;
+    }
+    var reconnected = channel.loaded;
+    channel.subscribed = true;
+    channel.resyncing = false;
+    channel.loaded = true;
+    flushOutbox();
+    pendingAcks.forEach(function (id) {
+      var item = messages.get(id);
+      if (item && item.channel === channel.name) {
+        send({type: "ack", message_id: id});
+      }
+    });
+    if (order.every(function (name) { return channels[name].subscribed; })) {
+      attempt = 0;
+      setStatus("live");
+    }
+    if (reconnected) {
+      refreshAcks(channel);
+    }
+  }
+
+  function receive(frame) {
+    var channel = channels[frame.channel];
+    if (!channel || typeof frame.seq !== "number") {
+      return;
+    }
+    if (frame.seq <= channel.lastSeq) {
+      return; // already shown: never twice
+    }
+    if (frame.seq > channel.lastSeq + 1) {
+      channel.held.set(frame.seq, frame);
+      if (!channel.resyncing) { // a gap: ask for it again from the last seq shown
+        channel.resyncing = true;
+        subscribe(channel);
+      }
+      return;
+    }
+    show(channel, frame);
+    while (channel.held.has(channel.lastSeq + 1)) {
+      var next = channel.held.get(channel.lastSeq + 1);
+      channel.held.delete(next.seq);
+      show(channel, next);
+    }
+    channel.held.forEach(function (held, seq) {
+      if (seq <= channel.lastSeq) {
+        channel.held.delete(seq);
+      }
+    });
+  }
+
+  function awaitsMe(frame) {
+    return (frame.awaiting || []).some(function (person) { return person.id === me.id; });
+  }
+
+  function show(channel, frame) {
+    channel.lastSeq = frame.seq;
+    var empty = $(".channel-empty", channel.list);
+    if (empty) {
+      empty.remove();
+    }
+    var follow = nearBottom(channel.list) || frame.sender.id === me.id;
+    var node = el("li");
+    node.id = "msg-" + frame.id;
+    node.dataset.seq = frame.seq;
+    node.dataset.id = frame.id;
+    var item = {frame: frame, node: node, channel: channel.name};
+    messages.set(frame.id, item);
+    renderMessage(item);
+    channel.list.appendChild(node);
+    if (frame.sender.id === me.id && frame.client_id) {
+      forget(frame.client_id); // it arrived: whatever the outbox still holds is done
+    }
+    if (frame.sender.id !== me.id && channel.name !== active && channel.loaded) {
+      channel.unread += 1;
+      renderTab(channel);
+    }
+    if (follow) {
+      channel.list.scrollTop = channel.list.scrollHeight;
+    }
+    // Alerts missed while away or arriving now; not those already there at page load
+    // (the server's reminders take care of those).
+    if (frame.kind === "alert" && channel.loaded && awaitsMe(frame)) {
+      soundAlert();
+      announce(t("alertFrom", {name: frame.sender.name, body: frame.body}));
+      flash(node);
+    }
+    renderPending();
+  }
+
+  function nearBottom(list) {
+    return list.scrollHeight - list.scrollTop - list.clientHeight < 60;
+  }
+
+  function renderMessage(item) {
+    var frame = item.frame;
+    var node = item.node;
+    node.className = "msg msg-" + frame.kind + (frame.sender.id === me.id ? " msg-mine" : "") +
+      (node.classList.contains("msg-flash") ? " msg-flash" : "");
+    node.textContent = "";
+    var head = el("p", "msg-head");
+    head.appendChild(el("strong", "msg-sender", frame.sender.name));
+    head.appendChild(el("span", "msg-role", roleLabel(frame.sender.role)));
+    if (frame.kind !== "message") {
+      head.appendChild(el("span", "msg-kind msg-kind-" + frame.kind,
+        config.kinds[frame.kind] || frame.kind));
+    }
+    head.appendChild(timeNode(frame.sent_at));
+    node.appendChild(head);
+    node.appendChild(el("p", "msg-body", frame.body));
+    if (frame.kind === "instruction" || frame.kind === "alert") {
+      node.appendChild(renderAcks(frame));
+      if (awaitsMe(frame)) {
+        node.appendChild(ackButton(frame.id));
+      }
+    }
+  }
+
+  function renderAcks(frame) {
+    var box = el("div", "msg-acks");
+    var done = el("p", "msg-acked");
+    done.appendChild(el("span", "msg-acks-label", t("acknowledgedBy") + " "));
+    if (!frame.acks.length) {
+      done.appendChild(el("span", "msg-acks-none", t("nobody")));
+    }
+    frame.acks.forEach(function (ack, index) {
+      var who = el("span", "msg-ack", personText(ack.user));
+      who.dataset.user = ack.user.id;
+      who.title = roleLabel(ack.user.role) + ", " + new Date(ack.at).toLocaleString(locale);
+      if (index) {
+        done.appendChild(document.createTextNode(", "));
+      }
+      done.appendChild(who);
+      done.appendChild(el("span", "msg-ack-time", " " + formatTime(ack.at)));
+    });
+    box.appendChild(done);
+    var waiting = el("p", "msg-awaiting");
+    if (frame.awaiting.length) {
+      waiting.appendChild(el("span", "msg-acks-label", t("notYet") + " "));
+      frame.awaiting.forEach(function (person, index) {
+        if (index) {
+          waiting.appendChild(document.createTextNode(", "));
+        }
+        var who = el("span", "msg-waiting", personText(person));
+        who.dataset.user = person.id;
+        who.title = roleLabel(person.role);
+        waiting.appendChild(who);
+      });
+    } else {
+      waiting.textContent = t("everyoneAcknowledged");
+      waiting.classList.add("msg-all-acked");
+    }
+    box.appendChild(waiting);
+    return box;
+  }
+
+  function ackButton(id) {
+    var button = el("button", "msg-ack-button",
+      pendingAcks.has(id) ? t("acknowledging") : t("acknowledge"));
+    button.type = "button";
+    button.disabled = pendingAcks.has(id);
+    button.addEventListener("click", function () {
+      acknowledge(id);
+    });
+    return button;
+  }
+
+  function acknowledge(id) {
+    var item = messages.get(id);
+    if (!item || pendingAcks.has(id)) {
+      return;
+    }
+    pendingAcks.add(id);
+    if (channels[item.channel].subscribed) {
+      send({type: "ack", message_id: id});
+    } // otherwise sent after the next subscribe
+    renderMessage(item);
+    renderPending();
+  }
+
+  function applyAck(id, user, at) {
+    var item = messages.get(id);
+    if (user.id === me.id) {
+      pendingAcks.delete(id);
+    }
+    if (!item) {
+      return;
+    }
+    var frame = item.frame;
+    if (!frame.acks.some(function (ack) { return ack.user.id === user.id; })) {
+      frame.acks.push({user: user, at: at});
+    }
+    frame.awaiting = frame.awaiting.filter(function (person) { return person.id !== user.id; });
+    renderMessage(item);
+    renderPending();
+  }
+
+  /* Acknowledgements given while this page was away are not replayed with the messages:
+   * read the messages still waiting for someone again over HTTP. */
+  function refreshAcks(channel) {
+    var waiting = [];
+    messages.forEach(function (item) {
+      if (item.channel === channel.name && item.frame.awaiting.length) {
+        waiting.push(item.frame.seq);
+      }
+    });
+    if (!waiting.length || !window.fetch) {
+      return;
+    }
+    var from = Math.min.apply(null, waiting) - 1;
+    var url = config.history_url + "?channel=" + encodeURIComponent(channel.name) +
+      "&after_seq=" + from + "&limit=500";
+    fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
+      .then(function (response) { return response.ok ? response.json() : []; })
+      .then(function (frames) {
+        frames.forEach(function (fresh) {
+          var item = messages.get(fresh.id);
+          if (!item) {
+            return;
+          }
+          item.frame.acks = fresh.acks;
+          item.frame.awaiting = fresh.awaiting;
+          fresh.acks.forEach(function (ack) {
+            if (ack.user.id === me.id) {
+              pendingAcks.delete(fresh.id);
+            }
+          });
+          renderMessage(item);
+        });
+        renderPending();
+      })
+      .catch(function () { /* the next reconnect tries again */ });
+  }
+
+  function remind(frame) {
+    var item = messages.get(frame.id);
+    if (!item) {
+      receive(frame);
+      item = messages.get(frame.id);
+    }
+    if (!item) {
+      return;
+    }
+    item.frame.acks = frame.acks;
+    item.frame.awaiting = frame.awaiting;
+    renderMessage(item);
+    renderPending();
+    if (!awaitsMe(item.frame) || pendingAcks.has(frame.id)) {
+      return;
+    }
+    flash(item.node);
+    var entry = $('.channel-pending-list [data-id="' + frame.id + '"]');
+    if (entry) {
+      flash(entry);
+    }
+    soundAlert();
+    announce(t("reminderFrom", {name: frame.sender.name, body: frame.body}));
+  }
+
+  function flash(node) {
+    node.classList.remove("msg-flash");
+    void node.offsetWidth; // restart the animation
+    node.classList.add("msg-flash");
+  }
+
+  function announce(text) {
+    var region = $("#channel-announce");
+    region.textContent = "";
+    setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  function refused(frame) {
+    var item = frame.client_id && outbox.find(function (entry) {
+      return entry.client_id === frame.client_id;
+    });
+    if (!item) {
+      if (pendingAcks.size) { // an acknowledgement was refused: let the user try again
+        var ids = Array.from(pendingAcks);
+        pendingAcks.clear();
+        ids.forEach(function (id) {
+          if (messages.has(id)) {
+            renderMessage(messages.get(id));
+          }
+        });
+        renderPending();
+      }
+      showError(frame.detail);
+      return;
+    }
+    inFlight.delete(item.client_id);
+    item.error = frame.detail;
+    if (RETRY_AFTER_MS[frame.code]) {
+      item.retryAt = Date.now() + RETRY_AFTER_MS[frame.code];
+      saveOutbox();
+      scheduleRetry();
+    } else {
+      item.failed = true; // will never be accepted as it is: out of the outbox
+      saveOutbox();
+    }
+    renderOutbox();
+  }
+
+  function showError(text) {
+    var node = $("#channel-error");
+    node.textContent = text || "";
+    node.hidden = !text;
+  }
+
+  /* --- the outbox --------------------------------------------------------------------- */
+
+  function loadOutbox() {
+    if (!session) {
+      return [];
+    }
+    try {
+      var items = JSON.parse(session.getItem(OUTBOX_KEY) || "[]");
+      return Array.isArray(items) ? items.filter(function (item) {
+        return item && typeof item.client_id === "string" && typeof item.body === "string";
+      }) : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function saveOutbox() {
+    if (!session) {
+      return;
+    }
+    var keep = outbox.filter(function (item) { return !item.failed && !item.sent; });
+    try {
+      if (keep.length) {
+        session.setItem(OUTBOX_KEY, JSON.stringify(keep.map(function (item) {
+          return {client_id: item.client_id, channel: item.channel, kind: item.kind,
+            body: item.body, created: item.created, retryAt: item.retryAt || 0};
+        })));
+      } else {
+        session.removeItem(OUTBOX_KEY);
+      }
+    } catch (e) { /* storage full: the outbox still lives in memory */ }
+  }
+
+  function flushOutbox() {
+    clearTimer("retry");
+    var now = Date.now();
+    outbox.forEach(function (item) {
+      var channel = channels[item.channel];
+      if (item.failed || item.sent || inFlight.has(item.client_id) || !channel ||
+          !channel.subscribed) {
+        return;
+      }
+      if (item.retryAt && item.retryAt > now) {
+        return;
+      }
+      if (send({type: "send", channel: item.channel, kind: item.kind, body: item.body,
+        client_id: item.client_id})) {
+        inFlight.add(item.client_id);
+        item.error = null;
+        item.retryAt = 0;
+      }
+    });
+    scheduleRetry();
+    renderOutbox();
+  }
+
+  function scheduleRetry() {
+    clearTimer("retry");
+    var waits = outbox.filter(function (item) {
+      return !item.failed && !item.sent && item.retryAt && !inFlight.has(item.client_id);
+    }).map(function (item) { return item.retryAt - Date.now(); });
+    if (waits.length) {
+      timers.retry = setTimeout(flushOutbox, Math.max(200, Math.min.apply(null, waits)));
+    }
+  }
+
+  function confirmSent(clientId) {
+    var item = outbox.find(function (entry) { return entry.client_id === clientId; });
+    if (!item) {
+      return;
+    }
+    item.sent = true; // stored; shown in the list as soon as its message frame arrives
+    inFlight.delete(clientId);
+    saveOutbox();
+    renderOutbox();
+  }
+
+  function forget(clientId) {
+    var before = outbox.length;
+    outbox = outbox.filter(function (entry) { return entry.client_id !== clientId; });
+    if (outbox.length !== before) {
+      inFlight.delete(clientId);
+      saveOutbox();
+      renderOutbox();
+    }
+  }
+
+  function renderOutbox() {
+    order.forEach(function (name) {
+      var list = channels[name].outboxList;
+      list.textContent = "";
+      outbox.forEach(function (item) {
+        if (item.channel === name) {
+          list.appendChild(outboxNode(item));
+        }
+      });
+    });
+  }
+
+  function outboxNode(item) {
+    var node = el("li", "msg msg-" + item.kind + " msg-mine msg-pending");
+    node.dataset.clientId = item.client_id;
+    var head = el("p", "msg-head");
+    head.appendChild(el("strong", "msg-sender", me.name));
+    head.appendChild(el("span", "msg-role", roleLabel(me.role)));
+    if (item.kind !== "message") {
+      head.appendChild(el("span", "msg-kind msg-kind-" + item.kind,
+        config.kinds[item.kind] || item.kind));
+    }
+    node.appendChild(head);
+    node.appendChild(el("p", "msg-body", item.body));
+    var status;
+    if (item.failed) {
+      node.classList.add("msg-failed");
+      status = t("failed", {detail: item.error});
+    } else if (item.error && item.retryAt) {
+      status = t("retrying", {detail: item.error});
+    } else if (item.sent || inFlight.has(item.client_id)) {
+      status = t("sending");
+    } else {
+      status = t("pending");
+    }
+    var line = el("p", "msg-status", status);
+    if (item.failed) {
+      line.setAttribute("role", "alert");
+      line.appendChild(document.createTextNode(" "));
+      line.appendChild(actionButton(t("edit"), function () {
+        forget(item.client_id);
+        body.value = item.body;
+        kind.value = item.kind;
+        body.focus();
+      }));
+      line.appendChild(actionButton(t("dismiss"), function () {
+        forget(item.client_id);
+      }));
+    }
+    node.appendChild(line);
+    return node;
+  }
+
+  function actionButton(label, onClick) {
+    var button = el("button", "link-button", label);
+    button.type = "button";
+    button.addEventListener("click", onClick);
+    return button;
+  }
+
+  /* --- the composer ------------------------------------------------------------------- */
+
+  var form = $("#channel-composer");
+  var body = $("#channel-body");
+  var kind = $("#channel-kind");
+  var note = $("#channel-composer-note");
+
+  function setComposerEnabled() {
+    var channel = channels[active];
+    var canPost = !stopped && channel && channel.canPost;
+    body.disabled = kind.disabled = $(".channel-send", form).disabled = !canPost;
+    var why = "";
+    if (!stopped && channel && !channel.canPost) {
+      why = config.closed ? t("readOnly") : t("cannotPost");
+    }
+    note.textContent = why;
+    note.hidden = !why;
+    $(".channel-composer-label", form).textContent = t("writeTo", {channel: channel.label});
+  }
+
+  function submit() {
+    var channel = channels[active];
+    var text = body.value;
+    if (!channel || !channel.canPost || !text.trim()) {
+      return;
+    }
+    if (text.length > config.max_chars) {
+      note.textContent = t("tooLong", {max: config.max_chars});
+      note.hidden = false;
+      return;
+    }
+    outbox.push({client_id: newClientId(), channel: channel.name, kind: kind.value,
+      body: text, created: Date.now(), retryAt: 0});
+    saveOutbox();
+    body.value = "";
+    kind.value = "message"; // an alert is a deliberate choice every time
+    renderOutbox();
+    flushOutbox();
+    channel.list.scrollTop = channel.list.scrollHeight;
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    submit();
+  });
+  body.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing &&
+        event.keyCode !== 229) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  body.addEventListener("input", function () {
+    if (body.value.length <= config.max_chars) {
+      setComposerEnabled(); // clears a "too long" note
+    }
+  });
+
+  /* --- channels as tabs --------------------------------------------------------------- */
+
+  function activate(name, focus) {
+    active = name;
+    order.forEach(function (other) {
+      var channel = channels[other];
+      var selected = other === name;
+      channel.log.hidden = !selected;
+      if (selected) {
+        channel.unread = 0;
+      }
+      if (channel.tab) {
+        channel.tab.setAttribute("aria-selected", selected ? "true" : "false");
+        channel.tab.tabIndex = selected ? 0 : -1;
+        if (selected && focus) {
+          channel.tab.focus();
+        }
+      }
+      renderTab(channel);
+    });
+    panel.dataset.channel = name;
+    setComposerEnabled();
+    var list = channels[name].list;
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function renderTab(channel) {
+    if (!channel.tab) {
+      return;
+    }
+    var badge = $(".channel-unread", channel.tab);
+    badge.textContent = channel.unread ? t("unread", {count: channel.unread}) : "";
+    badge.hidden = !channel.unread;
+  }
+
+  order.forEach(function (name, index) {
+    var tab = channels[name].tab;
+    if (!tab) {
+      return;
+    }
+    tab.addEventListener("click", function () { activate(name); });
+    tab.addEventListener("keydown", function (event) {
+      var step = {ArrowRight: 1, ArrowLeft: -1}[event.key];
+      if (step) {
+        event.preventDefault();
+        activate(order[(index + step + order.length) % order.length], true);
+      }
+    });
+  });
+
+  /* --- acknowledgements still owed ---------------------------------------------------- */
+
+  function renderPending() {
+    var box = $("#channel-pending");
+    var list = $(".channel-pending-list", box);
+    list.textContent = "";
+    var owed = [];
+    messages.forEach(function (item) {
+      if (awaitsMe(item.frame)) {
+        owed.push(item);
+      }
+    });
+    owed.sort(function (a, b) { return a.frame.sent_at < b.frame.sent_at ? -1 : 1; });
+    owed.forEach(function (item) {
+      var frame = item.frame;
+      var entry = el("li", "pending-item pending-" + frame.kind);
+      entry.dataset.id = frame.id;
+      var text = el("p", "pending-text");
+      text.appendChild(el("span", "msg-kind msg-kind-" + frame.kind, config.kinds[frame.kind]));
+      text.appendChild(document.createTextNode(" "));
+      text.appendChild(el("strong", null, frame.sender.name));
+      if (order.length > 1) {
+        text.appendChild(el("span", "muted",
+          " " + t("inChannel", {channel: channels[item.channel].label})));
+      }
+      text.appendChild(document.createTextNode(": "));
+      text.appendChild(el("span", "pending-body",
+        frame.body.length > 140 ? frame.body.slice(0, 140) + "…" : frame.body));
+      entry.appendChild(text);
+      var actions = el("p", "pending-actions");
+      actions.appendChild(ackButton(frame.id));
+      actions.appendChild(actionButton(t("show"), function () {
+        activate(item.channel);
+        item.node.scrollIntoView({block: "center", behavior: "smooth"});
+        flash(item.node);
+      }));
+      entry.appendChild(actions);
+      list.appendChild(entry);
+    });
+    box.hidden = !owed.length;
+  }
+
+  /* --- presence, state, sound --------------------------------------------------------- */
+
+  function renderPresence(online) {
+    var list = $(".channel-presence-list");
+    list.textContent = "";
+    var seen = new Set();
+    online.forEach(function (person) {
+      if (seen.has(person.id)) {
+        return;
+      }
+      seen.add(person.id);
+      var entry = el("li", "presence-person presence-" + person.role);
+      entry.dataset.user = person.id;
+      entry.appendChild(el("span", "presence-dot"));
+      entry.appendChild(el("span", "presence-name", personText(person)));
+      entry.appendChild(el("span", "msg-role", roleLabel(person.role)));
+      list.appendChild(entry);
+    });
+  }
+
+  function showState(state) {
+    var label = config.states[state] || state;
+    var badge = document.getElementById("event-state");
+    if (badge) {
+      badge.textContent = label;
+      badge.className = "state state-" + state;
+    }
+    var notice = $("#channel-state-notice");
+    $(".channel-state-text", notice).textContent = t("stateChanged", {state: label});
+    notice.hidden = false;
+    if (config.closed_states.indexOf(state) !== -1) {
+      config.closed = true;
+      order.forEach(function (name) { channels[name].canPost = false; });
+      setComposerEnabled();
+    }
+  }
+
+  var mute = $("#channel-mute");
+  mute.checked = !!(local && local.getItem(MUTE_KEY) === "1");
+  mute.addEventListener("change", function () {
+    if (local) {
+      if (mute.checked) {
+        local.setItem(MUTE_KEY, "1");
+      } else {
+        local.removeItem(MUTE_KEY);
+      }
+    }
+  });
+
+  var audio = null;
+
+  function audioContext() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Context) {
+      try {
+        audio = new Context();
+      } catch (e) {
+        audio = null;
+      }
+    }
+    return audio;
+  }
+
+  // Browsers only let a page make sound after the person has touched it once.
+  function unlockAudio() {
+    var context = audioContext();
+    if (context && context.state === "suspended") {
+      context.resume().catch(function () {});
+    }
+  }
+  document.addEventListener("pointerdown", unlockAudio, {passive: true});
+  document.addEventListener("keydown", unlockAudio);
+
+  function soundAlert() {
+    if (mute.checked) {
+      return;
+    }
+    alertsSounded += 1;
+    panel.dataset.alertsSounded = alertsSounded;
+    var context = audioContext();
+    if (!context) {
+      return;
+    }
+    if (context.state === "suspended") {
+      context.resume().catch(function () {});
+    }
+    var start = context.currentTime + 0.02;
+    [0, 0.22, 0.44].forEach(function (offset, index) {
+      var tone = context.createOscillator();
+      var gain = context.createGain();
+      tone.type = "square";
+      tone.frequency.value = index === 1 ? 660 : 880;
+      gain.gain.setValueAtTime(0.0001, start + offset);
+      gain.gain.exponentialRampToValueAtTime(0.25, start + offset + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + offset + 0.18);
+      tone.connect(gain);
+      gain.connect(context.destination);
+      tone.start(start + offset);
+      tone.stop(start + offset + 0.2);
+    });
+  }
+
+  /* --- start -------------------------------------------------------------------------- */
+
+  config.closed = config.closed_states.indexOf(config.state) !== -1;
+  outbox = outbox.filter(function (item) { return channels[item.channel]; });
+  activate(order[0]);
+  renderOutbox();
+  connect();
+})();
