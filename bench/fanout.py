@@ -166,11 +166,19 @@ async def run_phase(clients: list[Client], events, *, bare: bool, rate: float | 
 
     for c in clients:
         c.received, c.seen, c.duplicates, c.pending, c.confirmed = [], set(), 0, set(), 0
+    # Connect 20 at a time, as clients arriving over a few seconds would.
+    gate = asyncio.Semaphore(20)
+
+    async def gated(opener):
+        async with gate:
+            await opener
+
     if bare:
-        await asyncio.gather(*(open_bare(c) for c in clients))
+        await asyncio.gather(*(gated(open_bare(c)) for c in clients))
         readers = [asyncio.create_task(read_bare(c, f"{c.event_index}-{id(c)}")) for c in clients]
     else:
-        await asyncio.gather(*(open_parley(c, events[c.event_index].event.pk) for c in clients))
+        await asyncio.gather(*(gated(open_parley(c, events[c.event_index].event.pk))
+                               for c in clients))
         readers = [asyncio.create_task(read_parley(c)) for c in clients]
     by_event = defaultdict(list)
     for c in clients:

@@ -116,7 +116,7 @@ else:
     if env.bool("DATABASE_POOL", default=True):
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.int("DATABASE_POOL_MIN", default=2),
-            "max_size": env.int("DATABASE_POOL_MAX", default=20),
+            "max_size": env.int("DATABASE_POOL_MAX", default=30),
             "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
         }
     else:
@@ -132,7 +132,14 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # Raised from 100: a busy event must not have notifications dropped (the
             # database stays the source of truth, clients resume from it anyway).
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 60},
+            "CONFIG": {
+                # redis-py's default pool (100 connections) is too small for a worker with
+                # a few hundred WebSockets open.
+                "hosts": [{"address": REDIS_URL,
+                           "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=1000)}],
+                "capacity": 1500,
+                "expiry": 60,
+            },
         }
     }
 else:
@@ -265,5 +272,10 @@ PARLEY_TICKET_SECONDS = env.int("PARLEY_TICKET_SECONDS", default=60)
 PARLEY_ALERT_REMINDER_SECONDS = env.float("PARLEY_ALERT_REMINDER_SECONDS", default=120)
 PARLEY_MEMBERSHIP_CHECK_SECONDS = env.float("PARLEY_MEMBERSHIP_CHECK_SECONDS", default=30)
 PARLEY_PRESENCE_STALE_SECONDS = env.float("PARLEY_PRESENCE_STALE_SECONDS", default=90)
+#: How long a notification that overtook another waits for it before the gap is read from
+#: the database.
+PARLEY_GAP_WAIT_SECONDS = env.float("PARLEY_GAP_WAIT_SECONDS", default=0.25)
+#: Threads per worker process for the live channel's database work (PostgreSQL).
+PARLEY_DATABASE_THREADS = env.int("PARLEY_DATABASE_THREADS", default=16)
 #: Adds an unauthenticated bare-broadcast WebSocket for bench/fanout.py. Never in production.
 PARLEY_BENCH_ENDPOINTS = env.bool("PARLEY_BENCH_ENDPOINTS", default=False) and DEBUG

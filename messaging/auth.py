@@ -9,12 +9,12 @@ is useless outside a browser.
 from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
 from messaging.services import redeem_ticket
+from messaging.threads import in_thread
 
 
 def _has_origin(scope) -> bool:
@@ -52,7 +52,7 @@ class TicketOrSessionAuth:
     async def __call__(self, scope, receive, send):
         ticket = _ticket(scope)
         if ticket is not None:
-            user = await database_sync_to_async(redeem_ticket)(ticket)
+            user = await in_thread(redeem_ticket)(ticket)
             scope = dict(scope, user=user or AnonymousUser(), authenticated_by="ticket")
             return await self.application(scope, receive, send)
         if not _has_origin(scope):

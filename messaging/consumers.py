@@ -13,11 +13,11 @@ import datetime as dt
 import json
 import logging
 
-from channels.db import DatabaseSyncToAsync
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from coordination.parties import Role
 from events.selectors import get_event_for
 from messaging import presence, selectors, services
 from messaging.models import Message
+from messaging.threads import in_thread
 
 logger = logging.getLogger(__name__)
 
@@ -47,16 +48,6 @@ class FrameError(Exception):
     def __init__(self, code: str, detail: str, client_id=None) -> None:
         super().__init__(detail)
         self.code, self.detail, self.client_id = code, detail, client_id
-
-
-def in_thread(func):
-    """Run ``func`` in a worker thread with its own database connection.
-
-    On PostgreSQL not ``thread_sensitive``: that default would put the database work of
-    every connection of the process on one shared thread, one query after another. SQLite
-    (the embedded mode) has one writer at a time anyway, so there it keeps the one thread.
-    """
-    return DatabaseSyncToAsync(func, thread_sensitive=connection.vendor == "sqlite")
 
 
 @in_thread
@@ -101,6 +92,16 @@ def _validation_detail(exc: ValidationError) -> str:
 class EventChannelConsumer(AsyncWebsocketConsumer):
     """One person's connection to one event's live channel."""
 
+    async def dispatch(self, message) -> None:
+        # Channels closes stale database connections before every handler, on the one
+        # thread the whole process shares; with hundreds of connections that thread becomes
+        # the bottleneck. Our database work runs through ``in_thread``, which does that
+        # clean-up on its own threads.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self) -> None:
         self.event_id = int(self.scope["url_route"]["kwargs"]["event_id"])
         self.user = self.scope["user"]
@@ -115,6 +116,10 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         self.is_official = self.user.role in (Role.POLICE, Role.CITY)
         # seq of the last message sent to this client, per subscribed channel
         self.delivered: dict[str, int] = {}
+        # notifications that arrived ahead of a missing seq, and the tasks that fill gaps
+        self.ahead: dict[str, dict[int, dict]] = {}
+        self.gap_fillers: dict[str, asyncio.Task] = {}
+        self.delivery_lock = asyncio.Lock()
         self.reminded_at: dict[int, dt.datetime] = {}
         self.groups_joined = [event_group(self.event_id)]
         if self.is_official:
@@ -133,6 +138,8 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             return
         self.joined = False
         self.housekeeping.cancel()
+        for task in self.gap_fillers.values():
+            task.cancel()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         try:
@@ -213,7 +220,9 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             for frame in frames:
                 await self._send_json(frame)
             cursor = frames[-1]["seq"]
-        self.delivered[channel] = head
+        async with self.delivery_lock:
+            self.delivered[channel] = head
+            self.ahead.pop(channel, None)
         await self._send_json({"type": "subscribed", "channel": channel, "head_seq": head})
 
     async def _send(self, content: dict) -> None:
@@ -267,21 +276,54 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             await self._send_json(payload)
 
     async def _deliver_message(self, frame: dict) -> None:
+        """Send each ``seq`` of a channel once, in order.
+
+        Notifications from several workers can overtake each other. One that arrives ahead
+        of a missing ``seq`` waits briefly for it; if it does not come (a notification was
+        lost), the gap is read from the database.
+        """
         channel, seq = frame["channel"], frame["seq"]
         last = self.delivered.get(channel)
         if last is None or seq <= last:
             return  # not subscribed (a later subscribe replays it) or already sent
-        if seq > last + 1:
-            # A notification was lost or overtaken: fill the gap from the database.
-            frames = await in_thread(selectors.message_frames_between)(
-                self.event_id, channel, after_seq=last, up_to=seq
-            )
-        else:
-            frames = [frame]
-        for item in frames:
-            if item["seq"] == self.delivered[channel] + 1:
-                await self._send_json(item)
-                self.delivered[channel] = item["seq"]
+        self.ahead.setdefault(channel, {})[seq] = frame
+        async with self.delivery_lock:
+            await self._flush(channel)
+        if self.ahead.get(channel) and channel not in self.gap_fillers:
+            self.gap_fillers[channel] = asyncio.create_task(self._fill_gap_later(channel))
+
+    async def _flush(self, channel: str) -> None:
+        ahead = self.ahead.get(channel, {})
+        while self.delivered[channel] + 1 in ahead:
+            item = ahead.pop(self.delivered[channel] + 1)
+            self.delivered[channel] = item["seq"]
+            await self._send_json(item)
+        for stale in [s for s in ahead if s <= self.delivered[channel]]:
+            del ahead[stale]
+
+    async def _fill_gap_later(self, channel: str) -> None:
+        try:
+            while self.ahead.get(channel):
+                await asyncio.sleep(settings.PARLEY_GAP_WAIT_SECONDS)
+                async with self.delivery_lock:
+                    ahead = self.ahead.get(channel)
+                    if not ahead:
+                        break
+                    frames = await in_thread(selectors.message_frames_between)(
+                        self.event_id, channel, after_seq=self.delivered[channel],
+                        up_to=max(ahead),
+                    )
+                    for item in frames:
+                        if item["seq"] == self.delivered[channel] + 1:
+                            self.delivered[channel] = item["seq"]
+                            await self._send_json(item)
+                    await self._flush(channel)
+        except asyncio.CancelledError:
+            pass
+        except DatabaseError:
+            logger.warning("Could not fill a gap: database unavailable", exc_info=True)
+        finally:
+            self.gap_fillers.pop(channel, None)
 
     # --- housekeeping -----------------------------------------------------------------
 
