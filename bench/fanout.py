@@ -40,6 +40,7 @@ from harness import (
     percentile,
     recreate_database,
     setup_django,
+    stop_on_sigterm,
 )
 from websockets.asyncio.client import connect
 
@@ -299,6 +300,7 @@ def main() -> None:
     if args.clients % args.events:
         parser.error("--clients must be a multiple of --events")
 
+    stop_on_sigterm()
     recreate_database(args.database_url)
     # The per-person limit (20 per 10 s) would cap the saturation phase: lift it here only.
     env = setup_django(args.database_url, args.redis_url,

@@ -183,6 +183,15 @@ class Worker:
                 self.kill()
 
 
+def stop_on_sigterm() -> None:
+    """Turn SIGTERM (e.g. ``timeout``) into SystemExit, so that ``finally`` stops workers."""
+
+    def handler(signum, frame):
+        raise SystemExit(f"stopped by signal {signum}")
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")

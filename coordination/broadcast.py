@@ -5,9 +5,11 @@ something changed. A notification that cannot be delivered (Redis down) is logge
 raised: clients catch up from the database when they resume.
 """
 
+import asyncio
 import logging
+import os
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -19,16 +21,39 @@ def event_group(event_id: int, *, officials: bool = False) -> str:
     return f"event-{event_id}-officials" if officials else f"event-{event_id}"
 
 
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The ASGI server's event loop, when this thread does sync work on its behalf."""
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    pid = getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None)
+    if loop is not None and pid == os.getpid() and loop.is_running():
+        return loop
+    return None
+
+
+def _report(future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        logger.warning("Could not deliver a notification", exc_info=future.exception())
+
+
 def send_now(event_id: int, payload: dict, *, officials: bool = False) -> None:
-    """Deliver ``payload`` to the event's group immediately (use ``broadcast_on_commit``)."""
+    """Deliver ``payload`` to the event's group now (use ``broadcast_on_commit``).
+
+    Inside the server, the send is handed to the server's event loop without waiting for it:
+    the database thread that committed goes back to work at once. Elsewhere (a management
+    command, a test) it is sent before returning.
+    """
     layer = get_channel_layer()
     if layer is None:
         return
+    group = event_group(event_id, officials=officials)
+    message = {"type": "parley.notify", "payload": payload}
+    loop = _server_loop()
+    if loop is not None:
+        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+        future.add_done_callback(_report)
+        return
     try:
-        async_to_sync(layer.group_send)(
-            event_group(event_id, officials=officials),
-            {"type": "parley.notify", "payload": payload},
-        )
+        async_to_sync(layer.group_send)(group, message)
     except Exception:
         logger.warning("Could not notify event %s of %s", event_id, payload.get("type"),
                        exc_info=True)

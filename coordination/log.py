@@ -62,7 +62,9 @@ def record(event: models.Model, *, actor, kind: str, data: dict | None = None) -
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record() must be called inside transaction.atomic()")
     # Lock the event row (the model is taken from the instance: the log imports no app).
-    type(event)._default_manager.select_for_update().filter(pk=event.pk).values_list("pk")[:1].get()
+    # NO KEY: rows that merely refer to the event (members, messages) may still be written.
+    manager = type(event)._default_manager
+    manager.select_for_update(no_key=True).filter(pk=event.pk).values_list("pk")[:1].get()
     last = (
         LogEntry.objects.filter(event_id=event.pk).order_by("-seq").values("seq", "hash").first()
     )

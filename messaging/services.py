@@ -82,9 +82,6 @@ def send_message(
     returns the first message again and stores nothing.
     """
     parsed_id = _validate_message(kind=kind, body=body, client_id=client_id)
-    existing = Message.objects.filter(sender=sender, client_id=parsed_id).first()
-    if existing is not None:
-        return existing, False
     room = get_channel(event, channel)
     if not sender.has_perm("messaging.post_in_channel", room):
         if sender.has_perm("messaging.read_channel", room):
@@ -97,12 +94,13 @@ def send_message(
         if reply is None:
             raise ValidationError({"reply_to": [_("No such message in this channel.")]},
                                   code="invalid")
-    _check_rate(sender)
     try:
+        _check_rate(sender)
         return _store_message(room, sender=sender, kind=kind, body=body,
                               client_id=parsed_id, reply=reply), True
-    except IntegrityError:
-        # The same client_id raced in from another connection: its first result stands.
+    except (IntegrityError, RateLimited):
+        # The same client_id again (a retry, or a race between two connections): the first
+        # result stands, and nothing new is stored. The unique constraint decides.
         existing = Message.objects.filter(sender=sender, client_id=parsed_id).first()
         if existing is None:
             raise
@@ -111,9 +109,11 @@ def send_message(
 
 @transaction.atomic
 def _store_message(room: Channel, *, sender, kind, body, client_id, reply) -> Message:
-    # Lock order everywhere: the event row (taken by the log) before the channel row.
-    Event.objects.select_for_update().filter(pk=room.event_id).values_list("pk").get()
-    room = Channel.objects.select_for_update().select_related("event").get(pk=room.pk)
+    # The channel row numbers its messages; record() then locks the event row for the log.
+    # Nothing takes these two locks in the other order.
+    room = Channel.objects.select_for_update(of=("self",)).select_related("event").get(
+        pk=room.pk
+    )
     room.last_seq += 1
     room.save(update_fields=["last_seq"])
     message = Message.objects.create(
