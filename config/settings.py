@@ -274,8 +274,8 @@ PARLEY_MEMBERSHIP_CHECK_SECONDS = env.float("PARLEY_MEMBERSHIP_CHECK_SECONDS", d
 PARLEY_PRESENCE_STALE_SECONDS = env.float("PARLEY_PRESENCE_STALE_SECONDS", default=90)
 #: How long a notification that overtook another waits for it before the gap is read from
 #: the database.
-PARLEY_GAP_WAIT_SECONDS = env.float("PARLEY_GAP_WAIT_SECONDS", default=0.25)
+PARLEY_GAP_WAIT_SECONDS = env.float("PARLEY_GAP_WAIT_SECONDS", default=1.0)
 #: Threads per worker process for the live channel's database work (PostgreSQL).
-PARLEY_DATABASE_THREADS = env.int("PARLEY_DATABASE_THREADS", default=16)
+PARLEY_DATABASE_THREADS = env.int("PARLEY_DATABASE_THREADS", default=4)
 #: Adds an unauthenticated bare-broadcast WebSocket for bench/fanout.py. Never in production.
 PARLEY_BENCH_ENDPOINTS = env.bool("PARLEY_BENCH_ENDPOINTS", default=False) and DEBUG

@@ -30,9 +30,39 @@ def _server_loop() -> asyncio.AbstractEventLoop | None:
     return None
 
 
-def _report(future) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        logger.warning("Could not deliver a notification", exc_info=future.exception())
+class _Outbox:
+    """Notifications of one server process. Those for the same group go out one after
+    another, in the order their transactions committed, so that clients rarely see them out
+    of order; different groups go out side by side."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.queues: dict[str, list[dict]] = {}
+
+    def put(self, group: str, message: dict) -> None:  # runs on the loop
+        queue = self.queues.get(group)
+        if queue is not None:
+            queue.append(message)  # its drainer is already running
+            return
+        self.queues[group] = [message]
+        self.loop.create_task(self._drain(group))
+
+    async def _drain(self, group: str) -> None:
+        layer = get_channel_layer()
+        queue = self.queues[group]
+        try:
+            while queue:
+                message = queue.pop(0)
+                try:
+                    await layer.group_send(group, message)
+                except Exception:
+                    logger.warning("Could not deliver a notification to %s", group,
+                                   exc_info=True)
+        finally:
+            del self.queues[group]
+
+
+_outboxes: dict[int, _Outbox] = {}
 
 
 def send_now(event_id: int, payload: dict, *, officials: bool = False) -> None:
@@ -49,8 +79,10 @@ def send_now(event_id: int, payload: dict, *, officials: bool = False) -> None:
     message = {"type": "parley.notify", "payload": payload}
     loop = _server_loop()
     if loop is not None:
-        future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
-        future.add_done_callback(_report)
+        outbox = _outboxes.get(id(loop))
+        if outbox is None or outbox.loop is not loop:
+            outbox = _outboxes[id(loop)] = _Outbox(loop)
+        loop.call_soon_threadsafe(outbox.put, group, message)
         return
     try:
         async_to_sync(layer.group_send)(group, message)

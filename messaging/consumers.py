@@ -305,14 +305,15 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         try:
             while self.ahead.get(channel):
                 await asyncio.sleep(settings.PARLEY_GAP_WAIT_SECONDS)
+                ahead = self.ahead.get(channel)
+                if not ahead:
+                    break
+                # Read without holding the delivery lock: live frames keep flowing meanwhile.
+                frames = await in_thread(selectors.message_frames_between)(
+                    self.event_id, channel, after_seq=self.delivered[channel],
+                    up_to=max(ahead),
+                )
                 async with self.delivery_lock:
-                    ahead = self.ahead.get(channel)
-                    if not ahead:
-                        break
-                    frames = await in_thread(selectors.message_frames_between)(
-                        self.event_id, channel, after_seq=self.delivered[channel],
-                        up_to=max(ahead),
-                    )
                     for item in frames:
                         if item["seq"] == self.delivered[channel] + 1:
                             self.delivered[channel] = item["seq"]
