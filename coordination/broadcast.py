@@ -6,6 +6,7 @@ raised: clients catch up from the database when they resume.
 """
 
 import asyncio
+import json
 import logging
 import os
 
@@ -76,7 +77,14 @@ def send_now(event_id: int, payload: dict, *, officials: bool = False) -> None:
     if layer is None:
         return
     group = event_group(event_id, officials=officials)
-    message = {"type": "parley.notify", "payload": payload}
+    # Serialised once here, not once per recipient; the consumers relay the text as it is.
+    message = {
+        "type": "parley.notify",
+        "frame": payload.get("type"),
+        "channel": payload.get("channel"),
+        "seq": payload.get("seq"),
+        "text": json.dumps(payload, ensure_ascii=False),
+    }
     loop = _server_loop()
     if loop is not None:
         outbox = _outboxes.get(id(loop))

@@ -106,7 +106,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         self.event_id = int(self.scope["url_route"]["kwargs"]["event_id"])
         self.user = self.scope["user"]
         self.joined = False
-        _event, refusal = await admission(self.user, self.event_id)
+        self.event, refusal = await admission(self.user, self.event_id)
         if refusal is not None:
             # Accept, then close at once with our code and no data: a bare HTTP 403 would
             # not tell the client why.
@@ -117,7 +117,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         # seq of the last message sent to this client, per subscribed channel
         self.delivered: dict[str, int] = {}
         # notifications that arrived ahead of a missing seq, and the tasks that fill gaps
-        self.ahead: dict[str, dict[int, dict]] = {}
+        self.ahead: dict[str, dict[int, str]] = {}
         self.gap_fillers: dict[str, asyncio.Task] = {}
         self.delivery_lock = asyncio.Lock()
         self.reminded_at: dict[int, dt.datetime] = {}
@@ -246,8 +246,9 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
                                "id": message.pk, "seq": message.seq})
 
     def _send_sync(self, **fields):
-        event = get_event_for(self.user, self.event_id)
-        return services.send_message(event=event, sender=self.user, **fields)
+        # The event as of connecting is enough here: whether the channel is still open is
+        # decided by the service on the event's current row, inside its transaction.
+        return services.send_message(event=self.event, sender=self.user, **fields)
 
     async def _ack(self, content: dict) -> None:
         message_id = _int_field(content, "message_id", minimum=1)
@@ -269,24 +270,23 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
     # --- notifications from the channel layer -----------------------------------------
 
     async def parley_notify(self, event: dict) -> None:
-        payload = event["payload"]
-        if payload.get("type") == "message":
-            await self._deliver_message(payload)
+        """A notification from ``coordination.broadcast``: the frame, already as text."""
+        if event["frame"] == "message":
+            await self._deliver_message(event["channel"], event["seq"], event["text"])
         else:
-            await self._send_json(payload)
+            await self.send(text_data=event["text"])
 
-    async def _deliver_message(self, frame: dict) -> None:
+    async def _deliver_message(self, channel: str, seq: int, text: str) -> None:
         """Send each ``seq`` of a channel once, in order.
 
         Notifications from several workers can overtake each other. One that arrives ahead
         of a missing ``seq`` waits briefly for it; if it does not come (a notification was
         lost), the gap is read from the database.
         """
-        channel, seq = frame["channel"], frame["seq"]
         last = self.delivered.get(channel)
         if last is None or seq <= last:
             return  # not subscribed (a later subscribe replays it) or already sent
-        self.ahead.setdefault(channel, {})[seq] = frame
+        self.ahead.setdefault(channel, {})[seq] = text
         async with self.delivery_lock:
             await self._flush(channel)
         if self.ahead.get(channel) and channel not in self.gap_fillers:
@@ -295,9 +295,8 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
     async def _flush(self, channel: str) -> None:
         ahead = self.ahead.get(channel, {})
         while self.delivered[channel] + 1 in ahead:
-            item = ahead.pop(self.delivered[channel] + 1)
-            self.delivered[channel] = item["seq"]
-            await self._send_json(item)
+            self.delivered[channel] += 1
+            await self.send(text_data=ahead.pop(self.delivered[channel]))
         for stale in [s for s in ahead if s <= self.delivered[channel]]:
             del ahead[stale]
 

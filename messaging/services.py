@@ -83,10 +83,6 @@ def send_message(
     """
     parsed_id = _validate_message(kind=kind, body=body, client_id=client_id)
     room = get_channel(event, channel)
-    if not sender.has_perm("messaging.post_in_channel", room):
-        if sender.has_perm("messaging.read_channel", room):
-            raise PermissionDenied(_("This demonstration is over: its channel is read-only."))
-        raise PermissionDenied(_("You cannot write in this channel."))
     reply = None
     if reply_to is not None:
         reply = Message.objects.filter(pk=reply_to if isinstance(reply_to, int) else -1,
@@ -114,6 +110,12 @@ def _store_message(room: Channel, *, sender, kind, body, client_id, reply) -> Me
     room = Channel.objects.select_for_update(of=("self",)).select_related("event").get(
         pk=room.pk
     )
+    # Asked here, on the event as it is now: a message is never stored in a channel its
+    # sender has just been removed from, or that has just been closed.
+    if not sender.has_perm("messaging.post_in_channel", room):
+        if sender.has_perm("messaging.read_channel", room):
+            raise PermissionDenied(_("This demonstration is over: its channel is read-only."))
+        raise PermissionDenied(_("You cannot write in this channel."))
     room.last_seq += 1
     room.save(update_fields=["last_seq"])
     message = Message.objects.create(
