@@ -184,6 +184,12 @@ async def run_phase(clients: list[Client], events, *, bare: bool, rate: float | 
     by_event = defaultdict(list)
     for c in clients:
         by_event[c.event_index].append(c)
+
+    def stored_per_event() -> dict[int, int]:
+        return {e: Message.objects.filter(channel__event=events[e].event).count()
+                for e in by_event}
+
+    before = {} if bare else await sync_to_async(stored_per_event)()
     senders = [c for group in by_event.values() for c in group[:senders_per_event]]
     interval = len(senders) / rate if rate else None
     start = time.monotonic()
@@ -206,13 +212,9 @@ async def run_phase(clients: list[Client], events, *, bare: bool, rate: float | 
             c.confirmed < n for c, n in zip(senders, counts, strict=True)
         ):
             await asyncio.sleep(0.05)
-        stored = await sync_to_async(
-            Message.objects.filter(channel__event__in=[e.event for e in events]).count)()
-        expected = 0
-        for e, group in by_event.items():
-            n = await sync_to_async(Message.objects.filter(
-                channel__event=events[e].event).count)()
-            expected += n * len(group)
+        after = await sync_to_async(stored_per_event)()
+        stored = sum(after[e] - before[e] for e in by_event)
+        expected = sum((after[e] - before[e]) * len(group) for e, group in by_event.items())
     while time.monotonic() < deadline and sum(len(c.seen) for c in clients) < expected:
         await asyncio.sleep(0.1)
     for task in readers:
