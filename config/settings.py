@@ -276,6 +276,6 @@ PARLEY_PRESENCE_STALE_SECONDS = env.float("PARLEY_PRESENCE_STALE_SECONDS", defau
 #: the database.
 PARLEY_GAP_WAIT_SECONDS = env.float("PARLEY_GAP_WAIT_SECONDS", default=1.0)
 #: Threads per worker process for the live channel's database work (PostgreSQL).
-PARLEY_DATABASE_THREADS = env.int("PARLEY_DATABASE_THREADS", default=4)
+PARLEY_DATABASE_THREADS = env.int("PARLEY_DATABASE_THREADS", default=2)
 #: Adds an unauthenticated bare-broadcast WebSocket for bench/fanout.py. Never in production.
 PARLEY_BENCH_ENDPOINTS = env.bool("PARLEY_BENCH_ENDPOINTS", default=False) and DEBUG
