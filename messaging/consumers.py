@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import random
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -333,6 +334,9 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
                             settings.PARLEY_ALERT_REMINDER_SECONDS))
         last_check = asyncio.get_running_loop().time()
         try:
+            # Spread the checks of many connections over the interval: hundreds of
+            # connections opened together must not all query the database in the same second.
+            await asyncio.sleep(random.uniform(0, tick))  # noqa: S311
             while True:
                 await asyncio.sleep(tick)
                 now = asyncio.get_running_loop().time()
