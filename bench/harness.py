@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -81,13 +80,6 @@ def setup_django(database_url: str, redis_url: str, **extra_env: str) -> dict[st
 
     redis.Redis.from_url(redis_url).flushdb()
     return env
-
-
-@dataclass
-class Party:
-    username: str
-    role: str
-    user: object = None
 
 
 @dataclass
@@ -198,16 +190,3 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
     return ordered[k]
-
-
-def print_table(title: str, rows: list[tuple[str, str]]) -> None:
-    width = max(len(k) for k, _ in rows)
-    print(f"\n{title}")
-    print(f"| {'measure'.ljust(width)} | value |")
-    print(f"|{'-' * (width + 2)}|-------|")
-    for key, value in rows:
-        print(f"| {key.ljust(width)} | {value} |")
-
-
-def have_redis_server() -> bool:
-    return shutil.which("redis-server") is not None

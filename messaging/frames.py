@@ -11,11 +11,6 @@ from messaging.models import Acknowledgement, Message
 from messaging.rules import CHANNEL_ROLES
 
 
-def person(user) -> dict:
-    """``{"id", "name", "role"}``."""
-    return actor_of(user)
-
-
 def audience_of(channel) -> list:
     """Everyone who reads ``channel``: its event's members whose role the channel admits."""
     return [
@@ -49,11 +44,11 @@ def message_frames(messages: Iterable[Message], *, new: bool = False) -> list[di
             "seq": message.seq,
             "kind": message.kind,
             "body": message.body,
-            "sender": person(message.sender),
+            "sender": actor_of(message.sender),
             "sent_at": format_timestamp(message.sent_at),
             "client_id": str(message.client_id),
             "reply_to": message.reply_to_id,
-            "acks": [{"user": person(a.user), "at": format_timestamp(a.at)}
+            "acks": [{"user": actor_of(a.user), "at": format_timestamp(a.at)}
                      for a in acks[message.pk]],
             "awaiting": [],
         }
@@ -62,7 +57,7 @@ def message_frames(messages: Iterable[Message], *, new: bool = False) -> list[di
                 audiences[message.channel_id] = audience_of(message.channel)
             audience = audiences[message.channel_id]
             done = {a.user_id for a in acks[message.pk]} | {message.sender_id}
-            frame["awaiting"] = [person(u) for u in audience if u.pk not in done]
+            frame["awaiting"] = [actor_of(u) for u in audience if u.pk not in done]
         frames.append(frame)
     return frames
 
@@ -73,5 +68,5 @@ def message_frame(message: Message, *, new: bool = False) -> dict:
 
 
 def acked_frame(ack: Acknowledgement) -> dict:
-    return {"type": "acked", "message_id": ack.message_id, "user": person(ack.user),
+    return {"type": "acked", "message_id": ack.message_id, "user": actor_of(ack.user),
             "at": format_timestamp(ack.at)}
