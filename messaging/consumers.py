@@ -37,6 +37,8 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_MEMBER = 4403
 CLOSE_NO_SUCH_EVENT = 4404
 MAX_INT = 2**31 - 1
+#: Client frames waiting to be handled; more at once are refused with ``rate_limited``.
+INBOX_FRAMES = 100
 
 
 class ConnectionClosed(Exception):
@@ -122,6 +124,10 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         self.gap_fillers: dict[str, asyncio.Task] = {}
         self.delivery_lock = asyncio.Lock()
         self.reminded_at: dict[int, dt.datetime] = {}
+        # Client frames wait here and are handled in order by their own task, so that a
+        # write waiting for the database never holds up the notifications of this connection.
+        self.inbox: asyncio.Queue = asyncio.Queue(maxsize=INBOX_FRAMES)
+        self.frame_handler: asyncio.Task | None = None
         self.groups_joined = [event_group(self.event_id)]
         if self.is_official:
             self.groups_joined.append(event_group(self.event_id, officials=True))
@@ -133,12 +139,14 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             self.event_id, user=self.user, connection=self.channel_name
         )
         self.housekeeping = asyncio.create_task(self._housekeeping())
+        self.frame_handler = asyncio.create_task(self._handle_frames())
 
     async def disconnect(self, code) -> None:
         if not getattr(self, "joined", False):
             return
         self.joined = False
         self.housekeeping.cancel()
+        self.frame_handler.cancel()
         for task in self.gap_fillers.values():
             task.cancel()
         for group in self.groups_joined:
@@ -153,6 +161,23 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
     # --- frames from the client -------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
+        if not self.joined:
+            return
+        try:
+            self.inbox.put_nowait((text_data, bytes_data))
+        except asyncio.QueueFull:
+            await self._error("rate_limited", _("Too many frames at once: wait for the "
+                                                "answers before sending more."))
+
+    async def _handle_frames(self) -> None:
+        try:
+            while True:
+                text_data, bytes_data = await self.inbox.get()
+                await self._handle_frame(text_data, bytes_data)
+        except (asyncio.CancelledError, ConnectionClosed):
+            pass
+
+    async def _handle_frame(self, text_data, bytes_data) -> None:
         client_id = None
         try:
             content = self._parse(text_data, bytes_data)
@@ -167,7 +192,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
                                                 "ack or ping."))
             await handler(content)
         except ConnectionClosed:
-            return
+            raise
         except FrameError as exc:
             await self._error(exc.code, exc.detail, exc.client_id or client_id)
         except ValidationError as exc:
@@ -209,7 +234,11 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         if not await self._may("messaging.read_channel", channel):
             raise FrameError("forbidden", _("You cannot read this channel."))
         # Joined the groups at connect, before reading: anything committed from now on is
-        # either in this replay or announced after it, and duplicates are dropped by seq.
+        # either in this replay or announced after it. Announcements that arrive during the
+        # replay wait in ``ahead``; those already replayed are dropped by seq.
+        async with self.delivery_lock:
+            self.delivered.pop(channel, None)
+            self.ahead[channel] = {}
         head = await in_thread(selectors.head_seq)(self.event_id, channel)
         cursor = after_seq
         while cursor < head:
@@ -223,8 +252,9 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             cursor = frames[-1]["seq"]
         async with self.delivery_lock:
             self.delivered[channel] = head
-            self.ahead.pop(channel, None)
-        await self._send_json({"type": "subscribed", "channel": channel, "head_seq": head})
+            await self._send_json({"type": "subscribed", "channel": channel, "head_seq": head})
+            await self._flush(channel)
+        self._fill_gap_if_needed(channel)
 
     async def _send(self, content: dict) -> None:
         channel = _channel_field(content)
@@ -284,17 +314,26 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         of a missing ``seq`` waits briefly for it; if it does not come (a notification was
         lost), the gap is read from the database.
         """
+        if channel not in self.ahead:
+            return  # not subscribed: a later subscribe replays it
         last = self.delivered.get(channel)
-        if last is None or seq <= last:
-            return  # not subscribed (a later subscribe replays it) or already sent
-        self.ahead.setdefault(channel, {})[seq] = text
+        if last is not None and seq <= last:
+            return  # already sent
+        self.ahead[channel][seq] = text
+        if last is None:
+            return  # the replay is running: sent after it
         async with self.delivery_lock:
             await self._flush(channel)
+        self._fill_gap_if_needed(channel)
+
+    def _fill_gap_if_needed(self, channel: str) -> None:
         if self.ahead.get(channel) and channel not in self.gap_fillers:
             self.gap_fillers[channel] = asyncio.create_task(self._fill_gap_later(channel))
 
     async def _flush(self, channel: str) -> None:
-        ahead = self.ahead.get(channel, {})
+        if channel not in self.delivered:
+            return
+        ahead = self.ahead[channel]
         while self.delivered[channel] + 1 in ahead:
             self.delivered[channel] += 1
             await self.send(text_data=ahead.pop(self.delivered[channel]))
@@ -306,14 +345,16 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             while self.ahead.get(channel):
                 await asyncio.sleep(settings.PARLEY_GAP_WAIT_SECONDS)
                 ahead = self.ahead.get(channel)
-                if not ahead:
-                    break
+                if not ahead or channel not in self.delivered:
+                    break  # nothing missing, or a new subscribe replays it all
                 # Read without holding the delivery lock: live frames keep flowing meanwhile.
                 frames = await in_thread(selectors.message_frames_between)(
                     self.event_id, channel, after_seq=self.delivered[channel],
                     up_to=max(ahead),
                 )
                 async with self.delivery_lock:
+                    if channel not in self.delivered:
+                        break
                     for item in frames:
                         if item["seq"] == self.delivered[channel] + 1:
                             self.delivered[channel] = item["seq"]

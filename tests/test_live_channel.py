@@ -4,6 +4,7 @@ alice organises the demonstration; bob (police) and carol (city) are its officia
 mallory organises another one.
 """
 
+import asyncio
 import json
 import uuid
 
@@ -140,6 +141,58 @@ async def test_a_lost_notification_is_filled_in_from_the_database(agreed_event, 
     second, _ = await receive_until(alice, "message")
     assert [(first["seq"], first["body"]), (second["seq"], second["body"])] == [
         (1, "lost"), (2, "after")]
+    await alice.disconnect()
+
+
+async def test_a_send_waiting_for_the_database_does_not_hold_up_what_others_say(
+    agreed_event, monkeypatch
+):
+    from messaging.consumers import EventChannelConsumer
+
+    database_answers = asyncio.Event()
+    original_send = EventChannelConsumer._send
+
+    async def slow_send(self, content):
+        if self.user.username == "bob":
+            await database_answers.wait()  # bob's write is stuck behind others in the database
+        await original_send(self, content)
+
+    monkeypatch.setattr(EventChannelConsumer, "_send", slow_send)
+    alice, bob = await connect("alice", agreed_event), await connect("bob", agreed_event)
+    await subscribe(alice)
+    await subscribe(bob)
+    await bob.send_json_to(send_frame("Road closed at the bridge"))
+    await alice.send_json_to(send_frame("We are turning left"))
+    message, _ = await receive_until(bob, "message")
+    assert message["body"] == "We are turning left"
+    database_answers.set()
+    sent, _ = await receive_until(bob, "sent")
+    assert sent["seq"] == 2
+    await alice.disconnect()
+    await bob.disconnect()
+
+
+async def test_a_message_stored_during_the_replay_follows_it_without_a_gap(
+    agreed_event, bob, monkeypatch
+):
+    for n in (1, 2):
+        await sync_to_async(services.send_message)(
+            event=agreed_event, sender=bob, channel="all", kind="message", body=f"m{n}",
+            client_id=uuid.uuid4())
+    original = selectors.message_frames_between
+
+    def replay_while_bob_writes(*args, **kwargs):
+        frames = original(*args, **kwargs)
+        services.send_message(event=agreed_event, sender=bob, channel="all", kind="message",
+                              body="m3", client_id=uuid.uuid4())
+        return frames
+
+    monkeypatch.setattr(selectors, "message_frames_between", replay_while_bob_writes)
+    alice = await connect("alice", agreed_event)
+    subscribed, replayed = await subscribe(alice)
+    assert [f["body"] for f in replayed] == ["m1", "m2"] and subscribed["head_seq"] == 2
+    live, _ = await receive_until(alice, "message")
+    assert (live["seq"], live["body"]) == (3, "m3")
     await alice.disconnect()
 
 
