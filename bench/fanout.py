@@ -278,12 +278,14 @@ async def main_async(args, workers: list[Worker], events) -> None:
     common = {"senders_per_event": args.senders}
     steady = await run_phase(clients, events, bare=False, rate=args.rate,
                              duration=args.duration, **common)
-    bare_steady = await run_phase(clients, events, bare=True, rate=args.rate,
-                                  duration=args.duration, **common)
+    bare_steady = None if args.parley_only else await run_phase(
+        clients, events, bare=True, rate=args.rate, duration=args.duration, **common)
     sat = await run_phase(clients, events, bare=False, rate=None, duration=args.saturation,
                           **common)
-    bare_sat = await run_phase(clients, events, bare=True, rate=None,
-                               duration=args.saturation, **common)
+    bare_sat = None if args.parley_only else await run_phase(
+        clients, events, bare=True, rate=None, duration=args.saturation, **common)
+    if args.parley_only:
+        bare_steady = bare_sat = PhaseResult(0, None, 0, 0, 0, 0.0, [])
     report(args, steady, bare_steady, sat, bare_sat)
 
 
@@ -298,6 +300,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument("--parley-only", action="store_true",
+                        help="skip the bare broadcast (e.g. to profile the workers)")
     args = parser.parse_args()
     if args.clients % args.events:
         parser.error("--clients must be a multiple of --events")

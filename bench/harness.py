@@ -62,7 +62,11 @@ def setup_django(database_url: str, redis_url: str, **extra_env: str) -> dict[st
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "true",
+        # As in production: DEBUG would record every SQL query and slow the workers down.
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-only-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "PARLEY_BENCH_ENDPOINTS": "true",

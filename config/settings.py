@@ -129,7 +129,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": env.str("CHANNEL_LAYER_BACKEND",
+                               default="channels_redis.core.RedisChannelLayer"),
             # Raised from 100: a busy event must not have notifications dropped (the
             # database stays the source of truth, clients resume from it anyway).
             "CONFIG": {
@@ -277,5 +278,6 @@ PARLEY_PRESENCE_STALE_SECONDS = env.float("PARLEY_PRESENCE_STALE_SECONDS", defau
 PARLEY_GAP_WAIT_SECONDS = env.float("PARLEY_GAP_WAIT_SECONDS", default=1.0)
 #: Threads per worker process for the live channel's database work (PostgreSQL).
 PARLEY_DATABASE_THREADS = env.int("PARLEY_DATABASE_THREADS", default=2)
-#: Adds an unauthenticated bare-broadcast WebSocket for bench/fanout.py. Never in production.
-PARLEY_BENCH_ENDPOINTS = env.bool("PARLEY_BENCH_ENDPOINTS", default=False) and DEBUG
+#: Adds an unauthenticated bare-broadcast WebSocket for bench/fanout.py. Never in production:
+#: ``check --deploy`` warns when it is on (messaging/checks.py).
+PARLEY_BENCH_ENDPOINTS = env.bool("PARLEY_BENCH_ENDPOINTS", default=False)

@@ -48,6 +48,13 @@ def test_documented_production_environment_passes_the_deploy_check():
     assert "no issues" in result.stdout
 
 
+def test_deploy_check_warns_when_the_benchmark_endpoint_is_on():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING",
+                        env={**PRODUCTION_ENV, "PARLEY_BENCH_ENDPOINTS": "true"})
+    assert result.returncode != 0
+    assert "parley.W001" in result.stdout + result.stderr
+
+
 def test_development_default_needs_no_configuration():
     result = run_manage("check", env={"DEBUG": "true"})
     assert result.returncode == 0, result.stderr
