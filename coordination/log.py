@@ -52,19 +52,29 @@ def entry_hash(entry: LogEntry, previous_hash: str) -> str:
     return chain_hash(previous_hash, canonical)
 
 
-def record(event: models.Model, *, actor, kind: str, data: dict | None = None) -> LogEntry:
+def lock_for_log(model: type[models.Model], pk: int) -> models.Model:
+    """The row ``pk`` of ``model`` (an event), locked until the transaction ends, as
+    ``record()`` locks it: for a caller that must decide on the row as it is now before
+    writing to its log."""
+    # NO KEY: rows that merely refer to the event (members, messages) may still be written.
+    return model._default_manager.select_for_update(no_key=True).get(pk=pk)
+
+
+def record(event: models.Model, *, actor, kind: str, data: dict | None = None,
+           locked: bool = False) -> LogEntry:
     """Append an entry to ``event``'s log, inside the caller's transaction.
 
     Must run inside ``transaction.atomic()``: the entry and the change it records commit
     together or not at all. The event's row is locked so that ``seq`` and the chain stay
-    gapless when several workers write to the same event.
+    gapless when several workers write to the same event; ``locked``: the caller already
+    holds that lock (``lock_for_log()``) in this transaction.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record() must be called inside transaction.atomic()")
-    # Lock the event row (the model is taken from the instance: the log imports no app).
-    # NO KEY: rows that merely refer to the event (members, messages) may still be written.
-    manager = type(event)._default_manager
-    manager.select_for_update(no_key=True).filter(pk=event.pk).values_list("pk")[:1].get()
+    if not locked:
+        # The model is taken from the instance: the log imports no app.
+        manager = type(event)._default_manager
+        manager.select_for_update(no_key=True).filter(pk=event.pk).values_list("pk")[:1].get()
     last = (
         LogEntry.objects.filter(event_id=event.pk).order_by("-seq").values("seq", "hash").first()
     )

@@ -28,7 +28,7 @@ from coordination.errors import RateLimited
 from coordination.parties import Role
 from events.selectors import get_event_for
 from messaging import presence, selectors, services
-from messaging.models import Message
+from messaging.models import Channel, Message
 from messaging.threads import in_thread
 
 logger = logging.getLogger(__name__)
@@ -124,6 +124,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         self.gap_fillers: dict[str, asyncio.Task] = {}
         self.delivery_lock = asyncio.Lock()
         self.reminded_at: dict[int, dt.datetime] = {}
+        self.rooms: dict[str, Channel] = {}  # the event's channels, read once
         # Client frames wait here and are handled in order by their own task, so that a
         # write waiting for the database never holds up the notifications of this connection.
         self.inbox: asyncio.Queue = asyncio.Queue(maxsize=INBOX_FRAMES)
@@ -276,10 +277,14 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         await self._send_json({"type": "sent", "client_id": str(message.client_id),
                                "id": message.pk, "seq": message.seq})
 
-    def _send_sync(self, **fields):
+    def _send_sync(self, *, channel: str, **fields):
         # The event as of connecting is enough here: whether the channel is still open is
         # decided by the service on the event's current row, inside its transaction.
-        return services.send_message(event=self.event, sender=self.user, **fields)
+        room = self.rooms.get(channel)
+        if room is None:
+            room = self.rooms[channel] = services.get_channel(self.event, channel)
+        return services.send_message(event=self.event, sender=self.user, channel=room,
+                                     **fields)
 
     async def _ack(self, content: dict) -> None:
         message_id = _int_field(content, "message_id", minimum=1)

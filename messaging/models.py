@@ -1,12 +1,12 @@
 """The live channel's records: channels, messages, acknowledgements, tickets and presence."""
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.Model):
-    """One of an event's two channels; ``last_seq`` is the row locked to number messages."""
+    """One of an event's two channels; ``last_seq`` numbers its messages."""
 
     class Name(models.TextChoices):
         ALL = "all", _("Everyone")
@@ -25,6 +25,18 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}/{self.name}"
+
+    def take_next_seq(self) -> int:
+        """Count one more message in this channel and return its ``seq``, in one statement
+        that also locks the row until the transaction ends."""
+        table = connection.ops.quote_name(self._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = %s "  # noqa: S608
+                "RETURNING last_seq", [self.pk],
+            )
+            (self.last_seq,) = cursor.fetchone()
+        return self.last_seq
 
 
 class Message(models.Model):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from coordination.broadcast import broadcast_on_commit
 from coordination.errors import RateLimited
-from coordination.log import record
+from coordination.log import lock_for_log, record
 from events.models import Event
 from messaging.frames import acked_frame, message_frame
 from messaging.models import Acknowledgement, Channel, ConnectionTicket, Message
@@ -75,14 +75,17 @@ def _check_rate(sender) -> None:
 
 
 def send_message(
-    *, event: Event, sender, channel: str, kind: str, body, client_id, reply_to=None,
+    *, event: Event, sender, channel: str | Channel, kind: str, body, client_id, reply_to=None,
 ) -> tuple[Message, bool]:
     """Store a message with its channel's next ``seq`` and its log entry; announce it after
     commit. Returns ``(message, created)``: the same ``client_id`` from the same sender
     returns the first message again and stores nothing.
+
+    ``channel`` is the channel's name, or the ``Channel`` of ``event`` if the caller holds it
+    already (a live connection does).
     """
     parsed_id = _validate_message(kind=kind, body=body, client_id=client_id)
-    room = get_channel(event, channel)
+    room = channel if isinstance(channel, Channel) else get_channel(event, channel)
     reply = None
     if reply_to is not None:
         reply = Message.objects.filter(pk=reply_to if isinstance(reply_to, int) else -1,
@@ -105,24 +108,20 @@ def send_message(
 
 @transaction.atomic
 def _store_message(room: Channel, *, sender, kind, body, client_id, reply) -> Message:
-    # The channel row numbers its messages; record() then locks the event row for the log.
-    # Nothing takes these two locks in the other order.
-    room = Channel.objects.select_for_update(of=("self",)).select_related("event").get(
-        pk=room.pk
-    )
-    # Asked here, on the event as it is now: a message is never stored in a channel its
-    # sender has just been removed from, or that has just been closed.
+    # The event's row first, locked as for its log: the writes of one event go one after
+    # another, and the permission is asked on the event as it is now, so a message is never
+    # stored in a channel its sender has just been removed from, or that has just closed.
+    # Then the channel's row, to number the message. Nothing takes them in the other order.
+    room.event = lock_for_log(Event, room.event_id)
     if not sender.has_perm("messaging.post_in_channel", room):
         if sender.has_perm("messaging.read_channel", room):
             raise PermissionDenied(_("This demonstration is over: its channel is read-only."))
         raise PermissionDenied(_("You cannot write in this channel."))
-    room.last_seq += 1
-    room.save(update_fields=["last_seq"])
     message = Message.objects.create(
-        channel=room, seq=room.last_seq, sender=sender, kind=kind, body=body,
+        channel=room, seq=room.take_next_seq(), sender=sender, kind=kind, body=body,
         client_id=client_id, reply_to=reply, sent_at=timezone.now(),
     )
-    record(room.event, actor=sender, kind="message.sent", data={
+    record(room.event, locked=True, actor=sender, kind="message.sent", data={
         "message_id": message.pk, "channel": room.name, "seq": message.seq, "kind": kind,
         "body": body, "client_id": str(client_id), "reply_to": reply.pk if reply else None,
     })
