@@ -9,6 +9,7 @@ from coordination import api as coordination_api
 from coordination import log_api
 from events import api as events_api
 from messaging import api as messaging_api
+from zones import api as zones_api
 
 api_v1 = [
     path("auth/token/", coordination_api.TokenView.as_view(), name="token"),
@@ -21,6 +22,18 @@ api_v1 = [
     path("events/<int:pk>/log/", log_api.EventLogView.as_view(), name="event-log"),
     re_path(r"^events/(?P<pk>\d+)/log/verify/?$", log_api.EventLogVerifyView.as_view(),
             name="event-log-verify"),
+    path("events/<int:pk>/zones/", zones_api.EventZonesView.as_view(), name="event-zones"),
+    path("events/<int:pk>/zones.geojson", zones_api.EventZonesDownloadView.as_view(),
+         name="event-zones-download"),
+    path("zones/", zones_api.ZoneListView.as_view(), name="zone-list"),
+    path("zones.geojson", zones_api.ZonesDownloadView.as_view(), name="zones-download"),
+    path("zones/<int:pk>/", zones_api.ZoneDetailView.as_view(), name="zone-detail"),
+    path("zones/<int:pk>/versions/", zones_api.ZoneVersionsView.as_view(),
+         name="zone-versions"),
+    path("zones/<int:pk>/agreements/", zones_api.ZoneAgreementsView.as_view(),
+         name="zone-agreements"),
+    path("zones/<int:pk>/withdraw/", zones_api.ZoneWithdrawView.as_view(),
+         name="zone-withdraw"),
     path("events/<int:pk>/messages/", messaging_api.EventMessagesView.as_view(),
          name="event-messages"),
     path("messages/<int:pk>/acks/", messaging_api.MessageAcksView.as_view(), name="message-acks"),

@@ -1,0 +1,179 @@
+"""REST API of zones: thin views over ``zones.selectors`` and ``zones.services``."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+# The events API's query-parameter readers, so both answer a bad bbox or time alike.
+from events.api import _parse_bbox, _parse_time
+from events.selectors import get_event_for
+from zones import selectors, services
+from zones.models import Zone
+from zones.serializers import (
+    AgreeSerializer,
+    ZoneSerializer,
+    ZoneVersionSerializer,
+)
+
+GEOJSON = "application/geo+json"
+
+FILTERS = [
+    OpenApiParameter("bbox", OpenApiTypes.STR,
+                     description="minlon,minlat,maxlon,maxlat: zones that touch this box."),
+    OpenApiParameter("active_at", OpenApiTypes.DATETIME,
+                     description="Zones in force at this moment: valid_from ≤ t < valid_to, "
+                                 "not withdrawn."),
+    OpenApiParameter("kind", OpenApiTypes.STR, description="Comma-separated kinds."),
+    OpenApiParameter("status", OpenApiTypes.STR, description="Comma-separated statuses."),
+]
+
+
+def _choices(request, name: str, allowed) -> list[str]:
+    values = [v for v in request.query_params.get(name, "").split(",") if v]
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValidationError({name: [_("Unknown value: %(values)s.")
+                                      % {"values": ", ".join(sorted(unknown))}]})
+    return values
+
+
+def _filtered(request, zones):
+    return selectors.filter_zones(
+        zones,
+        bbox=_parse_bbox(request),
+        active_at=_parse_time(request, "active_at"),
+        kind=_choices(request, "kind", Zone.Kind.values),
+        status=_choices(request, "status", Zone.Status.values),
+    )
+
+
+def _download(data, filename: str) -> Response:
+    """A FeatureCollection as a file for other GIS tools."""
+    return Response(data, content_type=GEOJSON,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+class EventZonesView(APIView):
+    """The zones of one demonstration; its organisers propose and its officials add more."""
+
+    @extend_schema(parameters=FILTERS, responses=ZoneSerializer(many=True))
+    def get(self, request, pk):
+        event = get_event_for(request.user, pk)
+        zones = _filtered(request, selectors.zones_of_event(event))
+        return Response(ZoneSerializer(zones, many=True).data)
+
+    @extend_schema(request=ZoneSerializer, responses={201: ZoneSerializer})
+    def post(self, request, pk):
+        event = get_event_for(request.user, pk)
+        services.check_can_add(actor=request.user, event=event)
+        serializer = ZoneSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        zone = services.create_zone(actor=request.user, event=event,
+                                    **serializer.validated_data)
+        return Response(ZoneSerializer(zone).data, status=status.HTTP_201_CREATED)
+
+
+class EventZonesDownloadView(APIView):
+    """The zones of one demonstration as a GeoJSON file."""
+
+    @extend_schema(parameters=FILTERS,
+                   responses={(200, GEOJSON): ZoneSerializer(many=True)})
+    def get(self, request, pk):
+        event = get_event_for(request.user, pk)
+        zones = _filtered(request, selectors.zones_of_event(event))
+        return _download(ZoneSerializer(zones, many=True).data, f"{event.reference}-zones.geojson")
+
+
+class ZoneListView(APIView):
+    """Every zone the caller may see, city-wide; the city designates sensitive sites here."""
+
+    @extend_schema(parameters=FILTERS, responses=ZoneSerializer(many=True))
+    def get(self, request):
+        zones = _filtered(request, selectors.zones_visible_to(request.user))
+        return Response(ZoneSerializer(zones, many=True).data)
+
+    @extend_schema(request=ZoneSerializer, responses={201: ZoneSerializer},
+                   description="City officials only: a city-wide zone (kind "
+                               "`sensitive_site`), belonging to no demonstration.")
+    def post(self, request):
+        services.check_can_add(actor=request.user, event=None)
+        serializer = ZoneSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        zone = services.create_zone(actor=request.user, event=None, **serializer.validated_data)
+        return Response(ZoneSerializer(zone).data, status=status.HTTP_201_CREATED)
+
+
+class ZonesDownloadView(APIView):
+    """The city-wide layer (every zone the caller may see) as a GeoJSON file."""
+
+    @extend_schema(parameters=FILTERS,
+                   responses={(200, GEOJSON): ZoneSerializer(many=True)})
+    def get(self, request):
+        zones = _filtered(request, selectors.zones_visible_to(request.user))
+        return _download(ZoneSerializer(zones, many=True).data, "parley-zones.geojson")
+
+
+class ZoneDetailView(APIView):
+    """One zone; a change of its shape, times, kind or conditions makes a new version."""
+
+    @extend_schema(responses=ZoneSerializer)
+    def get(self, request, pk):
+        return Response(ZoneSerializer(selectors.get_zone_for(request.user, pk)).data)
+
+    @extend_schema(request=ZoneSerializer, responses=ZoneSerializer)
+    def patch(self, request, pk):
+        zone = selectors.get_zone_for(request.user, pk)
+        services.check_can_change(zone, actor=request.user)
+        serializer = ZoneSerializer(zone, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        zone = services.change_zone(zone, actor=request.user, **serializer.validated_data)
+        return Response(ZoneSerializer(zone).data)
+
+
+class ZoneVersionsView(APIView):
+    """Every version of a zone, oldest first, each with who agreed it and when."""
+
+    @extend_schema(responses=ZoneVersionSerializer(many=True))
+    def get(self, request, pk):
+        zone = selectors.get_zone_for(request.user, pk)
+        return Response(ZoneVersionSerializer(selectors.versions_of(zone), many=True).data)
+
+
+class ZoneAgreementsView(APIView):
+    """The caller's party agrees a version of the zone: ``{"version": N}``."""
+
+    @extend_schema(
+        request=AgreeSerializer,
+        responses={
+            201: OpenApiResponse(ZoneSerializer, description="Agreed; the zone as it now is."),
+            200: OpenApiResponse(ZoneSerializer,
+                                 description="The caller's party had already agreed."),
+            409: OpenApiResponse(description="Not the current version, or the zone was "
+                                             "withdrawn."),
+        },
+    )
+    def post(self, request, pk):
+        zone = selectors.get_zone_for(request.user, pk)
+        serializer = AgreeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        zone, created = services.agree_zone(
+            zone, actor=request.user, version=serializer.validated_data["version"]
+        )
+        return Response(ZoneSerializer(zone).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ZoneWithdrawView(APIView):
+    """Withdraw a zone; it stays on record as ``withdrawn``."""
+
+    @extend_schema(request=None, responses=ZoneSerializer)
+    def post(self, request, pk):
+        zone = selectors.get_zone_for(request.user, pk)
+        zone = services.withdraw_zone(zone, actor=request.user)
+        return Response(ZoneSerializer(zone).data)

@@ -1,0 +1,59 @@
+"""Who may do what with a zone. Asked by name: ``user.has_perm("zones.…", zone)``.
+
+- Seeing a zone of a demonstration is seeing the demonstration (``events.view_event``,
+  asked by name); the city-wide layer is for police, city and reviewers.
+- ``zones.add_zone`` (object: the event): its organisers propose, its police and city
+  members create.
+- ``zones.change_zone`` / ``zones.withdraw_zone``: the event's police and city members; a
+  city-wide zone, the city.
+- ``zones.agree_zone``: the event's organisers, police and city members, each for their
+  party; a city-wide zone, the city.
+- ``zones.add_citywide_zone`` (no object): the city only.
+"""
+
+import rules
+
+from coordination.parties import is_city, is_official, is_organiser, is_reviewer
+
+
+def _is_member(user, event) -> bool:
+    return (event is not None and user.is_authenticated
+            and event.memberships.filter(user_id=user.pk).exists())
+
+
+@rules.predicate
+def is_member_of_event(user, event) -> bool:
+    """``user`` is a member of ``event`` (the object is the event)."""
+    return _is_member(user, event)
+
+
+@rules.predicate
+def is_citywide(user, zone) -> bool:
+    return zone is not None and zone.event_id is None
+
+
+@rules.predicate
+def is_member_of_zones_event(user, zone) -> bool:
+    return zone is not None and zone.event_id is not None and _is_member(user, zone.event)
+
+
+@rules.predicate
+def may_view_zones_event(user, zone) -> bool:
+    return (zone is not None and zone.event_id is not None
+            and user.has_perm("events.view_event", zone.event))
+
+
+is_party = is_organiser | is_official
+
+rules.add_perm(
+    "zones.view_zone", may_view_zones_event | (is_citywide & (is_official | is_reviewer))
+)
+rules.add_perm("zones.add_zone", is_party & is_member_of_event)
+rules.add_perm("zones.add_citywide_zone", is_city)
+rules.add_perm(
+    "zones.change_zone", (is_official & is_member_of_zones_event) | (is_citywide & is_city)
+)
+rules.add_perm(
+    "zones.withdraw_zone", (is_official & is_member_of_zones_event) | (is_citywide & is_city)
+)
+rules.add_perm("zones.agree_zone", (is_party & is_member_of_zones_event) | (is_citywide & is_city))
