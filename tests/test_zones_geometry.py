@@ -187,3 +187,14 @@ def test_checks_happen_in_geos_not_in_the_database():
     with pytest.raises(ValidationError):
         parse_zone_geometry(BOWTIE)
     assert parse_zone_geometry(square()).srid == 4326
+
+
+def test_a_french_speaking_officer_reads_the_problem_in_french(alices_event, bob, api):
+    response = api(bob).post(event_zones_url(alices_event), feature(UNCLOSED),
+                             HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert response.status_code == 400
+    assert response.json()["geometry"][0] == (
+        "Contour : l'anneau n'est pas fermé ; sa dernière position doit être identique à la "
+        "première.")
+    assert response.json()["geometry"][1].startswith("Parley peut réparer la forme")

@@ -47,11 +47,14 @@ def _is_number(value: Any) -> bool:
 
 
 def _ring_name(polygon_index: int | None, ring_index: int) -> str:
-    """“the outline”, “hole 2”, “polygon 3, hole 1”: which ring, in words."""
-    ring = _("the outline") if ring_index == 0 else _("hole %(n)s") % {"n": ring_index}
+    """“Outline”, “Hole 2”, “Polygon 3, hole 1”: which ring, in words."""
     if polygon_index is None:
-        return ring
-    return _("polygon %(n)s, %(ring)s") % {"n": polygon_index + 1, "ring": ring}
+        if ring_index == 0:
+            return _("Outline")
+        return _("Hole %(n)s") % {"n": ring_index}
+    if ring_index == 0:
+        return _("Polygon %(n)s, outline") % {"n": polygon_index + 1}
+    return _("Polygon %(n)s, hole %(hole)s") % {"n": polygon_index + 1, "hole": ring_index}
 
 
 def _compact(geometry: GEOSGeometry) -> str:
@@ -219,10 +222,10 @@ def parse_zone_geometry(value: Any) -> GEOSGeometry:
         for r_index, ring in enumerate(polygon):
             where = _ring_name(p_index if multi else None, r_index)
             if ring[0] != ring[-1]:
-                problem = problem or _("The ring of %(where)s is not closed: its last position "
+                problem = problem or _("%(where)s: the ring is not closed; its last position "
                                        "must be the same as its first.") % {"where": where}
             elif len({tuple(p) for p in ring}) < 3 or len(ring) < 4:
-                raise _refuse(_("The ring of %(where)s needs at least three different "
+                raise _refuse(_("%(where)s: a ring needs at least three different "
                                 "positions, and the first repeated at the end.")
                               % {"where": where})
     if problem:
