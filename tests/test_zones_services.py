@@ -6,9 +6,11 @@ its members, erin (police) and frank (city) are not; dave reviews; mallory organ
 another demonstration.
 """
 
+import threading
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 
 from coordination.log import verify_event_log
 from events import services as event_services
@@ -212,3 +214,57 @@ def test_the_zone_list_is_read_in_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(4):
         ZoneSerializer(selectors.zones_visible_to(carol), many=True).data  # noqa: B018
+
+
+# --- At the same moment ---------------------------------------------------------------------
+
+
+def at_the_same_moment(*calls):
+    """Run each call in its own thread (own database connection), all released together."""
+    start = threading.Barrier(len(calls))
+    errors = []
+
+    def run(call):
+        try:
+            start.wait(timeout=10)
+            call()
+        except Exception as exc:  # reported below, with the thread's own error
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_parties_agreeing_at_once_make_the_zone_agreed(alices_event, alice, bob, carol):
+    zone = make_zone(alices_event, bob)
+
+    errors = at_the_same_moment(*[
+        (lambda person=person: services.agree_zone(zone, actor=person, version=1))
+        for person in (alice, bob, carol)])
+
+    assert errors == []
+    assert Zone.objects.get().status == "agreed"
+    assert ZoneAgreement.objects.count() == 3
+    assert verify_event_log(alices_event.pk).valid
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_changes_each_make_their_own_version(alices_event, bob, carol):
+    zone = make_zone(alices_event, bob)
+
+    errors = at_the_same_moment(*[
+        (lambda n=n: services.change_zone(zone, actor=carol, conditions=f"Change {n}"))
+        for n in range(4)])
+
+    assert errors == []
+    assert Zone.objects.get().version == 5
+    assert list(ZoneVersion.objects.order_by("number").values_list("number", flat=True)) == [
+        1, 2, 3, 4, 5]
+    assert verify_event_log(alices_event.pk).valid
