@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +69,13 @@ def record(event: models.Model, *, actor, kind: str, data: dict | None = None,
     gapless when several workers write to the same event; ``locked``: the caller already
     holds that lock (``lock_for_log()``) in this transaction.
     """
+    return record_many(event, [(actor, kind, data)], locked=locked)[0]
+
+
+def record_many(event: models.Model, entries: Sequence[tuple[Any, str, dict | None]], *,
+                locked: bool = False) -> list[LogEntry]:
+    """Append several ``(actor, kind, data)`` entries to ``event``'s log in one go, in
+    order, as ``record()`` appends one."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record() must be called inside transaction.atomic()")
     if not locked:
@@ -78,21 +85,28 @@ def record(event: models.Model, *, actor, kind: str, data: dict | None = None,
     last = (
         LogEntry.objects.filter(event_id=event.pk).order_by("-seq").values("seq", "hash").first()
     )
-    seq = last["seq"] + 1 if last else 1
+    seq = last["seq"] if last else 0
     previous_hash = last["hash"] if last else GENESIS_HASH
     # Microseconds kept, as every database here stores them; the JSON round trip makes the
     # stored data exactly what was hashed.
     at = timezone.now()
-    snapshot = actor_of(actor)
-    clean_data = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
-    canonical = canonical_json(
-        seq=seq, at=format_timestamp(at), actor=snapshot, kind=kind, data=clean_data
-    )
-    return LogEntry.objects.create(
-        event_id=event.pk, seq=seq, at=at,
-        actor_user=actor if snapshot else None, actor=snapshot,
-        kind=kind, data=clean_data, hash=chain_hash(previous_hash, canonical),
-    )
+    rows = []
+    for actor, kind, data in entries:
+        seq += 1
+        snapshot = actor_of(actor)
+        clean_data = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
+        canonical = canonical_json(
+            seq=seq, at=format_timestamp(at), actor=snapshot, kind=kind, data=clean_data
+        )
+        previous_hash = chain_hash(previous_hash, canonical)
+        rows.append(LogEntry(
+            event_id=event.pk, seq=seq, at=at, actor_user=actor if snapshot else None,
+            actor=snapshot, kind=kind, data=clean_data, hash=previous_hash,
+        ))
+    if len(rows) == 1:
+        rows[0].save(force_insert=True)
+        return rows
+    return LogEntry.objects.bulk_create(rows)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from events.selectors import get_event_for
 from messaging import presence, selectors, services
 from messaging.models import Channel, Message
 from messaging.threads import in_thread
+from messaging.writer import writer_for
 
 logger = logging.getLogger(__name__)
 
@@ -266,10 +267,13 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         kind = content.get("kind", "message")
         if not isinstance(kind, str):
             raise FrameError("invalid", _("“kind” must be message, instruction or alert."))
+        draft = services.MessageDraft(sender=self.user, kind=kind, body=content.get("body"),
+                                      client_id=client_id, reply_to=reply_to)
         try:
-            message, _created = await in_thread(self._send_sync)(
-                channel=channel, kind=kind, body=content.get("body"), client_id=client_id,
-                reply_to=reply_to,
+            # The event as of connecting is enough here: whether the channel is still open
+            # is decided by the service on the event's current row, inside its transaction.
+            message, _created = await writer_for(self.event, await self._room(channel)).send(
+                draft
             )
         except (PermissionDenied, Http404):
             await self._recheck_membership()  # closes with 4403 if no longer a member
@@ -277,14 +281,12 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         await self._send_json({"type": "sent", "client_id": str(message.client_id),
                                "id": message.pk, "seq": message.seq})
 
-    def _send_sync(self, *, channel: str, **fields):
-        # The event as of connecting is enough here: whether the channel is still open is
-        # decided by the service on the event's current row, inside its transaction.
+    async def _room(self, channel: str) -> Channel:
         room = self.rooms.get(channel)
         if room is None:
-            room = self.rooms[channel] = services.get_channel(self.event, channel)
-        return services.send_message(event=self.event, sender=self.user, channel=room,
-                                     **fields)
+            room = self.rooms[channel] = await in_thread(services.get_channel)(self.event,
+                                                                              channel)
+        return room
 
     async def _ack(self, content: dict) -> None:
         message_id = _int_field(content, "message_id", minimum=1)

@@ -26,14 +26,14 @@ class Channel(models.Model):
     def __str__(self) -> str:
         return f"{self.event_id}/{self.name}"
 
-    def take_next_seq(self) -> int:
-        """Count one more message in this channel and return its ``seq``, in one statement
-        that also locks the row until the transaction ends."""
+    def take_next_seqs(self, count: int = 1) -> int:
+        """Count ``count`` more messages in this channel and return the last of their
+        ``seq``s, in one statement that also locks the row until the transaction ends."""
         table = connection.ops.quote_name(self._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = %s "  # noqa: S608
-                "RETURNING last_seq", [self.pk],
+                f"UPDATE {table} SET last_seq = last_seq + %s WHERE id = %s "  # noqa: S608
+                "RETURNING last_seq", [count, self.pk],
             )
             (self.last_seq,) = cursor.fetchone()
         return self.last_seq

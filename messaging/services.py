@@ -10,18 +10,21 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coordination.broadcast import broadcast_on_commit
 from coordination.errors import RateLimited
-from coordination.log import lock_for_log, record
+from coordination.log import lock_for_log, record, record_many
 from events.models import Event
-from messaging.frames import acked_frame, message_frame
+from messaging.frames import acked_frame, message_frames
 from messaging.models import Acknowledgement, Channel, ConnectionTicket, Message
 
 
@@ -62,16 +65,22 @@ def _validate_message(*, kind: str, body, client_id) -> uuid.UUID:
     return parsed
 
 
-def _check_rate(sender) -> None:
-    """At most N messages per window per person, counted in the database so that every
-    worker process agrees."""
-    since = timezone.now() - dt.timedelta(seconds=settings.PARLEY_RATE_LIMIT_SECONDS)
-    recent = Message.objects.filter(sender=sender, sent_at__gte=since).count()
-    if recent >= settings.PARLEY_RATE_LIMIT_MESSAGES:
-        raise RateLimited(
-            _("Slow down: at most %(n)s messages every %(s)s seconds.")
-            % {"n": settings.PARLEY_RATE_LIMIT_MESSAGES, "s": settings.PARLEY_RATE_LIMIT_SECONDS}
-        )
+@dataclass(frozen=True)
+class MessageDraft:
+    """What someone asks to send: checked and stored by ``send_messages()``."""
+
+    sender: Any
+    kind: str
+    body: Any
+    client_id: Any
+    reply_to: int | None = None
+
+
+def _rate_limited() -> RateLimited:
+    return RateLimited(
+        _("Slow down: at most %(n)s messages every %(s)s seconds.")
+        % {"n": settings.PARLEY_RATE_LIMIT_MESSAGES, "s": settings.PARLEY_RATE_LIMIT_SECONDS}
+    )
 
 
 def send_message(
@@ -84,50 +93,152 @@ def send_message(
     ``channel`` is the channel's name, or the ``Channel`` of ``event`` if the caller holds it
     already (a live connection does).
     """
-    parsed_id = _validate_message(kind=kind, body=body, client_id=client_id)
+    draft = MessageDraft(sender=sender, kind=kind, body=body, client_id=client_id,
+                         reply_to=reply_to)
+    (result,) = send_messages(event=event, channel=channel, drafts=[draft])
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def send_messages(
+    *, event: Event, channel: str | Channel, drafts: list[MessageDraft],
+) -> list[tuple[Message, bool] | Exception]:
+    """Store several messages for one channel, in order, in one transaction: one result per
+    draft, ``(message, created)`` as ``send_message()`` returns it, or the exception that
+    refused that draft (the others are stored all the same).
+
+    Under load, a worker gathers the sends waiting for the same channel and stores them
+    here together: one lock, one commit, one read of the log's head for all of them.
+    """
     room = channel if isinstance(channel, Channel) else get_channel(event, channel)
-    reply = None
-    if reply_to is not None:
-        reply = Message.objects.filter(pk=reply_to if isinstance(reply_to, int) else -1,
-                                       channel=room).first()
-        if reply is None:
-            raise ValidationError({"reply_to": [_("No such message in this channel.")]},
-                                  code="invalid")
+    results: list = [None] * len(drafts)
+    parsed: dict[int, uuid.UUID] = {}
+    for i, draft in enumerate(drafts):
+        try:
+            parsed[i] = _validate_message(kind=draft.kind, body=draft.body,
+                                          client_id=draft.client_id)
+        except ValidationError as exc:
+            results[i] = exc
+    # The same client_id again (a retry): the first result stands, nothing new is stored.
+    stored = {
+        (m.sender_id, m.client_id): m
+        for m in Message.objects.select_related("channel", "sender").filter(
+            sender__in={drafts[i].sender.pk for i in parsed}, client_id__in=parsed.values(),
+        )
+    } if parsed else {}
+    replies = _replies_in(room, {drafts[i].reply_to for i in parsed} - {None})
+    recent = _recent_counts({drafts[i].sender.pk for i in parsed})
+    to_store: list[int] = []
+    first_of: dict[tuple[int, uuid.UUID], int] = {}
+    for i, client_id in parsed.items():
+        draft, key = drafts[i], (drafts[i].sender.pk, client_id)
+        if key in stored:
+            results[i] = (stored[key], False)
+        elif key in first_of:
+            continue  # sent twice in this batch: answered with the first below
+        elif draft.reply_to is not None and draft.reply_to not in replies:
+            results[i] = ValidationError(
+                {"reply_to": [_("No such message in this channel.")]}, code="invalid")
+        elif recent[draft.sender.pk] >= settings.PARLEY_RATE_LIMIT_MESSAGES:
+            results[i] = _rate_limited()
+        else:
+            recent[draft.sender.pk] += 1
+            first_of[key] = i
+            to_store.append(i)
+    if to_store:
+        try:
+            outcome = _store_messages(room, [(drafts[i], parsed[i]) for i in to_store],
+                                      replies)
+        except IntegrityError:
+            # A retry raced with its original on another worker: the unique constraint
+            # decided; store the drafts one by one to give each its own answer.
+            if len(drafts) == 1:
+                existing = Message.objects.filter(sender=drafts[0].sender,
+                                                  client_id=parsed[0]).first()
+                if existing is None:
+                    raise
+                return [(existing, False)]
+            return [_send_one(event, room, draft) for draft in drafts]
+        for i, result in zip(to_store, outcome, strict=True):
+            results[i] = result
+    for i, client_id in parsed.items():
+        if results[i] is None:  # the second of the same client_id in this batch
+            first = results[first_of[(drafts[i].sender.pk, client_id)]]
+            results[i] = (first[0], False) if isinstance(first, tuple) else first
+    return results
+
+
+def _send_one(event: Event, room: Channel, draft: MessageDraft):
     try:
-        _check_rate(sender)
-        return _store_message(room, sender=sender, kind=kind, body=body,
-                              client_id=parsed_id, reply=reply), True
-    except (IntegrityError, RateLimited):
-        # The same client_id again (a retry, or a race between two connections): the first
-        # result stands, and nothing new is stored. The unique constraint decides.
-        existing = Message.objects.filter(sender=sender, client_id=parsed_id).first()
-        if existing is None:
-            raise
-        return existing, False
+        return send_messages(event=event, channel=room, drafts=[draft])[0]
+    except IntegrityError as exc:
+        return exc
+
+
+def _replies_in(room: Channel, ids: set) -> dict[int, Message]:
+    ids = {i for i in ids if isinstance(i, int) and not isinstance(i, bool)}
+    if not ids:
+        return {}
+    return {m.pk: m for m in Message.objects.filter(pk__in=ids, channel=room)}
+
+
+def _recent_counts(sender_ids: set[int]) -> dict[int, int]:
+    """Messages each sender has stored within the rate-limit window, counted in the
+    database so that every worker process agrees."""
+    since = timezone.now() - dt.timedelta(seconds=settings.PARLEY_RATE_LIMIT_SECONDS)
+    counts = dict.fromkeys(sender_ids, 0)
+    if sender_ids:
+        counts.update(
+            Message.objects.filter(sender__in=sender_ids, sent_at__gte=since)
+            .values_list("sender").annotate(n=Count("pk")).values_list("sender", "n")
+        )
+    return counts
 
 
 @transaction.atomic
-def _store_message(room: Channel, *, sender, kind, body, client_id, reply) -> Message:
+def _store_messages(room: Channel, drafts: list[tuple[MessageDraft, uuid.UUID]],
+                    replies: dict[int, Message]) -> list[tuple[Message, bool] | Exception]:
     # The event's row first, locked as for its log: the writes of one event go one after
     # another, and the permission is asked on the event as it is now, so a message is never
     # stored in a channel its sender has just been removed from, or that has just closed.
-    # Then the channel's row, to number the message. Nothing takes them in the other order.
+    # Then the channel's row, to number the messages. Nothing takes them in the other order.
     room.event = lock_for_log(Event, room.event_id)
-    if not sender.has_perm("messaging.post_in_channel", room):
-        if sender.has_perm("messaging.read_channel", room):
-            raise PermissionDenied(_("This demonstration is over: its channel is read-only."))
-        raise PermissionDenied(_("You cannot write in this channel."))
-    message = Message.objects.create(
-        channel=room, seq=room.take_next_seq(), sender=sender, kind=kind, body=body,
-        client_id=client_id, reply_to=reply, sent_at=timezone.now(),
-    )
-    record(room.event, locked=True, actor=sender, kind="message.sent", data={
-        "message_id": message.pk, "channel": room.name, "seq": message.seq, "kind": kind,
-        "body": body, "client_id": str(client_id), "reply_to": reply.pk if reply else None,
-    })
-    broadcast_on_commit(room.event_id, message_frame(message, new=True),
-                        officials=room.name == Channel.Name.OFFICIALS)
-    return message
+    refusals: dict[int, PermissionDenied | None] = {}
+    for draft, _client_id in drafts:
+        if draft.sender.pk not in refusals:
+            refusals[draft.sender.pk] = _refusal(draft.sender, room)
+    accepted = [(d, c) for d, c in drafts if refusals[d.sender.pk] is None]
+    messages: list[Message] = []
+    if accepted:
+        last_seq = room.take_next_seqs(len(accepted))
+        now = timezone.now()
+        messages = [
+            Message(channel=room, seq=last_seq - len(accepted) + n, sender=draft.sender,
+                    kind=draft.kind, body=draft.body, client_id=client_id,
+                    reply_to=replies.get(draft.reply_to), sent_at=now)
+            for n, (draft, client_id) in enumerate(accepted, start=1)
+        ]
+        Message.objects.bulk_create(messages)
+        record_many(room.event, [
+            (m.sender, "message.sent", {
+                "message_id": m.pk, "channel": room.name, "seq": m.seq, "kind": m.kind,
+                "body": m.body, "client_id": str(m.client_id), "reply_to": m.reply_to_id,
+            }) for m in messages
+        ], locked=True)
+        for frame in message_frames(messages, new=True):
+            broadcast_on_commit(room.event_id, frame,
+                                officials=room.name == Channel.Name.OFFICIALS)
+    stored = iter(messages)
+    return [refusals[d.sender.pk] or (next(stored), True) for d, _c in drafts]
+
+
+def _refusal(sender, room: Channel) -> PermissionDenied | None:
+    if sender.has_perm("messaging.post_in_channel", room):
+        return None
+    if sender.has_perm("messaging.read_channel", room):
+        return PermissionDenied(_("This demonstration is over: its channel is read-only."))
+    return PermissionDenied(_("You cannot write in this channel."))
 
 
 def acknowledge_message(message: Message, *, user) -> tuple[Acknowledgement, bool]:
