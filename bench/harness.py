@@ -159,7 +159,11 @@ class Worker:
              "--websocket-max-message-size", "65536", "config.asgi:application"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
-        wait_until(self.healthy, timeout=60, what=f"worker {self.index}")
+        try:
+            wait_until(self.healthy, timeout=60, what=f"worker {self.index}")
+        except BaseException:
+            self.kill()  # never leave a half-started worker behind
+            raise
 
     def healthy(self) -> bool:
         with urllib.request.urlopen(f"{self.http}/healthz", timeout=2) as response:
