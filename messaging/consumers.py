@@ -326,6 +326,10 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         last = self.delivered.get(channel)
         if last is not None and seq <= last:
             return  # already sent
+        if last == seq - 1 and not self.ahead[channel] and not self.delivery_lock.locked():
+            self.delivered[channel] = seq  # the usual case: the next one, nothing waiting
+            await self.send(text_data=text)
+            return
         self.ahead[channel][seq] = text
         if last is None:
             return  # the replay is running: sent after it

@@ -123,7 +123,7 @@ def send_messages(
     # The same client_id again (a retry): the first result stands, nothing new is stored.
     stored = {
         (m.sender_id, m.client_id): m
-        for m in Message.objects.select_related("channel", "sender").filter(
+        for m in Message.objects.filter(
             sender__in={drafts[i].sender.pk for i in parsed}, client_id__in=parsed.values(),
         )
     } if parsed else {}
