@@ -126,23 +126,31 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer ------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+#: ``pubsub`` (default): Redis publish/subscribe; a notification reaches each worker once and
+#: the worker hands it to its own connections, so fan-out costs one Redis message per worker,
+#: not one per connection. Pub/sub keeps nothing for a worker that is away, which is fine
+#: here: the database is the source of truth and clients resume from it. ``lists``: channels
+#: -redis's list-based layer (one Redis message per connection), kept for comparison.
+CHANNEL_LAYER = env.str("CHANNEL_LAYER", default="pubsub")
 if REDIS_URL:
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": env.str("CHANNEL_LAYER_BACKEND",
-                               default="channels_redis.core.RedisChannelLayer"),
-            # Raised from 100: a busy event must not have notifications dropped (the
-            # database stays the source of truth, clients resume from it anyway).
-            "CONFIG": {
-                # redis-py's default pool (100 connections) is too small for a worker with
-                # a few hundred WebSockets open.
-                "hosts": [{"address": REDIS_URL,
-                           "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=1000)}],
-                "capacity": 1500,
-                "expiry": 60,
-            },
-        }
+    _redis_host = {
+        "address": REDIS_URL,
+        # redis-py's default pool (100 connections) is too small for a busy worker.
+        "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=1000),
     }
+    if CHANNEL_LAYER == "pubsub":
+        CHANNEL_LAYERS = {"default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [_redis_host]},
+        }}
+    elif CHANNEL_LAYER == "lists":
+        CHANNEL_LAYERS = {"default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Raised from 100: a busy event must not have notifications dropped.
+            "CONFIG": {"hosts": [_redis_host], "capacity": 1500, "expiry": 60},
+        }}
+    else:
+        raise ImproperlyConfigured("CHANNEL_LAYER must be “pubsub” or “lists”.")
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -278,6 +286,9 @@ PARLEY_PRESENCE_STALE_SECONDS = env.float("PARLEY_PRESENCE_STALE_SECONDS", defau
 #: How long a notification that overtook another waits for it before the gap is read from
 #: the database.
 PARLEY_GAP_WAIT_SECONDS = env.float("PARLEY_GAP_WAIT_SECONDS", default=1.0)
+#: How often a live connection compares what it has sent with the database, to catch up on
+#: a notification the channel layer lost with none after it (e.g. while Redis restarted).
+PARLEY_CATCH_UP_SECONDS = env.float("PARLEY_CATCH_UP_SECONDS", default=10)
 #: Threads per worker process for the live channel's database work (PostgreSQL).
 PARLEY_DATABASE_THREADS = env.int("PARLEY_DATABASE_THREADS", default=2)
 #: Adds an unauthenticated bare-broadcast WebSocket for bench/fanout.py. Never in production:

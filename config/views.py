@@ -1,6 +1,7 @@
 """Site-wide views: health check and error pages that stay JSON under /api/."""
 
 import asyncio
+import contextlib
 import uuid
 
 from asgiref.sync import sync_to_async
@@ -24,10 +25,24 @@ async def _check_channel_layer() -> None:
         raise RuntimeError("no channel layer configured")
     channel = await layer.new_channel("healthz.")
     token = uuid.uuid4().hex
-    await layer.send(channel, {"type": "healthz", "token": token})
-    message = await layer.receive(channel)
+    try:
+        await layer.send(channel, {"type": "healthz", "token": token})
+        message = await layer.receive(channel)
+    finally:
+        await _release(layer, channel)
     if message.get("token") != token:
         raise RuntimeError("channel layer returned the wrong message")
+
+
+async def _release(layer, channel: str) -> None:
+    """Let go of a channel made for one check. The layers have no call for it, but a
+    receive that is cancelled releases its channel (the pub/sub layer unsubscribes it);
+    without this every check would leave a subscription behind."""
+    waiting = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0)  # let it start waiting
+    waiting.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await waiting
 
 
 @never_cache

@@ -358,19 +358,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
                 ahead = self.ahead.get(channel)
                 if not ahead or channel not in self.delivered:
                     break  # nothing missing, or a new subscribe replays it all
-                # Read without holding the delivery lock: live frames keep flowing meanwhile.
-                frames = await in_thread(selectors.message_frames_between)(
-                    self.event_id, channel, after_seq=self.delivered[channel],
-                    up_to=max(ahead),
-                )
-                async with self.delivery_lock:
-                    if channel not in self.delivered:
-                        break
-                    for item in frames:
-                        if item["seq"] == self.delivered[channel] + 1:
-                            self.delivered[channel] = item["seq"]
-                            await self._send_json(item)
-                    await self._flush(channel)
+                await self._catch_up(channel, up_to=max(ahead))
         except asyncio.CancelledError:
             pass
         except DatabaseError:
@@ -378,13 +366,40 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         finally:
             self.gap_fillers.pop(channel, None)
 
+    async def _catch_up(self, channel: str, *, up_to: int) -> None:
+        """Send from the database what this client has not had yet, up to ``up_to``."""
+        # Read without holding the delivery lock: live frames keep flowing meanwhile.
+        frames = await in_thread(selectors.message_frames_between)(
+            self.event_id, channel, after_seq=self.delivered[channel], up_to=up_to,
+        )
+        async with self.delivery_lock:
+            if channel not in self.delivered:
+                return  # a new subscribe replays it all
+            for item in frames:
+                if item["seq"] == self.delivered[channel] + 1:
+                    self.delivered[channel] = item["seq"]
+                    await self._send_json(item)
+            await self._flush(channel)
+
+    async def _catch_up_if_behind(self) -> None:
+        """The safety net for a notification lost with none after it to reveal the gap (the
+        channel layer was down, say): compare with the channel's head in the database."""
+        for channel in list(self.delivered):
+            if channel in self.gap_fillers:
+                continue  # a gap is being filled already
+            head = await in_thread(selectors.head_seq)(self.event_id, channel)
+            if channel in self.delivered and head > self.delivered[channel]:
+                await self._catch_up(channel, up_to=head)
+
     # --- housekeeping -----------------------------------------------------------------
 
     async def _housekeeping(self) -> None:
-        """Keep presence fresh, re-check membership, remind of unacknowledged alerts."""
+        """Keep presence fresh, re-check membership, catch up on anything missed, remind of
+        unacknowledged alerts."""
         tick = max(0.2, min(settings.PARLEY_MEMBERSHIP_CHECK_SECONDS,
-                            settings.PARLEY_ALERT_REMINDER_SECONDS))
-        last_check = asyncio.get_running_loop().time()
+                            settings.PARLEY_ALERT_REMINDER_SECONDS,
+                            settings.PARLEY_CATCH_UP_SECONDS))
+        last_check = last_catch_up = asyncio.get_running_loop().time()
         try:
             # Spread the checks of many connections over the interval: hundreds of
             # connections opened together must not all query the database in the same second.
@@ -399,6 +414,9 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
                         await in_thread(presence.refresh)(
                             self.event_id, connection=self.channel_name
                         )
+                    if now - last_catch_up >= settings.PARLEY_CATCH_UP_SECONDS:
+                        last_catch_up = now
+                        await self._catch_up_if_behind()
                     await self._remind()
                 except DatabaseError:
                     logger.warning("Housekeeping skipped: database unavailable", exc_info=True)

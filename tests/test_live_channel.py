@@ -196,6 +196,27 @@ async def test_a_message_stored_during_the_replay_follows_it_without_a_gap(
     await alice.disconnect()
 
 
+async def test_a_lost_notification_with_nothing_after_it_is_caught_up_from_the_database(
+    agreed_event, bob, settings
+):
+    settings.PARLEY_CATCH_UP_SECONDS = 0.3
+    alice = await connect("alice", agreed_event)
+    await subscribe(alice)
+
+    def store_silently():
+        # As if the channel layer had been down when seq 1 was announced.
+        channel = services.get_channel(agreed_event, "all")
+        Channel.objects.filter(pk=channel.pk).update(last_seq=1)
+        Message.objects.create(channel=channel, seq=1, sender=bob, kind="message",
+                               body="said while Redis restarted", client_id=uuid.uuid4(),
+                               sent_at=timezone.now())
+
+    await sync_to_async(store_silently)()
+    message, _ = await receive_until(alice, "message")
+    assert (message["seq"], message["body"]) == (1, "said while Redis restarted")
+    await alice.disconnect()
+
+
 async def test_same_client_id_returns_the_first_result_and_stores_nothing_new(agreed_event):
     alice = await connect("alice", agreed_event)
     await subscribe(alice)

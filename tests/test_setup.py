@@ -67,15 +67,30 @@ def test_healthz_reports_database_and_channel_layer_ok(client):
     assert response.json() == {"database": "ok", "channel_layer": "ok"}
 
 
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis")
+async def test_health_checks_of_a_running_worker_leave_no_subscription_behind_in_redis():
+    import redis
+
+    from config.views import _check_channel_layer
+
+    server = redis.Redis.from_url(os.environ["REDIS_URL"])
+    before = len(server.pubsub_channels("*healthz*"))
+    for _ in range(3):  # one worker, one event loop: as a load balancer probes it
+        await _check_channel_layer()
+    assert len(server.pubsub_channels("*healthz*")) == before
+
+
+@pytest.mark.parametrize("backend", ["channels_redis.pubsub.RedisPubSubChannelLayer",
+                                     "channels_redis.core.RedisChannelLayer"])
 @pytest.mark.django_db
 def test_healthz_answers_503_naming_the_channel_layer_when_redis_is_unreachable(
-    client, settings
+    client, settings, backend
 ):
     from channels.layers import channel_layers
 
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": backend,
             # Nothing listens on port 1: a real connection failure, not a mock.
             "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
         }

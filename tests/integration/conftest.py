@@ -80,6 +80,8 @@ def start_workers(transactional_db, tmp_path):
             "REDIS_URL": redis_url or os.environ["REDIS_URL"],
             # These tests are about delivery, not about the per-person rate limit.
             "PARLEY_RATE_LIMIT_MESSAGES": "100000",
+            # A notification lost while Redis restarts is caught up within this.
+            "PARLEY_CATCH_UP_SECONDS": "2",
             **settings_env,
         }
         for _ in range(count):
