@@ -597,12 +597,21 @@
           if (!item) {
             return;
           }
-          item.frame.acks = fresh.acks;
-          item.frame.awaiting = fresh.awaiting;
+          // Merge, never replace: an `acked` frame that arrived while this request was on
+          // its way is newer than the answer.
           fresh.acks.forEach(function (ack) {
+            var known = item.frame.acks.some(function (mine) {
+              return mine.user.id === ack.user.id;
+            });
+            if (!known) {
+              item.frame.acks.push(ack);
+            }
             if (ack.user.id === me.id) {
               pendingAcks.delete(fresh.id);
             }
+          });
+          item.frame.awaiting = fresh.awaiting.filter(function (person) {
+            return !item.frame.acks.some(function (ack) { return ack.user.id === person.id; });
           });
           renderMessage(item);
         });
