@@ -24,8 +24,8 @@ lint: install ## ruff check
 	.venv/bin/ruff check .
 
 messages: install ## Update French translations (makemessages -l fr) and compile them
-	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_modules
-	$(PY) manage.py compilemessages --ignore=.venv
+	DEBUG=true $(PY) manage.py makemessages -l fr --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_modules
+	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
 
 clean: ## Remove local databases, demo accounts, test reports and collected static files (keeps .venv)
 	rm -f var/*.sqlite3 var/*.sqlite3-journal var/*.sqlite3-wal var/*.sqlite3-shm var/demo-accounts.json
