@@ -1,8 +1,6 @@
 """REST API of demonstrations: thin views over ``events.selectors`` and ``events.services``."""
 
-import datetime as dt
 
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -12,6 +10,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from coordination.query_params import bbox_param, time_param
 from events import selectors, services
 from events.models import Event
 from events.serializers import EventSerializer, MemberSerializer, TransitionSerializer
@@ -21,36 +20,6 @@ class EventPagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
-
-
-def _parse_time(request, name: str) -> dt.datetime | None:
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    try:
-        value = parse_datetime(raw)
-    except ValueError:  # well formed but impossible, such as month 13
-        value = None
-    if value is None or value.tzinfo is None:
-        raise ValidationError({name: [_("Use an ISO 8601 date and time with an offset, "
-                                        "e.g. 2026-05-01T14:00:00Z.")]})
-    return value
-
-
-def _parse_bbox(request) -> tuple[float, float, float, float] | None:
-    raw = request.query_params.get("bbox")
-    if not raw:
-        return None
-    try:
-        values = tuple(float(part) for part in raw.split(","))
-    except ValueError:
-        values = ()
-    if len(values) != 4 or not (
-        -180 <= values[0] < values[2] <= 180 and -90 <= values[1] < values[3] <= 90
-    ):
-        raise ValidationError({"bbox": [_("Use bbox=minlon,minlat,maxlon,maxlat with the "
-                                          "minimum below the maximum.")]})
-    return values  # type: ignore[return-value]
 
 
 @extend_schema(parameters=[
@@ -75,9 +44,9 @@ class EventListView(generics.ListCreateAPIView):
         return selectors.filter_events(
             selectors.events_visible_to(request.user),
             state=states,
-            starts_after=_parse_time(request, "starts_after"),
-            starts_before=_parse_time(request, "starts_before"),
-            bbox=_parse_bbox(request),
+            starts_after=time_param(request, "starts_after"),
+            starts_before=time_param(request, "starts_before"),
+            bbox=bbox_param(request),
         )
 
     def create(self, request, *args, **kwargs):

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 # The events API's query-parameter readers, so both answer a bad bbox or time alike.
-from events.api import _parse_bbox, _parse_time
+from coordination.query_params import bbox_param, time_param
 from events.selectors import get_event_for
 from zones import selectors, services
 from zones.models import Zone
@@ -46,8 +46,8 @@ def _choices(request, name: str, allowed) -> list[str]:
 def _filtered(request, zones):
     return selectors.filter_zones(
         zones,
-        bbox=_parse_bbox(request),
-        active_at=_parse_time(request, "active_at"),
+        bbox=bbox_param(request),
+        active_at=time_param(request, "active_at"),
         kind=_choices(request, "kind", Zone.Kind.values),
         status=_choices(request, "status", Zone.Status.values),
     )
