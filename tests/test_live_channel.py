@@ -43,6 +43,15 @@ def send_frame(body="Hello", channel="all", kind="message", client_id=None, **ex
             "client_id": client_id or str(uuid.uuid4()), **extra}
 
 
+def store_without_announcing(event, sender, body: str) -> None:
+    """Store the next message of ``all`` with no notification on the channel layer."""
+    channel = services.get_channel(event, "all")
+    Channel.objects.filter(pk=channel.pk).update(last_seq=channel.last_seq + 1)
+    Message.objects.create(channel=channel, seq=channel.last_seq + 1, sender=sender,
+                           kind="message", body=body, client_id=uuid.uuid4(),
+                           sent_at=timezone.now())
+
+
 async def assert_still_usable(ws):
     await ws.send_json_to({"type": "ping"})
     await receive_until(ws, "pong")
@@ -126,14 +135,8 @@ async def test_a_lost_notification_is_filled_in_from_the_database(agreed_event, 
     alice = await connect("alice", agreed_event)
     await subscribe(alice)
 
-    def store_silently():
-        # As if the notification of seq 1 had been lost in the channel layer.
-        channel = services.get_channel(agreed_event, "all")
-        Channel.objects.filter(pk=channel.pk).update(last_seq=1)
-        Message.objects.create(channel=channel, seq=1, sender=bob, kind="message",
-                               body="lost", client_id=uuid.uuid4(), sent_at=timezone.now())
-
-    await sync_to_async(store_silently)()
+    # As if the notification of seq 1 had been lost in the channel layer.
+    await sync_to_async(store_without_announcing)(agreed_event, bob, "lost")
     await sync_to_async(services.send_message)(
         event=agreed_event, sender=bob, channel="all", kind="message", body="after",
         client_id=uuid.uuid4())
@@ -203,15 +206,9 @@ async def test_a_lost_notification_with_nothing_after_it_is_caught_up_from_the_d
     alice = await connect("alice", agreed_event)
     await subscribe(alice)
 
-    def store_silently():
-        # As if the channel layer had been down when seq 1 was announced.
-        channel = services.get_channel(agreed_event, "all")
-        Channel.objects.filter(pk=channel.pk).update(last_seq=1)
-        Message.objects.create(channel=channel, seq=1, sender=bob, kind="message",
-                               body="said while Redis restarted", client_id=uuid.uuid4(),
-                               sent_at=timezone.now())
-
-    await sync_to_async(store_silently)()
+    # As if the channel layer had been down when seq 1 was announced.
+    await sync_to_async(store_without_announcing)(agreed_event, bob,
+                                                  "said while Redis restarted")
     message, _ = await receive_until(alice, "message")
     assert (message["seq"], message["body"]) == (1, "said while Redis restarted")
     await alice.disconnect()
