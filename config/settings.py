@@ -262,7 +262,8 @@ LEAFLET_CONFIG = {
 
 # --- Parley -------------------------------------------------------------------------------
 PARLEY_REFERENCE_PREFIX = env.str("PARLEY_REFERENCE_PREFIX", default="PAR")
-PARLEY_SEPARATION_M = env.float("PARLEY_SEPARATION_M", default=200.0)
+#: Demonstrations (and sensitive sites) closer than this, in metres on the ground, clash.
+PARLEY_SEPARATION_METRES = env.float("PARLEY_SEPARATION_METRES", default=200.0)
 #: The most positions (vertices, counting each ring's closing one) a zone's shape may have.
 PARLEY_ZONE_MAX_VERTICES = env.int("PARLEY_ZONE_MAX_VERTICES", default=5000)
 

@@ -57,3 +57,15 @@ rules.add_perm(
     "zones.withdraw_zone", (is_official & is_member_of_zones_event) | (is_citywide & is_city)
 )
 rules.add_perm("zones.agree_zone", (is_party & is_member_of_zones_event) | (is_citywide & is_city))
+
+
+@rules.predicate
+def may_view_event(user, event) -> bool:
+    """``user`` may see the demonstration (the object is the event)."""
+    return event is not None and user.has_perm("events.view_event", event)
+
+
+# Clashes of a demonstration (zones/conflicts.py): whoever may see it, each clash naming only
+# what the caller may see; the review page shows them to police and city.
+rules.add_perm("zones.view_conflicts", may_view_event)
+rules.add_perm("zones.review_conflicts", is_official & may_view_event)
