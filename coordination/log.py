@@ -52,12 +52,16 @@ def entry_hash(entry: LogEntry, previous_hash: str) -> str:
     return chain_hash(previous_hash, canonical)
 
 
-def lock_for_log(model: type[models.Model], pk: int) -> models.Model:
+def lock_for_log(model: type[models.Model], pk: int,
+                 fields: Sequence[str] | None = None) -> models.Model:
     """The row ``pk`` of ``model`` (an event), locked until the transaction ends, as
     ``record()`` locks it: for a caller that must decide on the row as it is now before
-    writing to its log."""
+    writing to its log. ``fields``: read only these (and the key)."""
     # NO KEY: rows that merely refer to the event (members, messages) may still be written.
-    return model._default_manager.select_for_update(no_key=True).get(pk=pk)
+    rows = model._default_manager.select_for_update(no_key=True)
+    if fields is not None:
+        rows = rows.only(*fields)
+    return rows.get(pk=pk)
 
 
 def record(event: models.Model, *, actor, kind: str, data: dict | None = None,

@@ -112,6 +112,33 @@ def send_messages(
     here together: one lock, one commit, one read of the log's head for all of them.
     """
     room = channel if isinstance(channel, Channel) else get_channel(event, channel)
+    # Retries (the same client_id again) are rare: the unique constraint finds them, and
+    # only then are the drafts looked up before storing.
+    try:
+        return _send_batch(room, drafts, look_up_retries=False)
+    except IntegrityError:
+        pass
+    try:
+        return _send_batch(room, drafts, look_up_retries=True)
+    except IntegrityError:
+        # A retry raced with its original on another worker: each draft on its own.
+        return [_send_one(room, draft) for draft in drafts]
+
+
+def _send_one(room: Channel, draft: MessageDraft) -> tuple[Message, bool] | Exception:
+    try:
+        return _send_batch(room, [draft], look_up_retries=True)[0]
+    except IntegrityError as exc:
+        existing = _stored(draft.sender, draft.client_id)
+        return (existing, False) if existing else exc
+
+
+def _stored(sender, client_id) -> Message | None:
+    return Message.objects.filter(sender=sender, client_id=client_id).first()
+
+
+def _send_batch(room: Channel, drafts: list[MessageDraft], *, look_up_retries: bool
+                ) -> list[tuple[Message, bool] | Exception]:
     results: list = [None] * len(drafts)
     parsed: dict[int, uuid.UUID] = {}
     for i, draft in enumerate(drafts):
@@ -126,7 +153,7 @@ def send_messages(
         for m in Message.objects.filter(
             sender__in={drafts[i].sender.pk for i in parsed}, client_id__in=parsed.values(),
         )
-    } if parsed else {}
+    } if parsed and look_up_retries else {}
     replies = _replies_in(room, {drafts[i].reply_to for i in parsed} - {None})
     recent = _recent_counts({drafts[i].sender.pk for i in parsed})
     to_store: list[int] = []
@@ -141,25 +168,15 @@ def send_messages(
             results[i] = ValidationError(
                 {"reply_to": [_("No such message in this channel.")]}, code="invalid")
         elif recent[draft.sender.pk] >= settings.PARLEY_RATE_LIMIT_MESSAGES:
-            results[i] = _rate_limited()
+            # A retry of a message stored before the limit was reached gets its answer.
+            existing = _stored(draft.sender, client_id)
+            results[i] = (existing, False) if existing else _rate_limited()
         else:
             recent[draft.sender.pk] += 1
             first_of[key] = i
             to_store.append(i)
     if to_store:
-        try:
-            outcome = _store_messages(room, [(drafts[i], parsed[i]) for i in to_store],
-                                      replies)
-        except IntegrityError:
-            # A retry raced with its original on another worker: the unique constraint
-            # decided; store the drafts one by one to give each its own answer.
-            if len(drafts) == 1:
-                existing = Message.objects.filter(sender=drafts[0].sender,
-                                                  client_id=parsed[0]).first()
-                if existing is None:
-                    raise
-                return [(existing, False)]
-            return [_send_one(event, room, draft) for draft in drafts]
+        outcome = _store_messages(room, [(drafts[i], parsed[i]) for i in to_store], replies)
         for i, result in zip(to_store, outcome, strict=True):
             results[i] = result
     for i, client_id in parsed.items():
@@ -167,13 +184,6 @@ def send_messages(
             first = results[first_of[(drafts[i].sender.pk, client_id)]]
             results[i] = (first[0], False) if isinstance(first, tuple) else first
     return results
-
-
-def _send_one(event: Event, room: Channel, draft: MessageDraft):
-    try:
-        return send_messages(event=event, channel=room, drafts=[draft])[0]
-    except IntegrityError as exc:
-        return exc
 
 
 def _replies_in(room: Channel, ids: set) -> dict[int, Message]:
@@ -203,7 +213,7 @@ def _store_messages(room: Channel, drafts: list[tuple[MessageDraft, uuid.UUID]],
     # another, and the permission is asked on the event as it is now, so a message is never
     # stored in a channel its sender has just been removed from, or that has just closed.
     # Then the channel's row, to number the messages. Nothing takes them in the other order.
-    room.event = lock_for_log(Event, room.event_id)
+    room.event = lock_for_log(Event, room.event_id, fields=["state"])
     refusals: dict[int, PermissionDenied | None] = {}
     for draft, _client_id in drafts:
         if draft.sender.pk not in refusals:

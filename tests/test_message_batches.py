@@ -112,3 +112,20 @@ async def test_sends_waiting_for_the_same_channel_are_stored_in_one_transaction(
     assert sorted(m.seq for m, _created in results) == [1, 2, 3, 4, 5]
     # All five were waiting before the writer started: one transaction stored them all.
     assert calls == [5]
+
+
+@pytest.mark.django_db
+def test_a_retry_after_reaching_the_rate_limit_still_gets_its_first_answer(
+    agreed_event, bob, settings
+):
+    settings.PARLEY_RATE_LIMIT_MESSAGES = 1
+    client_id = str(uuid.uuid4())
+    original, _ = services.send_message(event=agreed_event, sender=bob, channel="all",
+                                        kind="message", body="Road closed",
+                                        client_id=client_id)
+    again = services.send_message(event=agreed_event, sender=bob, channel="all",
+                                  kind="message", body="Road closed", client_id=client_id)
+    assert again == (original, False)
+    with pytest.raises(RateLimited):
+        services.send_message(event=agreed_event, sender=bob, channel="all", kind="message",
+                              body="Another one", client_id=str(uuid.uuid4()))
