@@ -235,6 +235,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"ConflictKindEnum": "zones.conflicts.KINDS"},
 }
 
 # --- Maps ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from coordination import log_api
 from events import api as events_api
 from messaging import api as messaging_api
 from zones import api as zones_api
+from zones import conflicts_api
 
 api_v1 = [
     path("auth/token/", coordination_api.TokenView.as_view(), name="token"),
@@ -25,6 +26,8 @@ api_v1 = [
     path("events/<int:pk>/zones/", zones_api.EventZonesView.as_view(), name="event-zones"),
     path("events/<int:pk>/zones.geojson", zones_api.EventZonesDownloadView.as_view(),
          name="event-zones-download"),
+    path("events/<int:pk>/conflicts/", conflicts_api.EventConflictsView.as_view(),
+         name="event-conflicts"),
     path("zones/", zones_api.ZoneListView.as_view(), name="zone-list"),
     path("zones.geojson", zones_api.ZonesDownloadView.as_view(), name="zones-download"),
     path("zones/<int:pk>/", zones_api.ZoneDetailView.as_view(), name="zone-detail"),

@@ -1,8 +1,8 @@
 """Clashes between demonstrations, and with sensitive sites, as the city sees them when it
 reviews a registration (zones/conflicts.py). Distances are hand-computed on the WGS 84
 ellipsoid: one degree of latitude is M·π/180 and one of longitude N·cos φ·π/180, with the
-meridional radius M = a(1−e²)/(1−e² sin²φ)^1.5 and the prime vertical radius
-N = a/√(1−e² sin²φ), a = 6,378,137 m, f = 1/298.257223563:
+meridional radius M = a(1-e²)/(1-e² sin²φ)^1.5 and the prime vertical radius
+N = a/√(1-e² sin²φ), a = 6,378,137 m, f = 1/298.257223563:
 
 - Columbus (φ = 39.9612°): 1° of latitude = 111,033.89 m, 1° of longitude = 85,442.17 m;
 - Helsinki (φ = 60.1695°): 1° of latitude = 111,415.16 m, 1° of longitude = 55,514.32 m
@@ -173,11 +173,11 @@ def test_near_60_degrees_north_0_003_degrees_of_longitude_are_167_m_and_too_clos
                                                                                   mallory):
     starts = alice_start()
     mine = static_at(alice, starts, HELSINKI_LON, HELSINKI_LAT)
-    # 0.003° × 55,514.32 m = 166.54 m: too close. (At the equator it would be 334 m.)
+    # 0.003° * 55,514.32 m = 166.54 m: too close. (At the equator it would be 334 m.)
     close = static_at(mallory, starts, HELSINKI_LON + 0.003, HELSINKI_LAT, title="Close")
-    # 0.004° × 55,514.32 m = 222.06 m: far enough.
+    # 0.004° * 55,514.32 m = 222.06 m: far enough.
     static_at(mallory, starts, HELSINKI_LON - 0.004, HELSINKI_LAT, title="Far enough")
-    # 0.0015° × 111,415.16 m = 167.12 m north.
+    # 0.0015° * 111,415.16 m = 167.12 m north.
     northwards = static_at(mallory, starts, HELSINKI_LON, HELSINKI_LAT + 0.0015, title="North")
 
     clashes = clashes_of(mine)
@@ -191,7 +191,7 @@ def test_near_60_degrees_north_0_003_degrees_of_longitude_are_167_m_and_too_clos
 def test_near_60_degrees_north_a_route_is_measured_on_the_ground(alice, mallory):
     starts = alice_start()
     mine = static_at(alice, starts, HELSINKI_LON, HELSINKI_LAT)
-    # A north-south route 0.0035° of longitude east: 0.0035 × 55,514.32 = 194.30 m.
+    # A north-south route 0.0035° of longitude east: 0.0035 * 55,514.32 = 194.30 m.
     x = HELSINKI_LON + 0.0035
     march = march_along(mallory, starts, (x, HELSINKI_LAT - 0.002), (x, HELSINKI_LAT + 0.002))
 

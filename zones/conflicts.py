@@ -80,6 +80,10 @@ class Kind:
     SENSITIVE_SITE = "sensitive_site"
 
 
+#: Every kind, in the order the API documents them (also the OpenAPI enum ``ConflictKindEnum``).
+KINDS = (Kind.OVERLAP, Kind.TOO_CLOSE, Kind.SENSITIVE_SITE)
+
+
 @dataclass(frozen=True)
 class Clash:
     """One clash of a demonstration: with another demonstration, or with a sensitive site."""
