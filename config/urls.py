@@ -51,6 +51,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("coordination.urls")),
+    path("", include("zones.urls")),
     path("", include("events.urls")),
 ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.contrib.gis.geos import Polygon
 from django.db.models import Prefetch, Q, QuerySet
@@ -11,7 +12,10 @@ from django.utils.translation import gettext as _
 
 from coordination.parties import Role
 from events.models import Event
-from zones.models import Zone, ZoneAgreement, ZoneVersion
+from zones.models import EVENT_PARTIES, Zone, ZoneAgreement, ZoneVersion
+
+if TYPE_CHECKING:
+    from zones.briefing import Briefing
 
 
 def _with_agreements(zones: QuerySet[Zone]) -> QuerySet[Zone]:
@@ -107,3 +111,67 @@ def version_status(version: ZoneVersion) -> str:
     if version.number < version.zone.version:
         return Zone.Status.SUPERSEDED
     return version.zone.status
+
+
+def briefing_of(event: Event, *, reader) -> Briefing:
+    """What the briefing sheet of ``event`` prints for ``reader`` (who may see the event).
+
+    Only agreed zones are drawn — the sheet is what was agreed; the others are counted.
+    Contact details appear only where ``events.view_event_contacts`` allows, and city-wide
+    sensitive sites near the demonstration only for readers allowed to see them.
+    """
+    from zones.briefing import Agreement, Briefing, BriefingZone, Contact, Member
+
+    def as_briefing_zone(number: int, zone: Zone) -> BriefingZone:
+        return BriefingZone(
+            number=number, kind=zone.kind, kind_label=str(zone.get_kind_display()),
+            label=zone.label, conditions=zone.conditions, valid_from=zone.valid_from,
+            valid_to=zone.valid_to, geometry=zone.geometry,
+            agreements=tuple(Agreement(party=str(Role(a.party).label),
+                                       name=a.user.display_name, at=a.at)
+                             for a in current_agreements(zone)),
+        )
+
+    zones = list(zones_of_event(event).exclude(status=Zone.Status.WITHDRAWN))
+    agreed = [zone for zone in zones if zone.status == Zone.Status.AGREED]
+    shapes = [g for g in (event.assembly_point, event.route, event.dispersal_point) if g]
+    shapes += [zone.geometry for zone in agreed]
+    # The sites an officer must know about around the demonstration (a few hundred metres
+    # beyond its places), at its time.
+    margin = 0.005
+    nearby = filter_zones(zones_visible_to(reader).filter(event__isnull=True), bbox=(
+        max(-180.0, min(g.extent[0] for g in shapes) - margin),
+        max(-90.0, min(g.extent[1] for g in shapes) - margin),
+        min(180.0, max(g.extent[2] for g in shapes) + margin),
+        min(90.0, max(g.extent[3] for g in shapes) + margin),
+    ))
+    sites = [site for site in nearby
+             if _active_during(site, event.starts_at, event.ends_at)
+             and reader.has_perm("zones.view_zone", site)]
+    with_contacts = reader.has_perm("events.view_event_contacts", event)
+    order = {party: i for i, party in enumerate(EVENT_PARTIES)}
+    memberships = sorted(event.memberships.select_related("user"),
+                         key=lambda m: (order.get(m.role, 9), m.added_at, m.pk))
+    return Briefing(
+        reference=event.reference, title=event.title, kind_label=event.get_kind_display(),
+        state_label=event.get_state_display(), organisation=event.organisation,
+        starts_at=event.starts_at, ends_at=event.ends_at,
+        expected_attendance=event.expected_attendance, stewards=event.stewards,
+        amplified_sound=event.amplified_sound, assembly_point=event.assembly_point,
+        route=event.route, dispersal_point=event.dispersal_point,
+        zones=[as_briefing_zone(n, zone) for n, zone in enumerate(agreed, start=1)],
+        sensitive_sites=[as_briefing_zone(0, site) for site in sites],
+        zones_not_agreed=len(zones) - len(agreed),
+        members=[Member(name=m.user.display_name, role_label=str(Role(m.role).label),
+                        email=(m.user.email or None) if with_contacts else None)
+                 for m in memberships],
+        contact=Contact(name=event.contact_name, phone=event.contact_phone,
+                        email=event.contact_email) if with_contacts else None,
+    )
+
+
+def _active_during(zone: Zone, starts_at: dt.datetime, ends_at: dt.datetime) -> bool:
+    """The zone is in force at some moment between ``starts_at`` and ``ends_at``."""
+    return ((zone.valid_from is None or zone.valid_from < ends_at)
+            and (zone.valid_to is None or zone.valid_to > starts_at)
+            and zone.status != Zone.Status.WITHDRAWN)
