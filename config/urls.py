@@ -10,6 +10,7 @@ from coordination import log_api
 from events import api as events_api
 from messaging import api as messaging_api
 from zones import api as zones_api
+from zones import city_map_api as map_api
 from zones import conflicts_api
 
 api_v1 = [
@@ -28,6 +29,7 @@ api_v1 = [
          name="event-zones-download"),
     path("events/<int:pk>/conflicts/", conflicts_api.EventConflictsView.as_view(),
          name="event-conflicts"),
+    path("city-map/", map_api.CityMapView.as_view(), name="city-map"),
     path("zones/", zones_api.ZoneListView.as_view(), name="zone-list"),
     path("zones.geojson", zones_api.ZonesDownloadView.as_view(), name="zones-download"),
     path("zones/<int:pk>/", zones_api.ZoneDetailView.as_view(), name="zone-detail"),

@@ -69,3 +69,6 @@ def may_view_event(user, event) -> bool:
 # what the caller may see; the review page shows them to police and city.
 rules.add_perm("zones.view_conflicts", may_view_event)
 rules.add_perm("zones.review_conflicts", is_official & may_view_event)
+
+# The city-wide map (every demonstration and zone at a moment): police and city.
+rules.add_perm("zones.view_city_map", is_official)

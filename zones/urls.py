@@ -7,5 +7,6 @@ from zones import views
 app_name = "zones"
 
 urlpatterns = [
+    path("map/", views.city_map, name="city_map"),
     path("events/<int:pk>/briefing.pdf", views.briefing_pdf, name="briefing"),
 ]

@@ -1,0 +1,59 @@
+"""REST API of the city-wide map: the demonstrations under way at a moment and their clashes.
+
+The zones in force at that moment are the zones API's (``GET /api/v1/zones/?active_at=``).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from coordination.query_params import bbox_param, time_param
+from zones.city_map import MapEventSerializer, city_map_data
+
+CITY_MAP_RESPONSE = inline_serializer("CityMap", {
+    "at": serializers.DateTimeField(help_text="The moment shown."),
+    "events": MapEventSerializer(many=True, help_text=(
+        "FeatureCollection of the demonstrations under way (starts_at ≤ at < ends_at; not "
+        "draft, withdrawn or cancelled). Geometry: GeometryCollection of assembly point, "
+        "route, dispersal point. Property `clashes`: whether it clashes with anything at "
+        "that moment.")),
+    "clashes": serializers.ListField(child=inline_serializer("CityMapClash", {
+        "kind": serializers.ChoiceField(choices=["overlap", "too_close", "sensitive_site"]),
+        "distance_m": serializers.FloatField(),
+        "events": serializers.ListField(
+            child=serializers.IntegerField(),
+            help_text="The two demonstrations that clash, or the one near a sensitive site."),
+        "zone": serializers.IntegerField(allow_null=True,
+                                         help_text="The sensitive site, if that is the clash."),
+        "counter": serializers.BooleanField(
+            help_text="One is a counter-demonstration to the other."),
+    })),
+})
+
+
+class CityMapView(APIView):
+    """Police and city: the demonstrations under way at ``active_at`` (default: now), and
+    which of them clash then, with each other or with a sensitive site in force."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("active_at", OpenApiTypes.DATETIME,
+                             description="The moment to show; now when absent."),
+            OpenApiParameter("bbox", OpenApiTypes.STR,
+                             description="minlon,minlat,maxlon,maxlat: demonstrations with a "
+                                         "place in this box."),
+        ],
+        responses=CITY_MAP_RESPONSE,
+    )
+    def get(self, request):
+        if not request.user.has_perm("zones.view_city_map"):
+            raise PermissionDenied(_("The city-wide map is for police and city officials."))
+        at = time_param(request, "active_at") or timezone.now()
+        return Response(city_map_data(request.user, at, bbox_param(request)))
