@@ -23,6 +23,7 @@ from events.workflow import NOTE_REQUIRED, PERMISSION_FOR, next_states
 from messaging.models import Channel, Message
 from messaging.rules import CLOSED_STATES
 from messaging.services import get_channel
+from zones.event_map import event_map
 
 #: Button labels of the workflow, by target state.
 TRANSITION_LABELS = {
@@ -162,6 +163,7 @@ def event_detail(request, pk):
         "can_add_member": user.has_perm("events.add_member", event),
         "member_form": AddMemberForm(),
         "channel_panel": _channel_panel(user, event),
+        "zone_map": event_map(user, event),
     })
 
 

@@ -173,7 +173,7 @@ def test_detail_page_shows_the_fields_members_and_map_data(client, alice, carol)
     page = response.content.decode()
     for text in ("March for the river", "Friends of the Library", "Step-free route", "en, es",
                  "Alice Martin", "Carol City", "City official", 'id="event-geometry"',
-                 "events/event-map.js", "LineString"):
+                 "zones/zone_map.js", "LineString"):
         assert text in page, text
     assert "<b>banners</b>" not in page  # descriptions are shown escaped
     assert "&lt;b&gt;banners&lt;/b&gt;" in page

@@ -8,7 +8,7 @@ Colour is never the only sign: the legend and the labels always say the kind too
 from __future__ import annotations
 
 #: Outline/fill colour of each zone kind (CSS hex), keyed by ``Zone.Kind`` value. The event
-#: page's map (static/zones/zone_map.js, KIND_COLOURS) uses the same table: change both.
+#: page's map is given this table too (zones/event_map.py → static/zones/zone_map.js).
 KIND_COLOURS: dict[str, str] = {
     "assembly": "#18a558",
     "route_corridor": "#2563eb",

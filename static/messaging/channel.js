@@ -15,6 +15,7 @@
  *   client_id (the server stores it once), until `sent` or the message itself comes back.
  *
  * Message bodies and names are only ever inserted as text (textContent), never as HTML.
+ * Other parts of the page hear every frame as a "parley:frame" DOM event on document.
  */
 (function () {
   "use strict";
@@ -372,6 +373,9 @@
     default:
       break; // pong, zone: nothing to show here
     }
+    // The extension point for the rest of the page (e.g. static/zones/zone_map.js): every
+    // frame, once handled here, as a "parley:frame" event on document (detail: the frame).
+    document.dispatchEvent(new CustomEvent("parley:frame", {detail: frame}));
   }
 
   function subscribed(frame) {

@@ -1,0 +1,916 @@
+/* Parley: zones on Leaflet maps (CONTRACT.md, "Zones").
+ *
+ * Two parts:
+ * - window.ParleyZones: what every map of zones shares — the colour of each kind (defined
+ *   only here), the hatching of proposed zones, the style and layer of a zone Feature, the
+ *   places of a demonstration, the words of a zone's popup. Other maps (the city-wide map,
+ *   the briefing sheet) use these.
+ * - window.parleyShowEvent(map): the map on a demonstration's page (templates/zones/
+ *   _event_map.html). It shows the places and every current zone, lets the reader agree,
+ *   draw, change, reshape and withdraw zones as far as #zone-map-config's "can" allows
+ *   (computed by the view from zones/rules.py: the page offers only what the API allows),
+ *   and keeps up with every change: the live channel (static/messaging/channel.js)
+ *   announces each frame as a "parley:frame" DOM event, and a `zone` frame updates the zone
+ *   in place; after each (re)subscription the zones are read again from the API, so nothing
+ *   sent while the connection was down is missed.
+ *
+ * Labels, conditions and names are only ever inserted as text (textContent), never as HTML.
+ * Drawing uses Leaflet.draw's handlers (L.Draw.Polygon, L.Draw.Rectangle, L.Edit.Poly) from
+ * django-leaflet's static files, driven by large buttons under the map (fit for phones).
+ */
+(function () {
+  "use strict";
+
+  /* --- shared by every map of zones ---------------------------------------------------- */
+
+  /* The colour of each kind comes from the page's configuration: zones/styles.py is the one
+   * table, shared with the city-wide map and the printed briefing sheet. */
+  var KIND_COLOURS = {};
+  var PLACE_STYLES = {
+    assembly_point: {radius: 9, color: "#0b6e4f", fillColor: "#18a558", fillOpacity: 0.9, weight: 2},
+    dispersal_point: {radius: 9, color: "#8a1c1c", fillColor: "#d64545", fillOpacity: 0.9, weight: 2},
+    route: {color: "#1d4ed8", weight: 5, opacity: 0.9}
+  };
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var PATTERNS_ID = "parley-zone-patterns";
+
+  function colourOf(kind) {
+    return KIND_COLOURS[kind] || "#52525b";
+  }
+
+  /* Take the colours of the kinds ({kind: "#rrggbb"}, zones/styles.py) before drawing. */
+  function useColours(table) {
+    Object.keys(table || {}).forEach(function (kind) { KIND_COLOURS[kind] = table[kind]; });
+    var old = document.getElementById(PATTERNS_ID);
+    if (old) {
+      old.parentNode.removeChild(old);  // made again, in the new colours, when next needed
+    }
+  }
+
+  /* One hatch pattern per kind, in a hidden SVG that every map's paths can refer to. */
+  function ensurePatterns() {
+    if (document.getElementById(PATTERNS_ID)) {
+      return;
+    }
+    var svg = document.createElementNS(SVG_NS, "svg");
+    svg.id = PATTERNS_ID;
+    svg.setAttribute("aria-hidden", "true");
+    // Not display:none: patterns inside an undisplayed SVG are not painted.
+    svg.setAttribute("style", "position:absolute;width:0;height:0;overflow:hidden");
+    var defs = document.createElementNS(SVG_NS, "defs");
+    Object.keys(KIND_COLOURS).forEach(function (kind) {
+      var pattern = document.createElementNS(SVG_NS, "pattern");
+      pattern.id = "parley-hatch-" + kind;
+      pattern.setAttribute("patternUnits", "userSpaceOnUse");
+      pattern.setAttribute("width", "10");
+      pattern.setAttribute("height", "10");
+      pattern.setAttribute("patternTransform", "rotate(45)");
+      var wash = document.createElementNS(SVG_NS, "rect");
+      wash.setAttribute("width", "10");
+      wash.setAttribute("height", "10");
+      wash.setAttribute("fill", colourOf(kind));
+      wash.setAttribute("fill-opacity", "0.08");
+      var line = document.createElementNS(SVG_NS, "rect");
+      line.setAttribute("width", "3");
+      line.setAttribute("height", "10");
+      line.setAttribute("fill", colourOf(kind));
+      line.setAttribute("fill-opacity", "0.55");
+      pattern.appendChild(wash);
+      pattern.appendChild(line);
+      defs.appendChild(pattern);
+    });
+    svg.appendChild(defs);
+    document.body.appendChild(svg);
+  }
+
+  /* The Leaflet path style of a zone Feature: its kind's colour; hatched and dashed while
+   * only proposed. */
+  function zoneStyle(feature) {
+    var p = feature.properties;
+    var colour = colourOf(p.kind);
+    var classes = "parley-zone zone-status-" + p.status + " zone-kind-" + p.kind;
+    if (p.status === "proposed") {
+      return {color: colour, weight: 3, dashArray: "8 6", fillColor: "url(#parley-hatch-" + p.kind + ")",
+              fillOpacity: 1, className: classes};
+    }
+    return {color: colour, weight: 3, fillColor: colour, fillOpacity: 0.3, className: classes};
+  }
+
+  /* A Leaflet layer (one L.Polygon, several rings or parts) for a zone Feature. */
+  function zoneLayer(feature, options) {
+    ensurePatterns();
+    var layer = L.GeoJSON.geometryToLayer(feature, {});
+    layer.setStyle(zoneStyle(feature));  // className too: it is read when the path is made
+    if (options && options.pane) {
+      layer.options.pane = options.pane;
+    }
+    layer.feature = feature;
+    layer.on("add", function () { markElement(layer); });
+    return layer;
+  }
+
+  /* The path's classes and data- attributes (zone id, status) as the Feature says. */
+  function markElement(layer) {
+    var element = layer.getElement && layer.getElement();
+    if (!element) {
+      return;
+    }
+    var p = layer.feature.properties;
+    element.setAttribute("data-zone-id", p.id);
+    element.setAttribute("data-status", p.status);
+    var keep = (element.getAttribute("class") || "").split(/\s+/).filter(function (name) {
+      return name && name !== "parley-zone" && name.indexOf("zone-") !== 0;
+    });
+    element.setAttribute("class", keep.concat(zoneStyle(layer.feature).className.split(" ")).join(" "));
+  }
+
+  /* Bring a zone's layer up to date in place (shape, style, popup), so that an open popup
+   * stays open while others agree or change the zone. */
+  function updateZoneLayer(layer, feature) {
+    var before = layer.feature;
+    layer.feature = feature;
+    if (JSON.stringify(before.geometry) !== JSON.stringify(feature.geometry)) {
+      var geometry = feature.geometry;
+      layer.setLatLngs(L.GeoJSON.coordsToLatLngs(geometry.coordinates,
+                                                 geometry.type === "Polygon" ? 1 : 2));
+    }
+    layer.setStyle(zoneStyle(feature));
+    markElement(layer);
+    var popup = layer.getPopup && layer.getPopup();
+    if (popup && layer.isPopupOpen()) {
+      popup.update();  // the popup's content is a function of the zone: made again
+    }
+    return layer;
+  }
+
+  /* The assembly point, route and dispersal point of a demonstration, as one group. */
+  function showPlaces(map, places) {
+    var group = L.featureGroup();
+    ["route", "assembly_point", "dispersal_point"].forEach(function (name) {
+      var geometry = places[name];
+      if (!geometry) {
+        return;
+      }
+      L.geoJSON(geometry, {
+        style: function () { return PLACE_STYLES[name]; },
+        pointToLayer: function (feature, latlng) { return L.circleMarker(latlng, PLACE_STYLES[name]); }
+      }).addTo(group);
+    });
+    group.addTo(map);
+    return group;
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined && text !== null) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function fill(template, values) {
+    var text = template;
+    Object.keys(values).forEach(function (name) {
+      text = text.split("{" + name + "}").join(String(values[name]));
+    });
+    return text;
+  }
+
+  function formatTime(iso) {
+    if (!iso) {
+      return "…";
+    }
+    try {
+      return new Date(iso).toLocaleString(document.documentElement.lang || undefined,
+                                          {dateStyle: "medium", timeStyle: "short"});
+    } catch (e) {
+      return iso;
+    }
+  }
+
+  /* The description of a zone, as a DOM node: label, kind, status, times, conditions,
+   * version, who has agreed and who not yet. ``labels``: {kinds, statuses, parties, words}. */
+  function describeZone(feature, labels) {
+    var p = feature.properties;
+    var words = labels.words;
+    var box = el("div", "zone-description");
+    box.appendChild(el("h3", "zone-title", p.label || labels.kinds[p.kind] || p.kind));
+    var line = el("p", "zone-kind-line");
+    var swatch = el("span", "zone-swatch");
+    swatch.setAttribute("data-kind", p.kind);
+    swatch.style.background = colourOf(p.kind);
+    line.appendChild(swatch);
+    line.appendChild(document.createTextNode(labels.kinds[p.kind] || p.kind));
+    line.appendChild(document.createTextNode(" · "));
+    line.appendChild(el("strong", "zone-status zone-status-" + p.status, labels.statuses[p.status] || p.status));
+    box.appendChild(line);
+    box.appendChild(el("p", "zone-times", fill(words.times || "{from} – {to}",
+                                               {from: formatTime(p.valid_from), to: formatTime(p.valid_to)})));
+    var conditions = el("p", "zone-conditions");
+    if (p.conditions) {
+      conditions.appendChild(el("strong", null, words.conditions + " "));
+      conditions.appendChild(document.createTextNode(p.conditions));
+    } else {
+      conditions.textContent = words.noConditions;
+    }
+    box.appendChild(conditions);
+    box.appendChild(el("p", "zone-version", fill(words.version, {version: p.version})));
+    var agreed = p.agreed_by || [];
+    var byParty = {};
+    (p.agreements || []).forEach(function (a) { byParty[a.party] = a; });
+    var yes = el("p", "zone-agreed-by");
+    yes.appendChild(el("strong", null, words.agreedBy + " "));
+    yes.appendChild(document.createTextNode(agreed.length ? agreed.map(function (party) {
+      var who = byParty[party];
+      return (labels.parties[party] || party) + (who ? " (" + who.name + ")" : "");
+    }).join(", ") : words.nobody));
+    box.appendChild(yes);
+    var missing = Object.keys(labels.parties).filter(function (party) { return agreed.indexOf(party) < 0; });
+    if (missing.length && p.status !== "withdrawn") {
+      var no = el("p", "zone-not-yet");
+      no.appendChild(el("strong", null, words.notYet + " "));
+      no.appendChild(document.createTextNode(missing.map(function (party) {
+        return labels.parties[party] || party;
+      }).join(", ")));
+      box.appendChild(no);
+    }
+    return box;
+  }
+
+  window.ParleyZones = {
+    KIND_COLOURS: KIND_COLOURS,
+    useColours: useColours,
+    PLACE_STYLES: PLACE_STYLES,
+    colourOf: colourOf,
+    ensurePatterns: ensurePatterns,
+    zoneStyle: zoneStyle,
+    zoneLayer: zoneLayer,
+    updateZoneLayer: updateZoneLayer,
+    showPlaces: showPlaces,
+    describeZone: describeZone,
+    formatTime: formatTime
+  };
+
+  /* --- the map on a demonstration's page ---------------------------------------------- */
+
+  var section = document.getElementById("zone-map");
+  var configNode = document.getElementById("zone-map-config");
+  if (!section || !configNode) {
+    return;
+  }
+  var config = JSON.parse(configNode.textContent);
+  useColours(config.colours);
+  var words = Object.assign({}, document.getElementById("zone-map-strings").dataset);
+  var labels = {kinds: config.kinds, statuses: config.statuses, parties: config.parties, words: words};
+  var controller = null;
+  var early = [];  // frames heard before the map exists
+
+  document.addEventListener("parley:frame", function (event) {
+    if (controller) {
+      controller.hear(event.detail);
+    } else {
+      early.push(event.detail);
+    }
+  });
+
+  function urlFor(template, id) {
+    return template.replace("/0/", "/" + id + "/");
+  }
+
+  /* A JSON request to the API with the session and its CSRF token. Resolves to
+   * {ok, status, data}; a network failure resolves with status 0. */
+  function api(method, url, body) {
+    var init = {
+      method: method,
+      credentials: "same-origin",
+      headers: {"Accept": "application/json", "X-CSRFToken": section.dataset.csrf}
+    };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(url, init).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        return {ok: response.ok, status: response.status, data: data};
+      });
+    }, function () {
+      return {ok: false, status: 0, data: {detail: words.network}};
+    });
+  }
+
+  /* The messages of an error answer, and the repaired shape the server offers, if any
+   * ("… send this geometry: {…}", zones/geometry.py). */
+  function problems(data) {
+    var texts = [];
+    var repair = null;
+    var fields = {};
+    if (!data || typeof data !== "object") {
+      return {texts: [words.network], repair: null, fields: fields};
+    }
+    Object.keys(data).forEach(function (name) {
+      var value = data[name];
+      var list = Array.isArray(value) ? value : [value];
+      fields[name] = [];
+      list.forEach(function (message) {
+        message = String(message);
+        var brace = message.indexOf("{");
+        if (name === "geometry" && brace > 0) {
+          try {
+            repair = JSON.parse(message.slice(brace));
+            message = message.slice(0, brace).replace(/[\s:]+$/, "");
+          } catch (e) { /* not an offer: keep the message whole */ }
+        }
+        fields[name].push(message);
+        texts.push(message);
+      });
+    });
+    return {texts: texts, repair: repair, fields: fields};
+  }
+
+  function pad(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  function toLocalInput(iso) {
+    if (!iso) {
+      return "";
+    }
+    var d = new Date(iso);
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" +
+      pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+
+  function fromLocalInput(value) {
+    if (!value) {
+      return null;
+    }
+    var d = new Date(value);
+    return isNaN(d.getTime()) ? value : d.toISOString();
+  }
+
+  function EventMap(map) {
+    this.map = map;
+    this.features = {};
+    this.layers = {};
+    this.drawing = null;    // the active L.Draw handler
+    this.drawn = null;      // the shape drawn and not yet saved
+    this.editing = null;    // the zone whose details the form changes
+    this.reshaping = null;  // {id, layer} while a zone is reshaped
+    this.deferred = {};     // zone Features heard while that zone was being reshaped
+    this.fetching = false;
+    this.fetchAgain = false;
+    this.heardWhileFetching = [];
+    map.createPane("parleyZones").style.zIndex = 390;  // under the route and points
+    this.group = L.featureGroup().addTo(map);
+    this.errorNode = document.getElementById("zone-map-error");
+    this.statusNode = document.getElementById("zone-map-status");
+    this.listNode = el("ul", "zone-list");
+    this.listNode.id = "zone-list";
+    section.querySelector(".zone-legend-heading").insertAdjacentElement("beforebegin", this.listNode);
+    this.form = document.getElementById("zone-form");
+    this.tools = document.getElementById("zone-tools");
+    this.paintLegend();
+    this.bindTools();
+    this.bindForm();
+  }
+
+  EventMap.prototype.paintLegend = function () {
+    section.querySelectorAll(".zone-legend .zone-swatch").forEach(function (swatch) {
+      var kind = swatch.getAttribute("data-kind");
+      if (kind !== "proposed") {
+        swatch.style.background = colourOf(kind);
+      }
+    });
+  };
+
+  /* --- zones in and out ----------------------------------------------------------------- */
+
+  EventMap.prototype.upsert = function (feature) {
+    var id = feature.properties.id;
+    if (this.reshaping && this.reshaping.id === id) {
+      this.deferred[id] = feature;
+      return;
+    }
+    var old = this.layers[id];
+    if (feature.properties.status === "withdrawn" || feature.properties.status === "superseded") {
+      if (old) {
+        this.group.removeLayer(old);
+        delete this.layers[id];
+      }
+      delete this.features[id];
+      this.renderList();
+      return;
+    }
+    this.features[id] = feature;
+    if (old) {
+      updateZoneLayer(old, feature);
+    } else {
+      var layer = zoneLayer(feature, {pane: "parleyZones"});
+      var self = this;
+      layer.bindPopup(function () { return self.popup(id); },
+                      {maxWidth: 320, minWidth: 220, autoPanPadding: [20, 20]});
+      layer.addTo(this.group);
+      this.layers[id] = layer;
+    }
+    this.renderList();
+  };
+
+  EventMap.prototype.replaceAll = function (collection) {
+    var self = this;
+    var seen = {};
+    (collection.features || []).forEach(function (feature) {
+      seen[feature.properties.id] = true;
+      self.upsert(feature);
+    });
+    Object.keys(this.features).forEach(function (id) {
+      if (!seen[id]) {
+        self.upsert({type: "Feature", geometry: null, properties: {id: Number(id), status: "withdrawn"}});
+      }
+    });
+  };
+
+  /* A frame of the live channel (every frame comes here; only two matter). */
+  EventMap.prototype.hear = function (frame) {
+    if (!frame) {
+      return;
+    }
+    if (frame.type === "zone" && frame.zone && frame.zone.properties &&
+        frame.zone.properties.event === config.event) {
+      if (this.fetching) {
+        this.heardWhileFetching.push(frame.zone);
+      }
+      this.upsert(frame.zone);
+    } else if (frame.type === "subscribed") {
+      this.refresh();
+    }
+  };
+
+  /* Read every zone again (after a (re)connect); zones heard meanwhile are newer. */
+  EventMap.prototype.refresh = function () {
+    var self = this;
+    if (this.fetching) {
+      this.fetchAgain = true;
+      return;
+    }
+    this.fetching = true;
+    this.heardWhileFetching = [];
+    api("GET", config.zones_url + "?status=proposed,agreed").then(function (answer) {
+      self.fetching = false;
+      if (answer.ok) {
+        self.replaceAll(answer.data);
+        self.heardWhileFetching.forEach(function (feature) { self.upsert(feature); });
+      }
+      self.heardWhileFetching = [];
+      if (self.fetchAgain) {
+        self.fetchAgain = false;
+        self.refresh();
+      }
+    });
+  };
+
+  /* --- what is shown ------------------------------------------------------------------ */
+
+  EventMap.prototype.popup = function (id) {
+    var feature = this.features[id];
+    var self = this;
+    var box = el("div", "zone-popup");
+    box.setAttribute("data-zone-id", id);
+    if (!feature) {
+      return box;
+    }
+    var p = feature.properties;
+    box.appendChild(describeZone(feature, labels));
+    var message = el("p", "zone-popup-message");
+    message.setAttribute("role", "alert");
+    message.hidden = true;
+    var actions = el("div", "zone-popup-actions");
+    var agreed = (p.agreed_by || []).indexOf(config.party) >= 0;
+    if (config.can.agree && !agreed) {
+      var agree = el("button", "primary zone-agree", words.agree);
+      agree.type = "button";
+      agree.addEventListener("click", function () { self.agree(feature, agree, message); });
+      actions.appendChild(agree);
+    } else if (config.can.agree) {
+      box.appendChild(el("p", "zone-you-agreed", words.youAgreed));
+    }
+    if (config.can.change) {
+      actions.appendChild(this.button(words.edit, "zone-edit", function () { self.openForm(feature); }));
+      actions.appendChild(this.button(words.reshape, "zone-reshape", function () { self.startReshape(id); }));
+    }
+    if (config.can.withdraw) {
+      actions.appendChild(this.button(words.withdraw, "danger zone-withdraw", function () {
+        if (window.confirm(words.confirmWithdraw)) {
+          self.withdraw(id, message);
+        }
+      }));
+    }
+    if (actions.childNodes.length) {
+      box.appendChild(actions);
+    }
+    box.appendChild(message);
+    return box;
+  };
+
+  EventMap.prototype.button = function (text, className, onClick) {
+    var button = el("button", className, text);
+    button.type = "button";
+    button.addEventListener("click", onClick);
+    return button;
+  };
+
+  EventMap.prototype.renderList = function () {
+    var self = this;
+    var list = this.listNode;
+    list.textContent = "";
+    Object.keys(this.features).map(Number).sort(function (a, b) { return a - b; }).forEach(function (id) {
+      var p = self.features[id].properties;
+      var item = el("li", "zone-item zone-status-" + p.status);
+      item.setAttribute("data-zone-id", id);
+      item.setAttribute("data-status", p.status);
+      var swatch = el("span", "zone-swatch" + (p.status === "proposed" ? " zone-swatch-proposed" : ""));
+      swatch.style.background = colourOf(p.kind);
+      item.appendChild(swatch);
+      var show = self.button(p.label || labels.kinds[p.kind] || p.kind, "link-button zone-show", function () {
+        var layer = self.layers[id];
+        if (layer) {
+          self.map.fitBounds(layer.getBounds(), {maxZoom: 18, padding: [20, 20]});
+          layer.openPopup();
+        }
+      });
+      item.appendChild(show);
+      item.appendChild(el("span", "zone-item-kind", " " + (labels.kinds[p.kind] || p.kind) + " · "));
+      item.appendChild(el("span", "zone-status zone-status-" + p.status, labels.statuses[p.status] || p.status));
+      if ((p.agreed_by || []).length && p.status !== "agreed") {
+        item.appendChild(el("span", "zone-item-agreed muted", " · " + words.agreedBy + " " +
+          p.agreed_by.map(function (party) { return labels.parties[party] || party; }).join(", ")));
+      }
+      list.appendChild(item);
+    });
+  };
+
+  EventMap.prototype.say = function (text) {
+    this.statusNode.textContent = text;
+    this.statusNode.hidden = !text;
+  };
+
+  /* An error next to the map, with an optional action (e.g. accept the repaired shape). */
+  EventMap.prototype.showError = function (texts, action) {
+    var node = this.errorNode;
+    node.textContent = "";
+    if (!texts || !texts.length) {
+      node.hidden = true;
+      return;
+    }
+    texts.forEach(function (text) { node.appendChild(el("span", "zone-error-line", text)); });
+    if (action) {
+      var button = this.button(action.label, "zone-error-action", action.run);
+      node.appendChild(button);
+    }
+    node.hidden = false;
+  };
+
+  /* --- agreeing and withdrawing ------------------------------------------------------- */
+
+  EventMap.prototype.agree = function (feature, button, message) {
+    var self = this;
+    var id = feature.properties.id;
+    button.disabled = true;
+    button.textContent = words.agreeing;
+    api("POST", urlFor(config.agreements_url, id), {version: feature.properties.version}).then(function (answer) {
+      if (answer.ok) {
+        self.showError([]);
+        self.upsert(answer.data);
+        return;
+      }
+      var texts = problems(answer.data).texts;
+      button.disabled = false;
+      button.textContent = words.agree;
+      message.textContent = texts.join(" ");
+      message.hidden = false;
+      self.showError(texts);
+      if (answer.status === 409) {
+        // The zone changed meanwhile: show what is current now, and say why.
+        api("GET", urlFor(config.zone_url, id)).then(function (fresh) {
+          if (fresh.ok) {
+            self.upsert(fresh.data);
+          }
+        });
+      }
+    });
+  };
+
+  EventMap.prototype.withdraw = function (id, message) {
+    var self = this;
+    api("POST", urlFor(config.withdraw_url, id)).then(function (answer) {
+      if (answer.ok) {
+        self.map.closePopup();
+        self.showError([]);
+        self.upsert(answer.data);
+      } else {
+        var texts = problems(answer.data).texts;
+        message.textContent = texts.join(" ");
+        message.hidden = false;
+        self.showError(texts);
+      }
+    });
+  };
+
+  /* --- drawing ------------------------------------------------------------------------ */
+
+  EventMap.prototype.setMode = function (mode) {
+    if (!this.tools) {
+      return;
+    }
+    var parts = {idle: ".zone-tools-idle", drawing: ".zone-tools-drawing", reshaping: ".zone-tools-reshaping"};
+    var tools = this.tools;
+    Object.keys(parts).forEach(function (name) {
+      var node = tools.querySelector(parts[name]);
+      if (node) {
+        node.hidden = name !== mode;
+      }
+    });
+    section.setAttribute("data-mode", mode);
+  };
+
+  EventMap.prototype.bindTools = function () {
+    var self = this;
+    var map = this.map;
+    if (!this.tools || typeof L.Draw === "undefined") {
+      return;
+    }
+    this.tools.querySelectorAll(".zone-draw").forEach(function (button) {
+      button.addEventListener("click", function () { self.startDrawing(button.getAttribute("data-shape")); });
+    });
+    var on = function (selector, handler) {
+      var node = self.tools.querySelector(selector);
+      if (node) {
+        node.addEventListener("click", handler);
+      }
+    };
+    on(".zone-finish", function () {
+      if (self.drawing && self.drawing.completeShape) {
+        self.drawing.completeShape();
+      }
+    });
+    on(".zone-undo", function () {
+      if (self.drawing && self.drawing.deleteLastVertex) {
+        self.drawing.deleteLastVertex();
+      }
+    });
+    on(".zone-cancel", function () { self.stopDrawing(); });
+    on(".zone-save-shape", function () { self.saveReshape(); });
+    on(".zone-cancel-shape", function () { self.endReshape(); });
+    map.on(L.Draw.Event.CREATED, function (event) {
+      self.drawn = event.layer;
+      self.drawn.addTo(map);
+      self.openForm(null);
+    });
+    map.on(L.Draw.Event.DRAWSTOP, function () {
+      self.drawing = null;
+      if (!self.reshaping) {
+        self.setMode("idle");
+      }
+    });
+    this.setMode("idle");
+  };
+
+  EventMap.prototype.startDrawing = function (shape) {
+    this.closeForm();
+    this.stopDrawing();
+    this.showError([]);
+    var style = {color: colourOf("assembly"), weight: 3, dashArray: "8 6", fillOpacity: 0.15};
+    if (shape === "rectangle") {
+      // showArea off: Leaflet.draw 1.0.4's area text fails on rectangles.
+      this.drawing = new L.Draw.Rectangle(this.map, {showArea: false, shapeOptions: style});
+    } else {
+      this.drawing = new L.Draw.Polygon(this.map, {allowIntersection: true, showArea: false,
+                                                   shapeOptions: style});
+    }
+    this.drawing.enable();
+    this.setMode("drawing");
+    var finish = this.tools.querySelector(".zone-finish");
+    var undo = this.tools.querySelector(".zone-undo");
+    finish.hidden = undo.hidden = shape === "rectangle";
+  };
+
+  EventMap.prototype.stopDrawing = function () {
+    if (this.drawing) {
+      this.drawing.disable();
+      this.drawing = null;
+    }
+    this.setMode("idle");
+  };
+
+  /* --- the form: a new zone's details, or a zone's changed details ----------------------- */
+
+  EventMap.prototype.field = function (name) {
+    return this.form.elements[name];
+  };
+
+  EventMap.prototype.bindForm = function () {
+    var self = this;
+    if (!this.form) {
+      return;
+    }
+    this.form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      self.submit();
+    });
+    this.form.querySelector(".zone-form-cancel").addEventListener("click", function () { self.closeForm(); });
+    this.form.querySelector(".zone-use-repair").addEventListener("click", function () {
+      if (self.repair && self.drawn) {
+        self.map.removeLayer(self.drawn);
+        self.drawn = L.GeoJSON.geometryToLayer({type: "Feature", geometry: self.repair, properties: {}});
+        self.drawn.addTo(self.map);
+        self.repair = null;
+        self.submit();
+      }
+    });
+  };
+
+  EventMap.prototype.formValues = function () {
+    return {
+      kind: this.field("kind").value,
+      label: this.field("label").value.trim(),
+      valid_from: this.field("valid_from").value,
+      valid_to: this.field("valid_to").value,
+      conditions: this.field("conditions").value
+    };
+  };
+
+  EventMap.prototype.openForm = function (feature) {
+    if (!this.form) {
+      return;
+    }
+    this.map.closePopup();
+    this.editing = feature ? feature.properties.id : null;
+    var p = feature ? feature.properties : {kind: config.drawable_kinds[0], label: "", conditions: "",
+                                            valid_from: config.starts_at, valid_to: config.ends_at};
+    this.field("kind").value = p.kind;
+    this.field("label").value = p.label || "";
+    this.field("valid_from").value = toLocalInput(p.valid_from);
+    this.field("valid_to").value = toLocalInput(p.valid_to);
+    this.field("conditions").value = p.conditions || "";
+    this.initial = this.formValues();
+    var heading = this.form.querySelector(".zone-form-heading");
+    heading.textContent = heading.getAttribute(feature ? "data-edit" : "data-new");
+    this.clearFieldErrors();
+    this.form.hidden = false;
+    this.form.scrollIntoView({block: "nearest"});
+    this.field("kind").focus({preventScroll: true});
+  };
+
+  EventMap.prototype.closeForm = function () {
+    if (!this.form) {
+      return;
+    }
+    this.form.hidden = true;
+    this.editing = null;
+    this.repair = null;
+    if (this.drawn) {
+      this.map.removeLayer(this.drawn);
+      this.drawn = null;
+    }
+  };
+
+  EventMap.prototype.clearFieldErrors = function () {
+    this.form.querySelectorAll(".zone-field-error").forEach(function (node) {
+      node.textContent = "";
+      node.hidden = true;
+    });
+    this.form.querySelector(".zone-use-repair").hidden = true;
+  };
+
+  EventMap.prototype.showFieldErrors = function (found) {
+    var form = this.form;
+    var rest = [];
+    Object.keys(found.fields).forEach(function (name) {
+      var spot = form.querySelector('.zone-field-error[data-field="' + name + '"]') ||
+        form.querySelector('.zone-field-error[data-field="non_field_errors"]');
+      spot.textContent = [spot.textContent].concat(found.fields[name]).filter(Boolean).join(" ");
+      spot.hidden = false;
+      rest = rest.concat(found.fields[name]);
+    });
+    this.repair = found.repair;
+    form.querySelector(".zone-use-repair").hidden = !(found.repair && this.drawn);
+    this.showError(rest);
+  };
+
+  EventMap.prototype.submit = function () {
+    var self = this;
+    var values = this.formValues();
+    var body = {};
+    var method;
+    var url;
+    if (this.editing === null) {
+      if (!this.drawn) {
+        this.showError([words.notPolygon]);
+        return;
+      }
+      body = {kind: values.kind, label: values.label, conditions: values.conditions,
+              valid_from: fromLocalInput(values.valid_from), valid_to: fromLocalInput(values.valid_to),
+              geometry: this.drawn.toGeoJSON().geometry};
+      method = "POST";
+      url = config.zones_url;
+    } else {
+      // Only what was changed: an untouched time must not make a new version.
+      Object.keys(values).forEach(function (name) {
+        if (values[name] !== self.initial[name]) {
+          body[name] = name.indexOf("valid_") === 0 ? fromLocalInput(values[name]) : values[name];
+        }
+      });
+      method = "PATCH";
+      url = urlFor(config.zone_url, this.editing);
+    }
+    var save = this.form.querySelector(".zone-save");
+    save.disabled = true;
+    this.clearFieldErrors();
+    api(method, url, body).then(function (answer) {
+      save.disabled = false;
+      if (answer.ok) {
+        self.closeForm();
+        self.showError([]);
+        self.upsert(answer.data);
+        self.say(words.saved);
+        return;
+      }
+      self.showFieldErrors(problems(answer.data));
+    });
+  };
+
+  /* --- reshaping (Leaflet.draw's vertex editing) ---------------------------------------- */
+
+  EventMap.prototype.startReshape = function (id) {
+    var layer = this.layers[id];
+    if (!layer || !layer.editing) {
+      return;
+    }
+    this.stopDrawing();
+    this.closeForm();
+    this.map.closePopup();
+    this.showError([]);
+    this.reshaping = {id: id, layer: layer};
+    layer.editing.enable();
+    this.setMode("reshaping");
+  };
+
+  EventMap.prototype.endReshape = function () {
+    var reshaping = this.reshaping;
+    if (!reshaping) {
+      return;
+    }
+    reshaping.layer.editing.disable();
+    this.reshaping = null;
+    this.setMode("idle");
+    // What is current: heard while reshaping, or the shape as it was.
+    var feature = this.deferred[reshaping.id] || this.features[reshaping.id];
+    delete this.deferred[reshaping.id];
+    if (feature) {
+      this.upsert(feature);
+    }
+  };
+
+  EventMap.prototype.saveReshape = function (geometry) {
+    var self = this;
+    var reshaping = this.reshaping;
+    if (!reshaping) {
+      return;
+    }
+    var shape = geometry || reshaping.layer.toGeoJSON().geometry;
+    api("PATCH", urlFor(config.zone_url, reshaping.id), {geometry: shape}).then(function (answer) {
+      if (answer.ok) {
+        self.deferred[reshaping.id] = answer.data;
+        self.endReshape();
+        self.showError([]);
+        self.say(words.saved);
+        return;
+      }
+      var found = problems(answer.data);
+      self.showError(found.texts, found.repair ? {
+        label: self.form ? self.form.querySelector(".zone-use-repair").textContent : "OK",
+        run: function () { self.saveReshape(found.repair); }
+      } : null);
+    });
+  };
+
+  /* --- start --------------------------------------------------------------------------- */
+
+  window.parleyShowEvent = function (map) {
+    var source = document.getElementById("event-geometry");
+    var places = showPlaces(map, source ? JSON.parse(source.textContent) : {});
+    controller = new EventMap(map);
+    controller.replaceAll(config.zones);
+    early.splice(0).forEach(function (frame) { controller.hear(frame); });
+    var bounds = places.getBounds();
+    var zones = controller.group.getBounds();
+    if (zones.isValid()) {
+      bounds = bounds.isValid() ? bounds.extend(zones) : zones;
+    }
+    if (bounds.isValid()) {
+      map.fitBounds(bounds, {padding: [30, 30], maxZoom: 17});
+    }
+  };
+})();

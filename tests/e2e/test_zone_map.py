@@ -1,0 +1,134 @@
+"""Carol (city) draws a first-aid zone on the map of Alice's demonstration, on her phone. Bob
+(police) and Alice (organiser) have the same page open on theirs: the zone appears on their
+maps as it is saved, hatched as a proposal, without a reload. All three agree it from its
+popup, and every page shows it agreed."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import PHONE, offline_tiles
+from zones.models import Zone
+
+pytestmark = pytest.mark.e2e
+
+LABEL = 'First aid <img src=x onerror="window.__xss=1">'
+
+
+@pytest.fixture
+def phone_of(asgi_live_server, browser, alices_event):
+    """``phone_of(user)`` → the event page in the user's own browser context (session cookie),
+    once its live channel is connected."""
+    contexts = []
+
+    def open_phone(user) -> Page:
+        client = Client()
+        client.force_login(user)
+        context = browser.new_context(viewport=PHONE)
+        contexts.append(context)
+        offline_tiles(context, asgi_live_server)
+        context.add_cookies([{
+            "name": settings.SESSION_COOKIE_NAME, "url": asgi_live_server,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        }])
+        page = context.new_page()
+        page.goto(f"{asgi_live_server}/events/{alices_event.pk}/")
+        expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "live")
+        expect(page.locator("#zone-list")).to_be_attached()  # the map is ready
+        return page
+
+    yield open_phone
+    for context in contexts:
+        context.close()
+
+
+def tap_map(page: Page, fx: float, fy: float) -> None:
+    """Touch the map at a fraction (fx, fy) of its width and height, moving there first as a
+    hand would (Leaflet.draw follows the pointer with its own marker)."""
+    box = page.locator("#event-map").bounding_box()
+    page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, steps=5)
+    page.mouse.down()
+    page.mouse.up()
+
+
+def zone_on_map(page: Page):
+    return page.locator("#event-map path.parley-zone")
+
+
+def agree_from_popup(page: Page, zone_id: int) -> None:
+    # Near a corner: the assembly point sits in the middle of the zone.
+    zone_on_map(page).click(position={"x": 12, "y": 12})
+    popup = page.locator(f'.leaflet-popup .zone-popup[data-zone-id="{zone_id}"]')
+    expect(popup).to_be_visible()
+    popup.get_by_role("button", name="Agree").click()
+    expect(popup.locator(".zone-you-agreed")).to_be_visible()
+
+
+def test_city_draws_a_zone_everyone_sees_it_live_and_all_three_agree_it(
+    phone_of, alices_event, alice, bob, carol, screenshot
+):
+    carol_page, bob_page, alice_page = phone_of(carol), phone_of(bob), phone_of(alice)
+    everyone = (carol_page, bob_page, alice_page)
+    for page in everyone:
+        expect(zone_on_map(page)).to_have_count(0)
+    # Organisers propose zones but do not reshape them; nobody but the city and police does.
+    expect(alice_page.get_by_role("button", name="Draw a zone")).to_be_visible()
+    expect(bob_page.get_by_role("button", name="Draw a zone")).to_be_visible()
+
+    # Carol draws a square with four taps and Finish, by hand as on a phone.
+    carol_page.get_by_role("button", name="Draw a zone").click()
+    vertices = carol_page.locator("#event-map .leaflet-editing-icon")
+    for count, (fx, fy) in enumerate(((0.3, 0.3), (0.7, 0.3), (0.7, 0.7), (0.3, 0.7)), start=1):
+        tap_map(carol_page, fx, fy)
+        expect(vertices).to_have_count(count)  # each tap is a corner before the next
+    carol_page.get_by_role("button", name="Finish").click()
+
+    form = carol_page.locator("#zone-form")
+    expect(form).to_be_visible()
+    form.get_by_label("Kind").select_option("first_aid")
+    form.get_by_label("Label").fill(LABEL)
+    form.get_by_label("Conditions").fill("Keep the path to the ambulance clear")
+    form.get_by_role("button", name="Save zone").click()
+    expect(form).to_be_hidden()
+
+    zone = Zone.objects.get(event=alices_event)
+    assert (zone.kind, zone.label, zone.status, zone.version) == (
+        "first_aid", LABEL, "proposed", 1)
+    assert zone.geometry.geom_type == "Polygon" and len(zone.geometry.coords[0]) == 5
+
+    # Live on every page, hatched as a proposal, its label shown as text.
+    for page in everyone:
+        expect(zone_on_map(page)).to_have_count(1)
+        expect(zone_on_map(page)).to_have_attribute("data-status", "proposed")
+        assert "url(#parley-hatch-first_aid)" in zone_on_map(page).get_attribute("fill")
+        item = page.locator(f'#zone-list li[data-zone-id="{zone.pk}"]')
+        expect(item).to_contain_text(LABEL)
+        expect(item).to_have_attribute("data-status", "proposed")
+    screenshot(bob_page, "zone-map-proposed-police")
+
+    # Each party agrees from the popup; the others see each agreement arrive.
+    agree_from_popup(carol_page, zone.pk)
+    expect(alice_page.locator(f'#zone-list li[data-zone-id="{zone.pk}"]')).to_contain_text(
+        "Agreed by: City official")
+    agree_from_popup(bob_page, zone.pk)
+    alice_page.locator(f'#zone-list li[data-zone-id="{zone.pk}"] .zone-show').click()
+    popup = alice_page.locator(f'.leaflet-popup .zone-popup[data-zone-id="{zone.pk}"]')
+    expect(popup.locator(".zone-popup-actions")).to_have_count(1)
+    expect(popup.get_by_role("button", name="Reshape")).to_have_count(0)  # organisers do not
+    expect(popup.locator(".zone-not-yet")).to_contain_text("Organiser")
+    popup.get_by_role("button", name="Agree").click()
+    expect(popup.locator(".zone-you-agreed")).to_be_visible()
+
+    for page in everyone:
+        expect(zone_on_map(page)).to_have_attribute("data-status", "agreed")
+        expect(page.locator(f'#zone-list li[data-zone-id="{zone.pk}"]')).to_have_attribute(
+            "data-status", "agreed")
+        assert page.evaluate("window.__xss") is None
+    zone.refresh_from_db()
+    assert zone.status == "agreed"
+    carol_page.locator(f'#zone-list li[data-zone-id="{zone.pk}"] .zone-show').click()
+    expect(carol_page.locator(".leaflet-popup .zone-not-yet")).to_have_count(0)
+    screenshot(carol_page, "zone-map-agreed-city")
