@@ -21,7 +21,7 @@
   var layers = {};
   var loaded = null;        // the last answer: {at, events, zones, clashes}
   var pending = null;       // the AbortController of the request in flight
-  var fitted = false;       // the first answer frames the map; later ones keep the view
+  var fitted = false;       // whether the map was framed around what it shows
   var sliderStart = null;   // the slider's 0, on a step boundary at or before now
 
   // --- small helpers ------------------------------------------------------------------
@@ -216,10 +216,12 @@
       clashes: loaded.clashes.length
     });
 
-    if (!fitted) {
+    // Framed once, on the first moment with a demonstration (the standing sensitive sites
+    // alone would frame a corner of the city); then the view is the user's.
+    if (!fitted && events.length) {
       var bounds = L.featureGroup([layers.zones, layers.events]).getBounds();
       if (bounds.isValid()) {
-        map.fitBounds(bounds, {padding: [30, 30], maxZoom: 16});
+        map.fitBounds(bounds, {padding: [30, 30], maxZoom: 16, animate: false});
         fitted = true;
       }
     }
@@ -241,7 +243,7 @@
       item.appendChild(document.createTextNode(
         " — " + p.state_label + ", " + formatTime(p.starts_at) + " " + words.to + " " +
         formatTime(p.ends_at)));
-      if (p.clashes) { item.appendChild(el("span", words.clashes, "clash-badge")); }
+      if (p.clashes) { item.appendChild(el("span", words.clashBadge, "clash-badge")); }
       list.appendChild(item);
     });
   }
