@@ -360,6 +360,7 @@
     this.editing = null;    // the zone whose details the form changes
     this.reshaping = null;  // {id, layer} while a zone is reshaped
     this.deferred = {};     // zone Features heard while that zone was being reshaped
+    this.notes = {};        // the last refusal per zone, kept in its popup until it is redone
     this.fetching = false;
     this.fetchAgain = false;
     this.heardWhileFetching = [];
@@ -483,9 +484,9 @@
     }
     var p = feature.properties;
     box.appendChild(describeZone(feature, labels));
-    var message = el("p", "zone-popup-message");
+    var message = el("p", "zone-popup-message", this.notes[id] || "");
     message.setAttribute("role", "alert");
-    message.hidden = true;
+    message.hidden = !this.notes[id];
     var actions = el("div", "zone-popup-actions");
     var agreed = (p.agreed_by || []).indexOf(config.party) >= 0;
     if (config.can.agree && !agreed) {
@@ -581,14 +582,16 @@
     button.textContent = words.agreeing;
     api("POST", urlFor(config.agreements_url, id), {version: feature.properties.version}).then(function (answer) {
       if (answer.ok) {
+        delete self.notes[id];
         self.showError([]);
         self.upsert(answer.data);
         return;
       }
       var texts = problems(answer.data).texts;
+      self.notes[id] = texts.join(" ");
       button.disabled = false;
       button.textContent = words.agree;
-      message.textContent = texts.join(" ");
+      message.textContent = self.notes[id];
       message.hidden = false;
       self.showError(texts);
       if (answer.status === 409) {
@@ -606,12 +609,14 @@
     var self = this;
     api("POST", urlFor(config.withdraw_url, id)).then(function (answer) {
       if (answer.ok) {
+        delete self.notes[id];
         self.map.closePopup();
         self.showError([]);
         self.upsert(answer.data);
       } else {
         var texts = problems(answer.data).texts;
-        message.textContent = texts.join(" ");
+        self.notes[id] = texts.join(" ");
+        message.textContent = self.notes[id];
         message.hidden = false;
         self.showError(texts);
       }

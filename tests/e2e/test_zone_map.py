@@ -5,12 +5,15 @@ popup, and every page shows it agreed."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import PHONE, offline_tiles
+from tests.zonehelpers import make_zone
 from zones.models import Zone
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +27,7 @@ def phone_of(asgi_live_server, browser, alices_event):
     once its live channel is connected."""
     contexts = []
 
-    def open_phone(user) -> Page:
+    def open_phone(user, *, before=None) -> Page:
         client = Client()
         client.force_login(user)
         context = browser.new_context(viewport=PHONE)
@@ -35,6 +38,8 @@ def phone_of(asgi_live_server, browser, alices_event):
             "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
         }])
         page = context.new_page()
+        if before:
+            before(page)
         page.goto(f"{asgi_live_server}/events/{alices_event.pk}/")
         expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "live")
         expect(page.locator("#zone-list")).to_be_attached()  # the map is ready
@@ -132,3 +137,91 @@ def test_city_draws_a_zone_everyone_sees_it_live_and_all_three_agree_it(
     carol_page.locator(f'#zone-list li[data-zone-id="{zone.pk}"] .zone-show').click()
     expect(carol_page.locator(".leaflet-popup .zone-not-yet")).to_have_count(0)
     screenshot(carol_page, "zone-map-agreed-city")
+
+
+def without_zone_frames(held: dict):
+    """Route the page's live channel through the test, dropping ``zone`` frames while
+    ``held["zone"]`` is true: a page that missed a change, as after a lost notification."""
+
+    def route(page: Page) -> None:
+        def handle(ws):
+            server = ws.connect_to_server()
+
+            def from_server(message):
+                if held["zone"] and json.loads(message).get("type") == "zone":
+                    return
+                ws.send(message)
+
+            server.on_message(from_server)
+            ws.on_message(lambda message: server.send(message))
+
+        page.route_web_socket("**/ws/events/**", handle)
+
+    return route
+
+
+def drag(page: Page, handle, dx: float, dy: float) -> None:
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx / 2, y + dy / 2, steps=4)
+    page.mouse.move(x + dx, y + dy, steps=4)
+    page.mouse.up()
+
+
+def test_a_reshaped_zone_must_be_agreed_again_and_a_bad_shape_is_named_and_repaired(
+    phone_of, alices_event, alice, bob, carol
+):
+    zone = make_zone(alices_event, carol, kind="buffer", label="Buffer on Broad St")
+    held = {"zone": False}
+    carol_page = phone_of(carol)
+    bob_page = phone_of(bob, before=without_zone_frames(held))
+    expect(bob_page.locator("#zone-list li")).to_have_count(1)
+
+    # Carol reshapes the zone: a corner dragged, the new shape saved. Bob's page misses it.
+    held["zone"] = True
+    carol_page.locator("#zone-list .zone-show").click()
+    carol_page.locator(".leaflet-popup").get_by_role("button", name="Reshape").click()
+    corners = carol_page.locator("#event-map .leaflet-editing-icon")
+    expect(corners.first).to_be_visible()
+    drag(carol_page, corners.first, -40, 30)
+    carol_page.get_by_role("button", name="Save the new shape").click()
+    expect(zone_on_map(carol_page)).to_have_attribute("data-status", "proposed")
+    expect(carol_page.locator("#zone-map-status")).to_have_text("Zone saved.")
+    zone.refresh_from_db()
+    assert zone.version == 2
+
+    # Bob agrees what his page shows, version 1: refused, told why, shown version 2.
+    bob_page.locator("#zone-list .zone-show").click()
+    popup = bob_page.locator(f'.leaflet-popup .zone-popup[data-zone-id="{zone.pk}"]')
+    expect(popup.locator(".zone-version")).to_have_text("Version 1")
+    popup.get_by_role("button", name="Agree").click()
+    expect(popup.locator(".zone-popup-message")).to_contain_text("no longer current")
+    expect(bob_page.locator("#zone-map-error")).to_contain_text("version 2 is the one to agree")
+    expect(popup.locator(".zone-version")).to_have_text("Version 2")
+    popup.get_by_role("button", name="Agree").click()
+    expect(popup.locator(".zone-you-agreed")).to_be_visible()
+    assert list(zone.agreements.filter(version__number=2).values_list("party", flat=True)) == [
+        "police"]
+
+    # Carol draws a bow-tie: the server names the problem and offers the repaired shape.
+    carol_page.get_by_role("button", name="Draw a zone").click()
+    vertices = carol_page.locator("#event-map .leaflet-editing-icon")
+    for count, (fx, fy) in enumerate(((0.2, 0.2), (0.8, 0.8), (0.8, 0.2), (0.2, 0.8)), start=1):
+        tap_map(carol_page, fx, fy)
+        expect(vertices).to_have_count(count)
+    carol_page.get_by_role("button", name="Finish").click()
+    form = carol_page.locator("#zone-form")
+    form.get_by_label("Kind").select_option("restricted")
+    form.get_by_label("Label").fill("Crossed")
+    form.get_by_role("button", name="Save zone").click()
+    expect(form.locator('.zone-field-error[data-field="geometry"]')).to_contain_text(
+        "The shape crosses itself")
+    expect(carol_page.locator("#zone-map-error")).to_contain_text("The shape crosses itself")
+    assert not Zone.objects.filter(label="Crossed").exists()
+    form.get_by_role("button", name="Use the repaired shape").click()
+    expect(form).to_be_hidden()
+    expect(carol_page.locator("#zone-list li")).to_have_count(2)
+    expect(carol_page.locator("#zone-map-error")).to_be_hidden()
+    assert Zone.objects.get(label="Crossed").geometry.geom_type == "MultiPolygon"
