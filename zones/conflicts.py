@@ -159,9 +159,12 @@ def candidate_events(event: Event, places: list[GEOSGeometry], metres: float) ->
         Q(assembly_point__intersects=box) | Q(route__intersects=box)
         | Q(dispersal_point__intersects=box)
     ).values_list("pk", flat=True))
-    ids |= set(timely.filter(pk__in=_live_zones().filter(
-        event__isnull=False, geometry__intersects=box
-    ).values("event_id")).values_list("pk", flat=True))
+    # From the zones in the box to their events (a join on the key), not from the events in
+    # the time window to their zones: the box is the narrower question.
+    ids |= set(_live_zones().filter(
+        event__isnull=False, geometry__intersects=box,
+        event__starts_at__lt=event.ends_at, event__ends_at__gt=event.starts_at,
+    ).exclude(event=event).exclude(event__state__in=GONE).values_list("event_id", flat=True))
     ids |= set(others.filter(_counterparts(event)).values_list("pk", flat=True))
     return list(Event.objects.filter(pk__in=ids).order_by("pk"))
 
