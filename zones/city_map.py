@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django.contrib.gis.geos import GeometryCollection
 from django.db.models import QuerySet
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer, GeometrySerializerMethodField
 
@@ -132,6 +134,7 @@ class MapEventSerializer(GeoFeatureModelSerializer):
         fields = ["id", "reference", "title", "kind", "kind_label", "state", "state_label",
                   "starts_at", "ends_at", "expected_attendance", "counter_to", "url"]
 
+    @extend_schema_field(OpenApiTypes.OBJECT)  # described in zones/city_map_api.py
     def get_places(self, event: Event) -> GeometryCollection:
         places = GeometryCollection(*[g for g in (event.assembly_point, event.route,
                                                   event.dispersal_point) if g])

@@ -8,6 +8,9 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.contrib.rest_framework_gis import _inject_enum_collision_fix
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.plumbing import build_object_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -16,6 +19,35 @@ from rest_framework.views import APIView
 
 from coordination.query_params import bbox_param, time_param
 from zones.city_map import MapEventSerializer, city_map_data
+
+
+class MapEventFeatureExtension(OpenApiSerializerExtension):
+    """A demonstration on the map as a Feature whose geometry is a GeometryCollection
+    (drf-spectacular cannot describe a computed geometry by itself)."""
+
+    target_class = "zones.city_map.MapEventSerializer"
+    priority = 1  # before drf-spectacular's own extension for every GeoFeatureModelSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        _inject_enum_collision_fix(collection=False)
+        base = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        base["properties"].pop("places", None)
+        base["properties"].pop("id", None)
+        base["required"] = [name for name in base.get("required", [])
+                            if name not in ("places", "id")]
+        base["properties"]["clashes"] = {
+            "type": "boolean", "description": "It clashes with something at that moment."}
+        return build_object_type(properties={
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "integer"},
+            "geometry": build_object_type(
+                properties={"type": {"type": "string", "enum": ["GeometryCollection"]},
+                            "geometries": {"type": "array", "items": {"type": "object"}}},
+                description="Assembly point, route (if any), dispersal point (if any).",
+            ),
+            "properties": base,
+        }, required=["type", "id", "geometry", "properties"])
+
 
 CITY_MAP_RESPONSE = inline_serializer("CityMap", {
     "at": serializers.DateTimeField(help_text="The moment shown."),
