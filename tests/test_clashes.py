@@ -373,3 +373,28 @@ def test_the_indexed_check_finds_exactly_what_a_check_of_every_pair_finds(alice,
         assert clashes_of(event, metres=200) == naive
         found += len(naive)
     assert found > 20  # the story is not empty
+
+
+@pytest.mark.parametrize("lat", [0.0, 39.9612, 60.1695, 75.0, -45.0])
+def test_the_search_box_reaches_past_the_separation_distance_at_any_latitude(lat):
+    """The database's box must hold everything within the distance, or a clash is missed."""
+    import math
+
+    from zones.conflicts import search_box
+
+    # Degrees for 200 m on the ground, from the ellipsoid's radii (module docstring).
+    a, f = 6_378_137.0, 1 / 298.257223563
+    e2 = f * (2 - f)
+    phi = math.radians(lat)
+    w = 1 - e2 * math.sin(phi) ** 2
+    deg_lat = 200 / (a * (1 - e2) / w**1.5 * math.pi / 180)
+    deg_lon = 200 / (a / math.sqrt(w) * math.cos(phi) * math.pi / 180)
+    place = Point(10.0, lat, srid=4326)
+
+    box = search_box([place], 200)
+
+    for dlon, dlat in ((deg_lon, 0), (-deg_lon, 0), (0, deg_lat), (0, -deg_lat)):
+        assert box.contains(Point(10.0 + dlon, lat + dlat, srid=4326)), (dlon, dlat)
+    # Generous, but not absurdly so: less than twice the distance on each side.
+    _, _, east, north = box.extent
+    assert east - 10.0 < 2 * deg_lon and north - lat < 2 * deg_lat

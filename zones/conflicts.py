@@ -47,9 +47,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.gis.gdal import CoordTransform, SpatialReference
@@ -193,13 +193,24 @@ def zones_by_event(event_ids: Iterable[int]) -> dict[int, list[Zone]]:
 # --- Python's part: metres ------------------------------------------------------------------
 
 
-@lru_cache(maxsize=256)
+#: Projections made by this thread: a GDAL transformation must not be shared between threads.
+_local = threading.local()
+
+
 def _projection(lon: float, lat: float) -> CoordTransform:
     """From longitude/latitude to metres, azimuthal equidistant around (lon, lat)."""
-    local = SpatialReference(
-        f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m +no_defs"
-    )
-    return CoordTransform(SpatialReference(4326), local)
+    cache = getattr(_local, "projections", None)
+    if cache is None:
+        cache = _local.projections = {}
+    transform = cache.get((lon, lat))
+    if transform is None:
+        if len(cache) >= 256:  # a city's worth of centres; forget them all now and then
+            cache.clear()
+        local = SpatialReference(
+            f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m +no_defs"
+        )
+        transform = cache[(lon, lat)] = CoordTransform(SpatialReference(4326), local)
+    return transform
 
 
 class Ruler:
