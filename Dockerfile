@@ -8,10 +8,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # GeoDjango's system libraries (GDAL pulls in GEOS and PROJ); SpatiaLite so that the
-# embedded mode also works in the image; gettext for compilemessages.
+# embedded mode also works in the image; gettext for compilemessages; DejaVu so that the
+# briefing sheet (PDF) prints names in any alphabet.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        binutils libgdal32 libsqlite3-mod-spatialite gettext \
+        binutils libgdal32 libsqlite3-mod-spatialite gettext fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

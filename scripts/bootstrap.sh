@@ -42,7 +42,7 @@ for arg in "$@"; do
 done
 
 # --- 1. Debian packages -------------------------------------------------------------------
-packages=(binutils libgdal32 libsqlite3-mod-spatialite gettext python3 python3-venv)
+packages=(binutils libgdal32 libsqlite3-mod-spatialite gettext fonts-dejavu-core python3 python3-venv)
 (( WANT_BROWSER ))  && packages+=(chromium)
 (( WANT_POSTGRES )) && packages+=(postgresql-15-postgis-3)
 (( WANT_REDIS ))    && packages+=(redis-server)

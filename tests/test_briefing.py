@@ -241,3 +241,25 @@ def test_the_scale_bar_has_a_round_length(metres, bar):
     from zones.briefing import _nice_length
 
     assert _nice_length(metres) == bar
+
+
+def test_names_in_any_alphabet_print_as_written(agreed_event, carol, settings):
+    """With a Unicode font installed (Debian's DejaVu), a steward called Łukasz Żółć or a
+    contact in Cyrillic prints as written, not as black boxes."""
+    from pathlib import Path
+
+    from zones.briefing import DEFAULT_FONT_DIR
+
+    if not (Path(DEFAULT_FONT_DIR) / "DejaVuSans.ttf").is_file():
+        pytest.skip("no DejaVu fonts on this machine (package fonts-dejavu-core)")
+    Event.objects.filter(pk=agreed_event.pk).update(contact_name="Łukasz Żółć / Мария")
+    agreed_event.refresh_from_db()
+    text = pdf_text(render_briefing(selectors.briefing_of(agreed_event, reader=carol)))
+    assert "Łukasz Żółć / Мария" in text
+
+
+def test_without_a_unicode_font_it_falls_back_to_helvetica(agreed_event, carol, settings,
+                                                          tmp_path):
+    settings.PARLEY_PDF_FONT_DIR = str(tmp_path)  # no fonts there
+    text = pdf_text(render_briefing(selectors.briefing_of(agreed_event, reader=carol)))
+    assert "Steps of City Hall" in text and PHONE in text

@@ -10,12 +10,15 @@ no background tiles — so the sheet is produced offline and prints sharply at a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 
+from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, LineString, Point, Polygon
 from django.utils import formats, timezone
 from django.utils.html import escape
@@ -32,9 +35,12 @@ from reportlab.graphics.shapes import (
 from reportlab.graphics.shapes import Polygon as ShapePolygon
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.fonts import addMapping
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     KeepTogether,
     Paragraph,
@@ -134,6 +140,39 @@ class Briefing:
     generated_at: dt.datetime = field(default_factory=timezone.now)
 
 
+# --- Fonts --------------------------------------------------------------------------------
+
+#: Debian's DejaVu fonts (package fonts-dejavu-core). Unless a directory holding
+#: DejaVuSans.ttf and DejaVuSans-Bold.ttf is configured (``PARLEY_PDF_FONT_DIR``), this one
+#: is tried.
+DEFAULT_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
+
+
+def _fonts() -> tuple[str, str]:
+    """(regular, bold) font names for the sheet.
+
+    The PDF standard fonts (Helvetica) only know Western European letters: a steward named
+    Łukasz or a contact written in Cyrillic would print as black boxes. So a Unicode font is
+    embedded when one is installed; Helvetica is the fallback that always works.
+    """
+    return _register_fonts(getattr(settings, "PARLEY_PDF_FONT_DIR", DEFAULT_FONT_DIR))
+
+
+@functools.cache
+def _register_fonts(font_dir: str) -> tuple[str, str]:
+    regular = FilePath(font_dir) / "DejaVuSans.ttf"
+    bold = FilePath(font_dir) / "DejaVuSans-Bold.ttf"
+    if not (regular.is_file() and bold.is_file()):
+        return "Helvetica", "Helvetica-Bold"
+    pdfmetrics.registerFont(TTFont("ParleySans", str(regular)))
+    pdfmetrics.registerFont(TTFont("ParleySans-Bold", str(bold)))
+    # So that <b> in a paragraph finds the bold face.
+    for italic in (0, 1):
+        addMapping("ParleySans", 0, italic, "ParleySans")
+        addMapping("ParleySans", 1, italic, "ParleySans-Bold")
+    return "ParleySans", "ParleySans-Bold"
+
+
 # --- Formatting ---------------------------------------------------------------------------
 
 
@@ -158,18 +197,19 @@ def _text(value: str) -> str:
 
 def _styles() -> dict[str, ParagraphStyle]:
     sheet = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=sheet["BodyText"], fontSize=9, leading=11.5,
-                          alignment=TA_LEFT, spaceAfter=0, spaceBefore=0)
+    regular, bold = _fonts()
+    body = ParagraphStyle("body", parent=sheet["BodyText"], fontName=regular, fontSize=9,
+                          leading=11.5, alignment=TA_LEFT, spaceAfter=0, spaceBefore=0)
     return {
-        "title": ParagraphStyle("title", parent=sheet["Title"], fontSize=17, leading=21,
-                                alignment=TA_LEFT, spaceAfter=2 * mm),
-        "h2": ParagraphStyle("h2", parent=sheet["Heading2"], fontSize=12, leading=15,
-                             spaceBefore=4 * mm, spaceAfter=1.5 * mm),
+        "title": ParagraphStyle("title", parent=sheet["Title"], fontName=bold, fontSize=17,
+                                leading=21, alignment=TA_LEFT, spaceAfter=2 * mm),
+        "h2": ParagraphStyle("h2", parent=sheet["Heading2"], fontName=bold, fontSize=12,
+                             leading=15, spaceBefore=4 * mm, spaceAfter=1.5 * mm),
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=7.5, leading=9.5),
         "cell": ParagraphStyle("cell", parent=body, fontSize=8, leading=10),
         "head": ParagraphStyle("head", parent=body, fontSize=8, leading=10,
-                               fontName="Helvetica-Bold"),
+                               fontName=_fonts()[1]),
     }
 
 
@@ -268,7 +308,7 @@ def _badge(x: float, y: float, text: str, colour: str) -> list:
     return [
         Circle(x, y, 6, fillColor=colors.white, strokeColor=colors.HexColor(colour),
                strokeWidth=1.2),
-        String(x, y - 2.6, text, fontName="Helvetica-Bold", fontSize=7,
+        String(x, y - 2.6, text, fontName=_fonts()[1], fontSize=7,
                textAnchor="middle", fillColor=colors.black),
     ]
 
@@ -292,8 +332,8 @@ def _scale_bar(project: _Projection, x: float, y: float, max_width: float) -> li
              strokeWidth=0.5),
         Rect(x + half, y, half, 3, fillColor=colors.white, strokeColor=colors.black,
              strokeWidth=0.5),
-        String(x, y + 5, "0", fontName="Helvetica", fontSize=7),
-        String(x + length, y + 5, text, fontName="Helvetica", fontSize=7,
+        String(x, y + 5, "0", fontName=_fonts()[0], fontSize=7),
+        String(x + length, y + 5, text, fontName=_fonts()[0], fontSize=7,
                textAnchor="middle"),
     ]
 
@@ -303,7 +343,7 @@ def _north_arrow(x: float, y: float) -> list:
     return [
         ShapePolygon([x, y + 16, x - 5, y, x, y + 4, x + 5, y], fillColor=colors.black,
                      strokeColor=colors.black, strokeWidth=0.5),
-        String(x, y + 19, _("N"), fontName="Helvetica-Bold", fontSize=9,
+        String(x, y + 19, _("N"), fontName=_fonts()[1], fontSize=9,
                textAnchor="middle"),
     ]
 
@@ -341,7 +381,7 @@ def draw_map(briefing: Briefing, width: float, height: float) -> Drawing:
             x, y = project(point.x, point.y)
             drawing.add(Circle(x, y, 5.5, fillColor=colors.HexColor(colour),
                                strokeColor=colors.white, strokeWidth=1.2))
-            drawing.add(String(x, y - 2.5, letter, fontName="Helvetica-Bold", fontSize=6.5,
+            drawing.add(String(x, y - 2.5, letter, fontName=_fonts()[1], fontSize=6.5,
                                textAnchor="middle", fillColor=colors.white))
     for zone in briefing.zones:
         spot = zone.geometry.point_on_surface
@@ -443,7 +483,7 @@ def _story(briefing: Briefing, width: float) -> list:
                      Paragraph(_text(left[1]), styles["cell"]),
                      Paragraph(f"<b>{_text(right[0])}</b>", styles["cell"]),
                      Paragraph(_text(right[1]), styles["cell"])])
-    facts_table = Table(rows, colWidths=[width * 0.2, width * 0.3] * 2, hAlign="LEFT")
+    facts_table = Table(rows, colWidths=[width * 0.23, width * 0.27] * 2, hAlign="LEFT")
     facts_table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                      ("LEFTPADDING", (0, 0), (-1, -1), 2),
                                      ("TOPPADDING", (0, 0), (-1, -1), 1),
@@ -518,7 +558,7 @@ def render_briefing(briefing: Briefing) -> bytes:
 
     def on_page(canvas, doc) -> None:
         canvas.saveState()
-        canvas.setFont("Helvetica", 7)
+        canvas.setFont(_fonts()[0], 7)
         canvas.setFillColor(colors.HexColor("#545d68"))
         canvas.drawString(doc.leftMargin, 10 * mm, footer % doc.page)
         canvas.restoreState()
