@@ -204,7 +204,7 @@ def explain(event) -> None:
 
 def _explainer(connection):
     def wrapper(execute, sql, params, many, context):
-        if sql.lstrip().upper().startswith("SELECT") and "EXPLAIN" not in sql:
+        if sql.lstrip(" (").upper().startswith("SELECT") and "EXPLAIN" not in sql:
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN ANALYZE " + sql, params)
                 print("\n".join(row[0] for row in cursor.fetchall()), end="\n\n")

@@ -153,19 +153,21 @@ def candidate_events(event: Event, places: list[GEOSGeometry], metres: float) ->
     box = search_box(places, metres)
     others = Event.objects.exclude(pk=event.pk).exclude(state__in=GONE)
     timely = others.filter(_same_time(event.starts_at, event.ends_at))
-    # Two index-driven queries rather than one OR over a subquery, which would keep
-    # PostgreSQL from combining the spatial indexes.
-    ids = set(timely.filter(
+    # Three index-driven questions asked in one round trip (UNION), rather than one OR over
+    # a subquery, which would keep PostgreSQL from combining the spatial indexes.
+    by_places = timely.filter(
         Q(assembly_point__intersects=box) | Q(route__intersects=box)
         | Q(dispersal_point__intersects=box)
-    ).values_list("pk", flat=True))
+    ).values_list("pk", flat=True).order_by()
     # From the zones in the box to their events (a join on the key), not from the events in
     # the time window to their zones: the box is the narrower question.
-    ids |= set(_live_zones().filter(
+    by_zones = _live_zones().filter(
         event__isnull=False, geometry__intersects=box,
         event__starts_at__lt=event.ends_at, event__ends_at__gt=event.starts_at,
-    ).exclude(event=event).exclude(event__state__in=GONE).values_list("event_id", flat=True))
-    ids |= set(others.filter(_counterparts(event)).values_list("pk", flat=True))
+    ).exclude(event=event).exclude(event__state__in=GONE).values_list(
+        "event_id", flat=True).order_by()
+    counterparts = others.filter(_counterparts(event)).values_list("pk", flat=True).order_by()
+    ids = set(by_places.union(by_zones, counterparts))
     return list(Event.objects.filter(pk__in=ids).order_by("pk"))
 
 
