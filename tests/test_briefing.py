@@ -182,6 +182,17 @@ def test_sensitive_sites_nearby_are_on_the_sheet_for_officials_only(client, agre
     assert "Children's hospital" not in pdf_text(client.get(briefing_url(agreed_event)).content)
 
 
+def test_a_demonstration_agreed_without_zones_still_gets_its_sheet(client, alices_event, bob,
+                                                                   carol):
+    agree_event(alices_event, carol)
+    client.force_login(bob)
+    response = client.get(briefing_url(alices_event))
+    assert response.status_code == 200
+    text = pdf_text(response.content)
+    assert "No zone of this demonstration has been agreed by all three parties." in text
+    assert "A: assembly point" in text  # the map still shows where it assembles
+
+
 def test_a_withdrawn_zone_is_neither_drawn_nor_counted(agreed_event, bob, carol):
     zone = make_zone(agreed_event, carol, kind="press", label="Press pen")
     zone_services.withdraw_zone(zone, actor=bob)
