@@ -125,14 +125,18 @@
   }
 
   /* Bring a zone's layer up to date in place (shape, style, popup), so that an open popup
-   * stays open while others agree or change the zone. */
-  function updateZoneLayer(layer, feature) {
+   * stays open while others agree or change the zone. ``reshaped``: the layer's corners were
+   * moved on the map, so its shape is set again even if the Feature's is unchanged. */
+  function updateZoneLayer(layer, feature, reshaped) {
     var before = layer.feature;
     layer.feature = feature;
-    if (JSON.stringify(before.geometry) !== JSON.stringify(feature.geometry)) {
+    if (reshaped || JSON.stringify(before.geometry) !== JSON.stringify(feature.geometry)) {
       var geometry = feature.geometry;
       layer.setLatLngs(L.GeoJSON.coordsToLatLngs(geometry.coordinates,
                                                  geometry.type === "Polygon" ? 1 : 2));
+      // Leaflet.draw's vertex editing keeps the old corners: point it at the new ones, as
+      // Leaflet.draw itself does when an edit is reverted.
+      layer.fire("revert-edited", {layer: layer});
     }
     layer.setStyle(zoneStyle(feature));
     markElement(layer);
@@ -389,8 +393,29 @@
 
   /* --- zones in and out ----------------------------------------------------------------- */
 
+  /* Whether ``a`` is an older state of a zone than ``b``. Answers (ours) and frames (everyone's)
+   * can arrive out of order; a zone only moves forward: its version grows, within a version
+   * agreements are only added, and every other change moves ``updated_at`` on. */
+  function isOlder(a, b) {
+    var pa = a.properties;
+    var pb = b.properties;
+    if (pa.version !== pb.version) {
+      return pa.version < pb.version;
+    }
+    var agreedA = (pa.agreed_by || []).length;
+    var agreedB = (pb.agreed_by || []).length;
+    if (agreedA !== agreedB) {
+      return agreedA < agreedB;
+    }
+    return Boolean(pa.updated_at && pb.updated_at && new Date(pa.updated_at) < new Date(pb.updated_at));
+  }
+
   EventMap.prototype.upsert = function (feature) {
     var id = feature.properties.id;
+    var known = this.features[id];
+    if (known && feature.properties.status !== "withdrawn" && isOlder(feature, known)) {
+      return;  // already showing something newer
+    }
     if (this.reshaping && this.reshaping.id === id) {
       this.deferred[id] = feature;
       return;
@@ -407,7 +432,7 @@
     }
     this.features[id] = feature;
     if (old) {
-      updateZoneLayer(old, feature);
+      updateZoneLayer(old, feature, this.reshaped === id);
     } else {
       var layer = zoneLayer(feature, {pane: "parleyZones"});
       var self = this;
@@ -874,7 +899,9 @@
     var feature = this.deferred[reshaping.id] || this.features[reshaping.id];
     delete this.deferred[reshaping.id];
     if (feature) {
+      this.reshaped = reshaping.id;
       this.upsert(feature);
+      this.reshaped = null;
     }
   };
 
