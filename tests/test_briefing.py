@@ -92,7 +92,7 @@ def test_it_counts_but_does_not_draw_zones_not_yet_agreed(client, agreed_event, 
     client.force_login(carol)
     text = pdf_text(client.get(briefing_url(agreed_event)).content)
     assert "Medic tent by the fountain" not in text
-    assert "1 more zone(s) drawn but not yet agreed" in text
+    assert "1 more zone drawn but not yet agreed" in text
 
 
 def test_it_gives_alice_her_own_sheet_with_contacts(client, agreed_event, alice):

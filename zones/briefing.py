@@ -23,6 +23,7 @@ from django.contrib.gis.geos import GEOSGeometry, LineString, Point, Polygon
 from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from reportlab.graphics.shapes import (
     FILL_EVEN_ODD,
     Circle,
@@ -518,8 +519,11 @@ def _story(briefing: Briefing, width: float) -> list:
     if briefing.zones_not_agreed:
         story.append(Spacer(1, 1 * mm))
         story.append(Paragraph(_text(
-            _("%(count)d more zone(s) drawn but not yet agreed by all three parties are not "
-              "on this sheet.") % {"count": briefing.zones_not_agreed}), styles["small"]))
+            ngettext("%(count)d more zone drawn but not yet agreed by all three parties is "
+                     "not on this sheet.",
+                     "%(count)d more zones drawn but not yet agreed by all three parties are "
+                     "not on this sheet.", briefing.zones_not_agreed)
+            % {"count": briefing.zones_not_agreed}), styles["small"]))
 
     team: list = [Paragraph(_text(_("Liaison team")), styles["h2"])]
     if briefing.members:
