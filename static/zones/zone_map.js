@@ -436,8 +436,10 @@
     } else {
       var layer = zoneLayer(feature, {pane: "parleyZones"});
       var self = this;
+      // Never taller than the map (a phone's is short): a long popup scrolls inside.
       layer.bindPopup(function () { return self.popup(id); },
-                      {maxWidth: 320, minWidth: 220, autoPanPadding: [20, 20]});
+                      {maxWidth: 320, minWidth: 220, autoPanPadding: [10, 10],
+                       maxHeight: Math.max(160, this.map.getSize().y - 80)});
       layer.addTo(this.group);
       this.layers[id] = layer;
     }
@@ -711,6 +713,7 @@
     this.closeForm();
     this.stopDrawing();
     this.showError([]);
+    this.say("");
     var style = {color: colourOf("assembly"), weight: 3, dashArray: "8 6", fillOpacity: 0.15};
     if (shape === "rectangle") {
       // showArea off: Leaflet.draw 1.0.4's area text fails on rectangles.
@@ -882,6 +885,7 @@
     this.closeForm();
     this.map.closePopup();
     this.showError([]);
+    this.say("");
     this.reshaping = {id: id, layer: layer};
     layer.editing.enable();
     this.setMode("reshaping");
