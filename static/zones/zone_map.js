@@ -564,7 +564,8 @@
       var show = self.button(p.label || labels.kinds[p.kind] || p.kind, "link-button zone-show", function () {
         var layer = self.layers[id];
         if (layer) {
-          self.map.fitBounds(layer.getBounds(), {maxZoom: 18, padding: [20, 20]});
+          // Not animated: the popup is placed (and panned into view) where the map ends up.
+          self.map.fitBounds(layer.getBounds(), {maxZoom: 18, padding: [20, 20], animate: false});
           layer.openPopup();
         }
       });

@@ -154,6 +154,12 @@ def test_city_draws_a_zone_everyone_sees_it_live_and_all_three_agree_it(
     assert zone.status == "agreed"
     carol_page.locator(f'#zone-list li[data-zone-id="{zone.pk}"] .zone-show').click()
     expect(carol_page.locator(".leaflet-popup .zone-not-yet")).to_have_count(0)
+    # The popup is panned into the map, its title too (a phone's map is short).
+    carol_page.wait_for_function("""() => {
+        const map = document.getElementById("event-map").getBoundingClientRect();
+        const title = document.querySelector(".leaflet-popup .zone-title");
+        return title && title.getBoundingClientRect().top >= map.top;
+    }""")
     screenshot(carol_page, "zone-map-agreed-city")
 
 
