@@ -47,6 +47,17 @@ def fresh_channel_layers():
     channel_layers.backends.clear()
 
 
+@pytest.fixture(autouse=True)
+def english_unless_asked():
+    """Each test starts in English: a French request in one test (the test client runs in
+    this thread) must not leave the next one speaking French."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def alice(db):
     return make_user("alice", "organiser", name="Alice Martin")
