@@ -73,3 +73,35 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def phone_for(asgi_live_server, browser):
+    """``phone_for(user, path, before=None, **context_args)`` → a page at ``path`` in the
+    user's own browser context on a phone-sized screen, logged in with a session cookie;
+    ``before(page)`` runs before the page is opened; ``context_args`` go to Playwright (e.g.
+    ``has_touch=True``). The contexts are closed after the test."""
+    from django.conf import settings
+    from django.test import Client
+
+    contexts = []
+
+    def open_phone(user, path: str, *, before=None, **context_args):
+        client = Client()
+        client.force_login(user)
+        context = browser.new_context(viewport=PHONE, **context_args)
+        contexts.append(context)
+        offline_tiles(context, asgi_live_server)
+        context.add_cookies([{
+            "name": settings.SESSION_COOKIE_NAME, "url": asgi_live_server,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        }])
+        page = context.new_page()
+        if before:
+            before(page)
+        page.goto(f"{asgi_live_server}{path}")
+        return page
+
+    yield open_phone
+    for context in contexts:
+        context.close()

@@ -6,13 +6,11 @@ a body that looks like HTML stays text."""
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Page, expect
 
 from events import services
 from messaging.models import Message
-from tests.e2e.conftest import PHONE, SCREENSHOTS, offline_tiles
+from tests.e2e.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.e2e
 
@@ -28,29 +26,16 @@ def agreed_event(alices_event, carol):
 
 
 @pytest.fixture
-def phone_of(asgi_live_server, browser, agreed_event):
+def phone_of(phone_for, agreed_event):
     """``phone_of(user)`` → a page on the event, in the user's own browser context, logged in
     with a session cookie."""
-    contexts = []
 
     def open_phone(user) -> Page:
-        client = Client()
-        client.force_login(user)
-        context = browser.new_context(viewport=PHONE)
-        contexts.append(context)
-        offline_tiles(context, asgi_live_server)
-        context.add_cookies([{
-            "name": settings.SESSION_COOKIE_NAME, "url": asgi_live_server,
-            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        }])
-        page = context.new_page()
-        page.goto(f"{asgi_live_server}/events/{agreed_event.pk}/")
+        page = phone_for(user, f"/events/{agreed_event.pk}/")
         expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "live")
         return page
 
-    yield open_phone
-    for context in contexts:
-        context.close()
+    return open_phone
 
 
 def log(page: Page, channel: str = "all"):

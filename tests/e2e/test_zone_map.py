@@ -8,11 +8,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import PHONE, offline_tiles
 from tests.zonehelpers import make_zone
 from zones.models import Zone
 
@@ -22,32 +19,17 @@ LABEL = 'First aid <img src=x onerror="window.__xss=1">'
 
 
 @pytest.fixture
-def phone_of(asgi_live_server, browser, alices_event):
+def phone_of(phone_for, alices_event):
     """``phone_of(user)`` → the event page in the user's own browser context (session cookie),
     once its live channel is connected."""
-    contexts = []
 
     def open_phone(user, *, before=None) -> Page:
-        client = Client()
-        client.force_login(user)
-        context = browser.new_context(viewport=PHONE)
-        contexts.append(context)
-        offline_tiles(context, asgi_live_server)
-        context.add_cookies([{
-            "name": settings.SESSION_COOKIE_NAME, "url": asgi_live_server,
-            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        }])
-        page = context.new_page()
-        if before:
-            before(page)
-        page.goto(f"{asgi_live_server}/events/{alices_event.pk}/")
+        page = phone_for(user, f"/events/{alices_event.pk}/", before=before)
         expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "live")
         expect(page.locator("#zone-list")).to_be_attached()  # the map is ready
         return page
 
-    yield open_phone
-    for context in contexts:
-        context.close()
+    return open_phone
 
 
 def tap_map(page: Page, fx: float, fy: float) -> None:
@@ -278,34 +260,22 @@ def test_a_reshaped_zone_must_be_agreed_again_and_a_bad_shape_is_named_and_repai
 
 
 def test_an_organiser_proposes_a_zone_with_taps_on_a_touch_screen(
-    asgi_live_server, browser, alices_event, alice
+    phone_for, alices_event, alice
 ):
-    client = Client()
-    client.force_login(alice)
-    context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
-    try:
-        offline_tiles(context, asgi_live_server)
-        context.add_cookies([{
-            "name": settings.SESSION_COOKIE_NAME, "url": asgi_live_server,
-            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-        }])
-        page = context.new_page()
-        page.goto(f"{asgi_live_server}/events/{alices_event.pk}/")
-        expect(page.locator("#zone-list")).to_be_attached()
-        page.get_by_role("button", name="Draw a zone").tap()
-        box = page.locator("#event-map").bounding_box()
-        vertices = page.locator("#event-map .leaflet-editing-icon")
-        for count, (fx, fy) in enumerate(((0.2, 0.25), (0.45, 0.25), (0.3, 0.4)), start=1):
-            tap_corner(page, box["x"] + box["width"] * fx, box["y"] + box["height"] * fy,
-                       vertices, count)
-        page.get_by_role("button", name="Finish").tap()
-        form = page.locator("#zone-form")
-        form.get_by_label("Label").fill("Stewards' tent")
-        form.get_by_role("button", name="Save zone").tap()
-        expect(page.locator("#zone-list li")).to_have_count(1)
-        expect(page.locator("#zone-list li")).to_contain_text("Stewards' tent")
-        zone = Zone.objects.get(event=alices_event)
-        assert (zone.created_by, zone.status, zone.kind) == (alice, "proposed", "assembly")
-        assert len(zone.geometry.coords[0]) == 4
-    finally:
-        context.close()
+    page = phone_for(alice, f"/events/{alices_event.pk}/", has_touch=True, is_mobile=True)
+    expect(page.locator("#zone-list")).to_be_attached()
+    page.get_by_role("button", name="Draw a zone").tap()
+    box = page.locator("#event-map").bounding_box()
+    vertices = page.locator("#event-map .leaflet-editing-icon")
+    for count, (fx, fy) in enumerate(((0.2, 0.25), (0.45, 0.25), (0.3, 0.4)), start=1):
+        tap_corner(page, box["x"] + box["width"] * fx, box["y"] + box["height"] * fy,
+                   vertices, count)
+    page.get_by_role("button", name="Finish").tap()
+    form = page.locator("#zone-form")
+    form.get_by_label("Label").fill("Stewards' tent")
+    form.get_by_role("button", name="Save zone").tap()
+    expect(page.locator("#zone-list li")).to_have_count(1)
+    expect(page.locator("#zone-list li")).to_contain_text("Stewards' tent")
+    zone = Zone.objects.get(event=alices_event)
+    assert (zone.created_by, zone.status, zone.kind) == (alice, "proposed", "assembly")
+    assert len(zone.geometry.coords[0]) == 4
