@@ -100,6 +100,26 @@ class Acknowledgement(models.Model):
         return f"{self.user_id} ack {self.message_id}"
 
 
+class KeyMoment(models.Model):
+    """A message that city staff marked as a key moment: key moments head the after-action
+    timeline. At most one mark per message; unmarking deletes it (both are logged)."""
+
+    message = models.OneToOneField(Message, on_delete=models.PROTECT, related_name="key_moment",
+                                   verbose_name=_("message"))
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("marked by"))
+    marked_at = models.DateTimeField(_("marked at"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["message__sent_at", "pk"]
+        verbose_name = _("key moment")
+        verbose_name_plural = _("key moments")
+
+    def __str__(self) -> str:
+        return f"key moment {self.message_id}"
+
+
 class ConnectionTicket(models.Model):
     """A single-use, short-lived credential for a non-browser WebSocket client.
 

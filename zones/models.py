@@ -153,3 +153,33 @@ class ZoneAgreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party} agreed {self.version}"
+
+
+class Incident(models.Model):
+    """Something that happened during a demonstration, reported on its map by police or
+    city staff. ``happened_at`` is when it happened (as the reporter says); ``recorded_at``
+    is when Parley stored it: the after-action review shows both where they differ."""
+
+    class Severity(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
+    event = models.ForeignKey("events.Event", on_delete=models.PROTECT,
+                              related_name="incidents", verbose_name=_("event"))
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("reported by"))
+    happened_at = models.DateTimeField(_("happened at"))
+    recorded_at = models.DateTimeField(_("recorded at"))
+    location = models.PointField(_("place"), srid=4326)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
+    description = models.CharField(_("description"), max_length=500)
+
+    class Meta:
+        ordering = ["event", "happened_at", "pk"]
+        indexes = [models.Index(fields=["event", "happened_at"])]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.get_severity_display()} — {self.description[:40]}"
