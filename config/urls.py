@@ -9,9 +9,10 @@ from coordination import api as coordination_api
 from coordination import log_api
 from events import api as events_api
 from messaging import api as messaging_api
+from messaging import key_moments_api
 from zones import api as zones_api
 from zones import city_map_api as map_api
-from zones import conflicts_api
+from zones import conflicts_api, incidents_api
 
 api_v1 = [
     path("auth/token/", coordination_api.TokenView.as_view(), name="token"),
@@ -29,6 +30,8 @@ api_v1 = [
          name="event-zones-download"),
     path("events/<int:pk>/conflicts/", conflicts_api.EventConflictsView.as_view(),
          name="event-conflicts"),
+    path("events/<int:pk>/incidents/", incidents_api.EventIncidentsView.as_view(),
+         name="event-incidents"),
     path("city-map/", map_api.CityMapView.as_view(), name="city-map"),
     path("zones/", zones_api.ZoneListView.as_view(), name="zone-list"),
     path("zones.geojson", zones_api.ZonesDownloadView.as_view(), name="zones-download"),
@@ -42,6 +45,8 @@ api_v1 = [
     path("events/<int:pk>/messages/", messaging_api.EventMessagesView.as_view(),
          name="event-messages"),
     path("messages/<int:pk>/acks/", messaging_api.MessageAcksView.as_view(), name="message-acks"),
+    path("messages/<int:pk>/key-moment/", key_moments_api.MessageKeyMomentView.as_view(),
+         name="message-key-moment"),
     path("ws-tickets/", messaging_api.TicketView.as_view(), name="ws-tickets"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),

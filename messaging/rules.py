@@ -7,7 +7,7 @@ only — organisers never read or write it.
 
 import rules
 
-from coordination.parties import Role
+from coordination.parties import Role, is_city
 
 CHANNEL_ROLES = {
     "all": {Role.ORGANISER, Role.POLICE, Role.CITY},
@@ -41,3 +41,13 @@ def can_acknowledge(user, message) -> bool:
 rules.add_perm("messaging.read_channel", is_channel_audience)
 rules.add_perm("messaging.post_in_channel", is_channel_audience & is_channel_open)
 rules.add_perm("messaging.acknowledge_message", can_acknowledge)
+
+
+@rules.predicate
+def reads_messages_channel(user, message) -> bool:
+    return message is not None and is_channel_audience(user, message.channel)
+
+
+# Key moments (messaging/key_moments.py): city staff who read the message's channel mark
+# any message of it, in any state of the event (they are marked during the review too).
+rules.add_perm("messaging.mark_key_moment", is_city & reads_messages_channel)

@@ -9,11 +9,12 @@
 - ``zones.agree_zone``: the event's organisers, police and city members, each for their
   party; a city-wide zone, the city.
 - ``zones.add_citywide_zone`` (no object): the city only.
+- ``zones.view_incidents`` / ``zones.report_incident`` (object: the event): see below.
 """
 
 import rules
 
-from coordination.parties import is_city, is_official, is_organiser, is_reviewer
+from coordination.parties import is_city, is_official, is_organiser, is_police, is_reviewer
 
 
 def _is_member(user, event) -> bool:
@@ -72,3 +73,12 @@ rules.add_perm("zones.review_conflicts", is_official & may_view_event)
 
 # The city-wide map (every demonstration and zone at a moment): police and city.
 rules.add_perm("zones.view_city_map", is_official)
+
+# Incidents on a demonstration's map (zones/incidents.py; the object is the event). Whoever
+# may see the demonstration sees its incidents: they appear on every open page of it, the
+# organisers' included, since they are parties on the day too. Reporting is for the police
+# members of the demonstration (assigned to it) and for city staff, who run the
+# protest-management unit's desk for every demonstration, as they see every one.
+rules.add_perm("zones.view_incidents", may_view_event)
+rules.add_perm("zones.report_incident",
+               (is_police & is_member_of_event) | (is_city & may_view_event))
