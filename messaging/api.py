@@ -38,6 +38,12 @@ class AckSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
+class KeyMomentInfoSerializer(serializers.Serializer):
+    note = serializers.CharField(allow_blank=True)
+    marked_by = PersonSerializer()
+    marked_at = serializers.DateTimeField()
+
+
 class MessageFrameSerializer(serializers.Serializer):
     """The ``message`` frame of the live channel (documents the schema)."""
 
@@ -53,6 +59,7 @@ class MessageFrameSerializer(serializers.Serializer):
     reply_to = serializers.IntegerField(allow_null=True)
     acks = AckSerializer(many=True)
     awaiting = PersonSerializer(many=True)
+    key_moment = KeyMomentInfoSerializer(allow_null=True)
 
 
 def _int_param(request, name: str, default: int, minimum: int, maximum: int) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from coordination.log import format_timestamp
 from coordination.parties import actor_of
-from messaging.models import Acknowledgement, Message
+from messaging.models import Acknowledgement, KeyMoment, Message
 from messaging.rules import CHANNEL_ROLES
 
 
@@ -24,16 +24,24 @@ def message_frames(messages: Iterable[Message], *, new: bool = False) -> list[di
     """Message frames with their acknowledgements.
 
     ``acks`` lists who has acknowledged (``{"user", "at"}``); ``awaiting`` who has not yet
-    (instructions and alerts only; everyone in the channel but the sender). ``new``: the
-    messages were just stored, so nobody has acknowledged them yet.
+    (instructions and alerts only; everyone in the channel but the sender); ``key_moment``
+    is null, or ``{"note", "marked_by", "marked_at"}`` when city staff marked the message as
+    a key moment (messaging/key_moments.py). ``new``: the messages were just stored, so
+    nobody has acknowledged or marked them yet.
     """
     messages = list(messages)
     if not messages:
         return []
     acks: dict[int, list[Acknowledgement]] = defaultdict(list)
+    key_moments: dict[int, KeyMoment] = {}
     if not new:
         for ack in Acknowledgement.objects.filter(message__in=messages).select_related("user"):
             acks[ack.message_id].append(ack)
+        key_moments = {
+            moment.message_id: moment
+            for moment in KeyMoment.objects.filter(message__in=messages)
+            .select_related("marked_by")
+        }
     audiences: dict[int, list] = {}
     frames = []
     for message in messages:
@@ -51,6 +59,7 @@ def message_frames(messages: Iterable[Message], *, new: bool = False) -> list[di
             "acks": [{"user": actor_of(a.user), "at": format_timestamp(a.at)}
                      for a in acks[message.pk]],
             "awaiting": [],
+            "key_moment": _key_moment(key_moments.get(message.pk)),
         }
         if message.needs_acknowledgement:
             if message.channel_id not in audiences:
@@ -60,6 +69,13 @@ def message_frames(messages: Iterable[Message], *, new: bool = False) -> list[di
             frame["awaiting"] = [actor_of(u) for u in audience if u.pk not in done]
         frames.append(frame)
     return frames
+
+
+def _key_moment(moment: KeyMoment | None) -> dict | None:
+    if moment is None:
+        return None
+    return {"note": moment.note, "marked_by": actor_of(moment.marked_by),
+            "marked_at": format_timestamp(moment.marked_at)}
 
 
 def message_frame(message: Message, *, new: bool = False) -> dict:
