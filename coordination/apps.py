@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class CoordinationConfig(AppConfig):
     name = "coordination"
     verbose_name = _("Coordination")
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from coordination.log_guard import register_sqlite_function
+
+        # The SQLite trigger that keeps the log append-only asks this function.
+        connection_created.connect(register_sqlite_function,
+                                   dispatch_uid="coordination.log_guard")

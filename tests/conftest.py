@@ -37,6 +37,25 @@ def empty_redis():
         redis.Redis.from_url(url).flushdb()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def flush_may_empty_the_log():
+    """Transactional tests are reset with Django's ``flush``, which empties every table; the
+    log's append-only triggers let that one operation through (coordination/log_guard.py)."""
+    from django.db.backends.base.operations import BaseDatabaseOperations
+
+    from coordination.log_guard import log_flush_allowed
+
+    original = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        with log_flush_allowed(self.connection):
+            original(self, sql_list)
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    BaseDatabaseOperations.execute_sql_flush = original
+
+
 @pytest.fixture(autouse=True)
 def fresh_channel_layers():
     """Each test has its own event loop; channel layers must not outlive it."""

@@ -11,6 +11,7 @@ from django.db import connection
 from coordination.models import LogEntry
 from events import services
 from tests.conftest import event_fields
+from tests.loghelpers import triggers_disabled
 
 User = get_user_model()
 
@@ -118,7 +119,7 @@ def two_events(alice, mallory):
 
 def tamper(event, seq):
     entry = LogEntry.objects.get(event=event, seq=seq)
-    with connection.cursor() as cursor:
+    with triggers_disabled(), connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {LogEntry._meta.db_table} SET data = %s WHERE id = %s",
             ['{"forged": true}', entry.pk],
