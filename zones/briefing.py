@@ -5,6 +5,8 @@ on the day.
 ``zones.selectors.briefing_of``) into PDF bytes; it reads nothing from the database, so it
 is tested with data alone. The map is drawn as vectors from the geometries themselves —
 no background tiles — so the sheet is produced offline and prints sharply at any size.
+Its fonts, styles, tables, map and legend (the public names below) also print the
+after-action report (``coordination/report.py``).
 """
 
 from __future__ import annotations
@@ -149,7 +151,7 @@ class Briefing:
 DEFAULT_FONT_DIR = "/usr/share/fonts/truetype/dejavu"
 
 
-def _fonts() -> tuple[str, str]:
+def pdf_fonts() -> tuple[str, str]:
     """(regular, bold) font names for the sheet.
 
     The PDF standard fonts (Helvetica) only know Western European letters: a steward named
@@ -177,7 +179,8 @@ def _register_fonts(font_dir: str) -> tuple[str, str]:
 # --- Formatting ---------------------------------------------------------------------------
 
 
-def _when(value: dt.datetime | None, fmt: str = "DATETIME_FORMAT") -> str:
+def format_when(value: dt.datetime | None, fmt: str = "DATETIME_FORMAT") -> str:
+    """A moment in the current language's format and the site's time zone; "—" for None."""
     if value is None:
         return "—"
     return formats.date_format(timezone.localtime(value), fmt)
@@ -186,19 +189,20 @@ def _when(value: dt.datetime | None, fmt: str = "DATETIME_FORMAT") -> str:
 def _validity(zone: BriefingZone) -> str:
     if zone.valid_from is None and zone.valid_to is None:
         return _("always")
-    return _("%(from)s to %(to)s") % {"from": _when(zone.valid_from, "SHORT_DATETIME_FORMAT"),
-                                      "to": _when(zone.valid_to, "SHORT_DATETIME_FORMAT")}
+    return _("%(from)s to %(to)s") % {"from": format_when(zone.valid_from, "SHORT_DATETIME_FORMAT"),
+                                      "to": format_when(zone.valid_to, "SHORT_DATETIME_FORMAT")}
 
 
-def _text(value: str) -> str:
+def pdf_escape(value: str) -> str:
     """User-written text made safe for a Paragraph, which reads a small XML markup: a ``<``
     in a zone's conditions must print, not break the sheet."""
     return escape(value).replace("\n", "<br/>")
 
 
-def _styles() -> dict[str, ParagraphStyle]:
+def pdf_styles() -> dict[str, ParagraphStyle]:
+    """The paragraph styles of Parley's printed sheets, in the embedded font."""
     sheet = getSampleStyleSheet()
-    regular, bold = _fonts()
+    regular, bold = pdf_fonts()
     body = ParagraphStyle("body", parent=sheet["BodyText"], fontName=regular, fontSize=9,
                           leading=11.5, alignment=TA_LEFT, spaceAfter=0, spaceBefore=0)
     return {
@@ -210,7 +214,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=body, fontSize=7.5, leading=9.5),
         "cell": ParagraphStyle("cell", parent=body, fontSize=8, leading=10),
         "head": ParagraphStyle("head", parent=body, fontSize=8, leading=10,
-                               fontName=_fonts()[1]),
+                               fontName=pdf_fonts()[1]),
     }
 
 
@@ -226,11 +230,11 @@ TABLE_STYLE = TableStyle([
 ])
 
 
-def _table(rows: list[list], widths: list[float], styles) -> Table:
+def pdf_table(rows: list[list], widths: list[float], styles) -> Table:
     """A table whose first row is the header; every cell wraps."""
-    cells = [[Paragraph(_text(str(cell)), styles["head"]) for cell in rows[0]]]
+    cells = [[Paragraph(pdf_escape(str(cell)), styles["head"]) for cell in rows[0]]]
     for row in rows[1:]:
-        cells.append([cell if isinstance(cell, Paragraph) else Paragraph(_text(str(cell)),
+        cells.append([cell if isinstance(cell, Paragraph) else Paragraph(pdf_escape(str(cell)),
                                                                          styles["cell"])
                       for cell in row])
     table = Table(cells, colWidths=widths, repeatRows=1, hAlign="LEFT")
@@ -309,7 +313,7 @@ def _badge(x: float, y: float, text: str, colour: str) -> list:
     return [
         Circle(x, y, 6, fillColor=colors.white, strokeColor=colors.HexColor(colour),
                strokeWidth=1.2),
-        String(x, y - 2.6, text, fontName=_fonts()[1], fontSize=7,
+        String(x, y - 2.6, text, fontName=pdf_fonts()[1], fontSize=7,
                textAnchor="middle", fillColor=colors.black),
     ]
 
@@ -333,8 +337,8 @@ def _scale_bar(project: _Projection, x: float, y: float, max_width: float) -> li
              strokeWidth=0.5),
         Rect(x + half, y, half, 3, fillColor=colors.white, strokeColor=colors.black,
              strokeWidth=0.5),
-        String(x, y + 5, "0", fontName=_fonts()[0], fontSize=7),
-        String(x + length, y + 5, text, fontName=_fonts()[0], fontSize=7,
+        String(x, y + 5, "0", fontName=pdf_fonts()[0], fontSize=7),
+        String(x + length, y + 5, text, fontName=pdf_fonts()[0], fontSize=7,
                textAnchor="middle"),
     ]
 
@@ -344,7 +348,7 @@ def _north_arrow(x: float, y: float) -> list:
     return [
         ShapePolygon([x, y + 16, x - 5, y, x, y + 4, x + 5, y], fillColor=colors.black,
                      strokeColor=colors.black, strokeWidth=0.5),
-        String(x, y + 19, _("N"), fontName=_fonts()[1], fontSize=9,
+        String(x, y + 19, _("N"), fontName=pdf_fonts()[1], fontSize=9,
                textAnchor="middle"),
     ]
 
@@ -382,7 +386,7 @@ def draw_map(briefing: Briefing, width: float, height: float) -> Drawing:
             x, y = project(point.x, point.y)
             drawing.add(Circle(x, y, 5.5, fillColor=colors.HexColor(colour),
                                strokeColor=colors.white, strokeWidth=1.2))
-            drawing.add(String(x, y - 2.5, letter, fontName=_fonts()[1], fontSize=6.5,
+            drawing.add(String(x, y - 2.5, letter, fontName=pdf_fonts()[1], fontSize=6.5,
                                textAnchor="middle", fillColor=colors.white))
     for zone in briefing.zones:
         spot = zone.geometry.point_on_surface
@@ -395,7 +399,7 @@ def draw_map(briefing: Briefing, width: float, height: float) -> Drawing:
     return drawing
 
 
-def _map_legend(briefing: Briefing, width: float, styles) -> Table:
+def map_legend(briefing: Briefing, width: float, styles) -> Table:
     """One swatch per kind shown, plus the places and the sensitive sites."""
     entries: list[tuple[str, str]] = [(ASSEMBLY_POINT_COLOUR, _("A: assembly point"))]
     if briefing.route is not None:
@@ -414,7 +418,7 @@ def _map_legend(briefing: Briefing, width: float, styles) -> Table:
     for colour, text in entries:
         swatch = Drawing(8, 8)
         swatch.add(Rect(0, 0, 8, 8, fillColor=colors.HexColor(colour), strokeColor=None))
-        cells.append([swatch, Paragraph(_text(text), styles["small"])])
+        cells.append([swatch, Paragraph(pdf_escape(text), styles["small"])])
     columns = 3
     rows = []
     for start in range(0, len(cells), columns):
@@ -451,19 +455,19 @@ def _route_length_m(route: LineString) -> float:
 
 
 def _story(briefing: Briefing, width: float) -> list:
-    styles = _styles()
+    styles = pdf_styles()
     story: list = [
-        Paragraph(_text(_("Briefing sheet: %(reference)s") % {"reference": briefing.reference}),
-                  styles["small"]),
-        Paragraph(_text(briefing.title), styles["title"]),
+        Paragraph(pdf_escape(_("Briefing sheet: %(reference)s")
+                             % {"reference": briefing.reference}), styles["small"]),
+        Paragraph(pdf_escape(briefing.title), styles["title"]),
     ]
     facts = [
         (_("Reference"), briefing.reference),
         (_("State"), briefing.state_label),
         (_("Kind"), briefing.kind_label),
         (_("Organisation"), briefing.organisation or "—"),
-        (_("Starts"), _when(briefing.starts_at)),
-        (_("Ends"), _when(briefing.ends_at)),
+        (_("Starts"), format_when(briefing.starts_at)),
+        (_("Ends"), format_when(briefing.ends_at)),
         (_("Expected attendance"), str(briefing.expected_attendance)),
         (_("Stewards"), str(briefing.stewards)),
         (_("Amplified sound"), _("yes") if briefing.amplified_sound else _("no")),
@@ -480,10 +484,10 @@ def _story(briefing: Briefing, width: float) -> list:
     for i in range(half):
         left = facts[i]
         right = facts[half + i] if half + i < len(facts) else ("", "")
-        rows.append([Paragraph(f"<b>{_text(left[0])}</b>", styles["cell"]),
-                     Paragraph(_text(left[1]), styles["cell"]),
-                     Paragraph(f"<b>{_text(right[0])}</b>", styles["cell"]),
-                     Paragraph(_text(right[1]), styles["cell"])])
+        rows.append([Paragraph(f"<b>{pdf_escape(left[0])}</b>", styles["cell"]),
+                     Paragraph(pdf_escape(left[1]), styles["cell"]),
+                     Paragraph(f"<b>{pdf_escape(right[0])}</b>", styles["cell"]),
+                     Paragraph(pdf_escape(right[1]), styles["cell"])])
     facts_table = Table(rows, colWidths=[width * 0.23, width * 0.27] * 2, hAlign="LEFT")
     facts_table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                      ("LEFTPADDING", (0, 0), (-1, -1), 2),
@@ -491,41 +495,41 @@ def _story(briefing: Briefing, width: float) -> list:
                                      ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
     story.append(facts_table)
 
-    story.append(Paragraph(_text(_("Map of the agreed zones")), styles["h2"]))
+    story.append(Paragraph(pdf_escape(_("Map of the agreed zones")), styles["h2"]))
     story.append(draw_map(briefing, width, 105 * mm))
     story.append(Spacer(1, 1.5 * mm))
-    story.append(_map_legend(briefing, width, styles))
+    story.append(map_legend(briefing, width, styles))
     if briefing.sensitive_sites:
         names = ", ".join(site.label or site.kind_label for site in briefing.sensitive_sites)
-        story.append(Paragraph(_text(_("Sensitive sites nearby: %(names)s")
+        story.append(Paragraph(pdf_escape(_("Sensitive sites nearby: %(names)s")
                                      % {"names": names}), styles["small"]))
 
-    story.append(Paragraph(_text(_("Agreed zones")), styles["h2"]))
+    story.append(Paragraph(pdf_escape(_("Agreed zones")), styles["h2"]))
     if briefing.zones:
         rows = [[_("No."), _("Kind"), _("Label"), _("Valid"), _("Conditions"),
                  _("Agreed by")]]
         for zone in briefing.zones:
             agreed = "\n".join(
-                f"{a.party}: {a.name}, {_when(a.at, 'SHORT_DATETIME_FORMAT')}"
+                f"{a.party}: {a.name}, {format_when(a.at, 'SHORT_DATETIME_FORMAT')}"
                 for a in zone.agreements
             )
             rows.append([str(zone.number), zone.kind_label, zone.label or "—",
                          _validity(zone), zone.conditions or "—", agreed or "—"])
-        story.append(_table(rows, [w * width for w in (0.05, 0.14, 0.16, 0.17, 0.26, 0.22)],
+        story.append(pdf_table(rows, [w * width for w in (0.05, 0.14, 0.16, 0.17, 0.26, 0.22)],
                             styles))
     else:
-        story.append(Paragraph(_text(_("No zone of this demonstration has been agreed by "
+        story.append(Paragraph(pdf_escape(_("No zone of this demonstration has been agreed by "
                                        "all three parties.")), styles["body"]))
     if briefing.zones_not_agreed:
         story.append(Spacer(1, 1 * mm))
-        story.append(Paragraph(_text(
+        story.append(Paragraph(pdf_escape(
             ngettext("%(count)d more zone drawn but not yet agreed by all three parties is "
                      "not on this sheet.",
                      "%(count)d more zones drawn but not yet agreed by all three parties are "
                      "not on this sheet.", briefing.zones_not_agreed)
             % {"count": briefing.zones_not_agreed}), styles["small"]))
 
-    team: list = [Paragraph(_text(_("Liaison team")), styles["h2"])]
+    team: list = [Paragraph(pdf_escape(_("Liaison team")), styles["h2"])]
     if briefing.members:
         show_email = any(member.email is not None for member in briefing.members)
         header = [_("Name"), _("Role")] + ([_("E-mail")] if show_email else [])
@@ -534,20 +538,20 @@ def _story(briefing: Briefing, width: float) -> list:
             for m in briefing.members
         ]
         widths = [0.35, 0.3, 0.35] if show_email else [0.5, 0.5]
-        team.append(_table(rows, [w * width for w in widths], styles))
+        team.append(pdf_table(rows, [w * width for w in widths], styles))
     else:
-        team.append(Paragraph(_text(_("No members yet.")), styles["body"]))
+        team.append(Paragraph(pdf_escape(_("No members yet.")), styles["body"]))
     story.append(KeepTogether(team))
 
-    contact: list = [Paragraph(_text(_("Organisers' contact on the day")), styles["h2"])]
+    contact: list = [Paragraph(pdf_escape(_("Organisers' contact on the day")), styles["h2"])]
     if briefing.contact is not None:
-        contact.append(_table(
+        contact.append(pdf_table(
             [[_("Name"), _("Phone"), _("E-mail")],
              [briefing.contact.name or "—", briefing.contact.phone or "—",
               briefing.contact.email or "—"]],
             [width * 0.35, width * 0.3, width * 0.35], styles))
     else:
-        contact.append(Paragraph(_text(_(
+        contact.append(Paragraph(pdf_escape(_(
             "Shown only to the demonstration's organisers, city officials and its police "
             "members.")), styles["body"]))
     story.append(KeepTogether(contact))
@@ -558,11 +562,11 @@ def render_briefing(briefing: Briefing) -> bytes:
     """The briefing sheet as PDF bytes (A4)."""
     buffer = io.BytesIO()
     footer = _("%(reference)s · briefing sheet printed %(when)s · page %%d") % {
-        "reference": briefing.reference, "when": _when(briefing.generated_at)}
+        "reference": briefing.reference, "when": format_when(briefing.generated_at)}
 
     def on_page(canvas, doc) -> None:
         canvas.saveState()
-        canvas.setFont(_fonts()[0], 7)
+        canvas.setFont(pdf_fonts()[0], 7)
         canvas.setFillColor(colors.HexColor("#545d68"))
         canvas.drawString(doc.leftMargin, 10 * mm, footer % doc.page)
         canvas.restoreState()
