@@ -251,3 +251,44 @@ def test_the_schema_documents_the_incidents_endpoint(api, carol):
     paths = response.json()["paths"]
     assert {"get", "post"} <= set(paths["/api/v1/events/{id}/incidents/"])
     assert {"post", "delete"} <= set(paths["/api/v1/messages/{id}/key-moment/"])
+
+
+# --- The event page ---------------------------------------------------------------------
+
+
+def incident_config(client, user, event) -> dict:
+    from tests.test_pages_zones_map import map_config, page_of
+
+    page = page_of(client, user, event)
+    return page, map_config(page)["incidents"]
+
+
+@pytest.mark.parametrize(("who", "offered"), [
+    ("alice", False), ("bob", True), ("erin", False), ("carol", True), ("frank", True),
+])
+def test_the_page_offers_reporting_exactly_as_the_api_allows(client, agreed_event, erin, frank,
+                                                             who, offered):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username=who)
+    page, config = incident_config(client, user, agreed_event)
+    assert config["can_report"] is offered
+    assert ("Report an incident" in page) is offered
+    assert config["url"] == url(agreed_event)
+
+
+def test_the_page_offers_no_reporting_before_the_demonstration_is_agreed(client, alices_event,
+                                                                          bob):
+    page, config = incident_config(client, bob, alices_event)
+    assert config["can_report"] is False
+    assert "Report an incident" not in page
+
+
+def test_the_page_gives_every_incident_and_keeps_descriptions_as_text(client, agreed_event,
+                                                                      alice, bob):
+    xss = '<script>alert("incident")</script>'
+    report(agreed_event, bob, description=xss)
+    page, config = incident_config(client, alice, agreed_event)
+    (feature,) = config["features"]["features"]
+    assert feature["properties"]["description"] == xss
+    assert xss not in page  # only inside the JSON, escaped

@@ -11,11 +11,11 @@ from django.urls import reverse
 
 from coordination.parties import Role
 from events.models import Event
-from zones import selectors
-from zones.models import EVENT_PARTIES, Zone
+from zones import incidents, selectors
+from zones.models import EVENT_PARTIES, Incident, Zone
 from zones.serializers import ZoneSerializer
 from zones.services import CLOSED_STATES
-from zones.styles import KIND_COLOURS
+from zones.styles import KIND_COLOURS, SEVERITY_COLOURS
 
 
 def current_zones(event: Event) -> dict:
@@ -62,4 +62,23 @@ def event_map(user, event: Event) -> dict:
         "statuses": {value: str(label) for value, label in Zone.Status.choices},
         # The parties that agree a demonstration's zones, in the order the popup lists them.
         "parties": {role: str(Role(role).label) for role in EVENT_PARTIES},
+        # Incidents (zones/incidents.py; behaviour: static/zones/incident_map.js).
+        "incidents": incident_map(user, event),
+    }
+
+
+def incident_map(user, event: Event) -> dict:
+    """What the map shows and offers of ``event``'s incidents: the page offers reporting
+    only when the API would accept a report (role and state)."""
+    can_view = user.has_perm("zones.view_incidents", event)
+    features = (incidents.IncidentSerializer(incidents.incidents_of_event(event), many=True).data
+                if can_view else {"type": "FeatureCollection", "features": []})
+    return {
+        "features": features,
+        "can_report": (event.state in incidents.REPORTING_STATES
+                       and user.has_perm("zones.report_incident", event)),
+        "url": reverse("api:event-incidents", args=[event.pk]),
+        "severities": {value: str(label) for value, label in Incident.Severity.choices},
+        "colours": SEVERITY_COLOURS,
+        "max_chars": incidents.DESCRIPTION_MAX_CHARS,
     }

@@ -33,3 +33,11 @@ CLASH_COLOUR = "#e3116c"
 def kind_colour(kind: str) -> str:
     """The colour of a kind; an unknown kind (a newer client's) is drawn grey, not refused."""
     return KIND_COLOURS.get(kind, "#52525b")
+
+#: Incidents on the map, by ``Incident.Severity`` value: marker colour (zones/event_map.py →
+#: static/zones/incident_map.js). The popup and the list say the severity in words too.
+SEVERITY_COLOURS: dict[str, str] = {
+    "low": "#ca8a04",
+    "medium": "#ea580c",
+    "high": "#b91c1c",
+}
