@@ -267,6 +267,10 @@ PARLEY_REFERENCE_PREFIX = env.str("PARLEY_REFERENCE_PREFIX", default="PAR")
 PARLEY_SEPARATION_METRES = env.float("PARLEY_SEPARATION_METRES", default=200.0)
 #: The most positions (vertices, counting each ring's closing one) a zone's shape may have.
 PARLEY_ZONE_MAX_VERTICES = env.int("PARLEY_ZONE_MAX_VERTICES", default=5000)
+#: The desk (coordination/desk.py) lists demonstrations from today to this many days ahead.
+PARLEY_DESK_DAYS_AHEAD = env.int("PARLEY_DESK_DAYS_AHEAD", default=21)
+#: Changes the desk hears about within this many seconds are announced together, once.
+PARLEY_DESK_COALESCE_SECONDS = env.float("PARLEY_DESK_COALESCE_SECONDS", default=0.5)
 
 LOGGING = {
     "version": 1,

@@ -25,6 +25,8 @@ api_v1 = [
     path("events/<int:pk>/log/", log_api.EventLogView.as_view(), name="event-log"),
     re_path(r"^events/(?P<pk>\d+)/log/verify/?$", log_api.EventLogVerifyView.as_view(),
             name="event-log-verify"),
+    re_path(r"^events/(?P<pk>\d+)/log/export/?$", log_api.EventLogExportView.as_view(),
+            name="event-log-export"),
     path("events/<int:pk>/zones/", zones_api.EventZonesView.as_view(), name="event-zones"),
     path("events/<int:pk>/zones.geojson", zones_api.EventZonesDownloadView.as_view(),
          name="event-zones-download"),

@@ -40,6 +40,10 @@ CLOSE_NO_SUCH_EVENT = 4404
 MAX_INT = 2**31 - 1
 #: Client frames waiting to be handled; more at once are refused with ``rate_limited``.
 INBOX_FRAMES = 100
+#: Frames of one connection read but not yet answered. Sends among them are stored side by
+#: side (in one batch when they are for the same channel); beyond this many, the connection
+#: reads no more until the oldest is answered.
+FRAMES_IN_FLIGHT = 20
 
 
 class ConnectionClosed(Exception):
@@ -130,6 +134,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         # write waiting for the database never holds up the notifications of this connection.
         self.inbox: asyncio.Queue = asyncio.Queue(maxsize=INBOX_FRAMES)
         self.frame_handler: asyncio.Task | None = None
+        self.answerer: asyncio.Task | None = None
         self.groups_joined = [event_group(self.event_id)]
         if self.is_official:
             self.groups_joined.append(event_group(self.event_id, officials=True))
@@ -141,6 +146,10 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             self.event_id, user=self.user, connection=self.channel_name
         )
         self.housekeeping = asyncio.create_task(self._housekeeping())
+        # Frames are read by one task and answered, in the order they came, by another:
+        # a client may have several sends on their way to the database at once.
+        self.answers: asyncio.Queue = asyncio.Queue(maxsize=FRAMES_IN_FLIGHT)
+        self.answerer = asyncio.create_task(self._answer_frames())
         self.frame_handler = asyncio.create_task(self._handle_frames())
 
     async def disconnect(self, code) -> None:
@@ -149,6 +158,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         self.joined = False
         self.housekeeping.cancel()
         self.frame_handler.cancel()
+        self.answerer.cancel()
         for task in self.gap_fillers.values():
             task.cancel()
         for group in self.groups_joined:
@@ -175,24 +185,51 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         try:
             while True:
                 text_data, bytes_data = await self.inbox.get()
-                await self._handle_frame(text_data, bytes_data)
+                await self.answers.put(await self._read_frame(text_data, bytes_data))
         except (asyncio.CancelledError, ConnectionClosed):
             pass
 
-    async def _handle_frame(self, text_data, bytes_data) -> None:
+    async def _read_frame(self, text_data, bytes_data) -> tuple:
+        """``(work, client_id)``: the work that answers the frame, to be awaited in order.
+
+        A send is handed to its channel's writer here, as soon as it is read, so that the
+        sends of one connection are stored in the order they came, several at a time; its
+        answer waits for the answers of the frames before it.
+        """
         client_id = None
         try:
             content = self._parse(text_data, bytes_data)
-            client_id = content.get("client_id") if isinstance(content.get("client_id"),
-                                                                 str) else None
+            if isinstance(content.get("client_id"), str):
+                client_id = content["client_id"]
+            if content.get("type") == "send":
+                return self._answer_send(await self._submit_send(content)), client_id
             handler = {
-                "subscribe": self._subscribe, "send": self._send, "ack": self._ack,
-                "ping": self._ping,
+                "subscribe": self._subscribe, "ack": self._ack, "ping": self._ping,
             }.get(content.get("type"))
             if handler is None:
                 raise FrameError("bad_frame", _("Unknown frame type. Use subscribe, send, "
                                                 "ack or ping."))
-            await handler(content)
+            return handler(content), client_id
+        except ConnectionClosed:
+            raise
+        except Exception as exc:  # answered, in its turn, by _answer_frames
+            return _raising(exc), client_id
+
+    async def _answer_frames(self) -> None:
+        try:
+            while True:
+                work, client_id = await self.answers.get()
+                await self._answer(work, client_id)
+        except (asyncio.CancelledError, ConnectionClosed):
+            pass
+        finally:
+            while not self.answers.empty():  # never started: close them quietly
+                self.answers.get_nowait()[0].close()
+
+    async def _answer(self, work, client_id) -> None:
+        """Run ``work``; whatever refused the frame becomes an ``error`` frame."""
+        try:
+            await work
         except ConnectionClosed:
             raise
         except FrameError as exc:
@@ -258,7 +295,8 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             await self._flush(channel)
         self._fill_gap_if_needed(channel)
 
-    async def _send(self, content: dict) -> None:
+    async def _submit_send(self, content: dict) -> asyncio.Future:
+        """Check a ``send`` frame and hand it to its channel's writer."""
         channel = _channel_field(content)
         client_id = content.get("client_id")
         reply_to = content.get("reply_to")
@@ -269,12 +307,13 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             raise FrameError("invalid", _("“kind” must be message, instruction or alert."))
         draft = services.MessageDraft(sender=self.user, kind=kind, body=content.get("body"),
                                       client_id=client_id, reply_to=reply_to)
+        # The event as of connecting is enough here: whether the channel is still open is
+        # decided by the service on the event's current row, inside its transaction.
+        return writer_for(self.event, await self._room(channel)).submit(draft)
+
+    async def _answer_send(self, stored: asyncio.Future) -> None:
         try:
-            # The event as of connecting is enough here: whether the channel is still open
-            # is decided by the service on the event's current row, inside its transaction.
-            message, _created = await writer_for(self.event, await self._room(channel)).send(
-                draft
-            )
+            message, _created = await stored
         except (PermissionDenied, Http404):
             await self._recheck_membership()  # closes with 4403 if no longer a member
             raise
@@ -469,3 +508,8 @@ def _codes(exc: ValidationError) -> set:
         if hasattr(exc, "error_dict") else exc.error_list
     )
     return {getattr(e, "code", None) for e in errors}
+
+
+async def _raising(exc: BaseException) -> None:
+    """Work that refuses a frame, in its turn."""
+    raise exc

@@ -30,16 +30,24 @@ class ChannelWriter:
     room: Channel
     waiting: list[tuple[MessageDraft, asyncio.Future]] = field(default_factory=list)
     running: bool = False
+    task: asyncio.Task | None = None  # kept: the loop holds only a weak reference
 
-    async def send(self, draft: MessageDraft):
-        """Store ``draft``; returns ``(message, created)`` as ``services.send_message()``
-        does, or raises what refused it."""
-        future = asyncio.get_running_loop().create_future()
+    def submit(self, draft: MessageDraft) -> asyncio.Future:
+        """Queue ``draft`` to be stored, in the order submitted; the future gets
+        ``(message, created)`` as ``services.send_message()`` returns it, or the exception
+        that refused it. A connection may submit several before the first is stored: they
+        then go together in one batch."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
         self.waiting.append((draft, future))
         if not self.running:
             self.running = True
-            asyncio.get_running_loop().create_task(self._write())
-        return await future
+            self.task = loop.create_task(self._write())
+        return future
+
+    async def send(self, draft: MessageDraft):
+        """Store ``draft`` and wait for it: see ``submit()``."""
+        return await self.submit(draft)
 
     async def _write(self) -> None:
         try:

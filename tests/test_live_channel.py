@@ -147,20 +147,70 @@ async def test_a_lost_notification_is_filled_in_from_the_database(agreed_event, 
     await alice.disconnect()
 
 
+async def test_sends_from_one_client_go_to_the_database_together_and_are_answered_in_order(
+    agreed_event, monkeypatch
+):
+    import threading
+
+    from messaging import writer as writers
+
+    first_batch_may_go = threading.Event()
+    batches = []
+    original = services.send_messages
+
+    def held_first_batch(**kwargs):
+        batches.append([d.body for d in kwargs["drafts"]])
+        if len(batches) == 1:
+            first_batch_may_go.wait(timeout=10)  # the database is slow to answer the first
+        return original(**kwargs)
+
+    monkeypatch.setattr(services, "send_messages", held_first_batch)
+    bob = await connect("bob", agreed_event)
+    await subscribe(bob)
+    frames = [send_frame(f"update {n}") for n in range(1, 6)]
+    for frame in frames:
+        await bob.send_json_to(frame)
+    await bob.send_json_to({"type": "ping"})
+
+    def stored_or_waiting() -> int:
+        in_database = sum(len(batch) for batch in batches)
+        return in_database + sum(len(w.waiting) for w in writers._writers.values())
+
+    async def all_five_read():
+        while stored_or_waiting() < 5:
+            await asyncio.sleep(0.01)
+
+    # bob's sends all reach the writer while the first batch is still in the database...
+    await asyncio.wait_for(all_five_read(), timeout=5)
+    first_batch_may_go.set()
+    answers = []
+    while len(answers) < 6:
+        frame = await bob.receive_json_from(timeout=5)
+        if frame["type"] in ("sent", "pong"):
+            answers.append(frame)
+    # ...and go in at most two transactions; the answers come in the order the frames came.
+    assert len(batches) <= 2
+    assert [body for batch in batches for body in batch] == [f["body"] for f in frames]
+    assert [(a["type"], a.get("client_id"), a.get("seq")) for a in answers] == [
+        *[("sent", f["client_id"], n) for n, f in enumerate(frames, start=1)],
+        ("pong", None, None)]
+    await bob.disconnect()
+
+
 async def test_a_send_waiting_for_the_database_does_not_hold_up_what_others_say(
     agreed_event, monkeypatch
 ):
     from messaging.consumers import EventChannelConsumer
 
     database_answers = asyncio.Event()
-    original_send = EventChannelConsumer._send
+    original_submit = EventChannelConsumer._submit_send
 
-    async def slow_send(self, content):
+    async def slow_submit(self, content):
         if self.user.username == "bob":
             await database_answers.wait()  # bob's write is stuck behind others in the database
-        await original_send(self, content)
+        return await original_submit(self, content)
 
-    monkeypatch.setattr(EventChannelConsumer, "_send", slow_send)
+    monkeypatch.setattr(EventChannelConsumer, "_submit_send", slow_submit)
     alice, bob = await connect("alice", agreed_event), await connect("bob", agreed_event)
     await subscribe(alice)
     await subscribe(bob)
