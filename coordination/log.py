@@ -22,12 +22,47 @@ from coordination.models import LogEntry
 from coordination.parties import actor_of
 
 GENESIS_HASH = "0" * 64
+# The key of an entry's data that says when the thing happened, where it was recorded later.
+HAPPENED_AT = "happened_at"
 
 
 def format_timestamp(value: dt.datetime) -> str:
     """A timestamp as the API and the exports write it: ISO 8601 in UTC with a ``Z``."""
     text = value.astimezone(dt.UTC).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def parse_timestamp(text: str) -> dt.datetime:
+    """The inverse of :func:`format_timestamp` (any ISO 8601 text with an offset or ``Z``)."""
+    value = dt.datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise ValueError(f"timestamp without a time zone: {text!r}")
+    return value
+
+
+def happened_at_text(at: str, data: Any) -> str | None:
+    """The ``happened_at`` an entry's data carries, as written there, when it differs from the
+    entry's ``at`` (both ISO 8601 text); None otherwise."""
+    value = data.get(HAPPENED_AT) if isinstance(data, dict) else None
+    if not isinstance(value, str) or not value or value == at:
+        return None
+    return value
+
+
+def happened_at_of(entry: LogEntry) -> dt.datetime | None:
+    """When the thing an entry records happened, if that is not when it was recorded.
+
+    Entries keep ``at`` = the moment they were recorded. A record made later (an incident
+    reported after the fact) carries the moment itself in its data as ``happened_at``
+    (ISO 8601 UTC, :func:`format_timestamp`): being in ``data``, the hash covers it.
+    """
+    text = happened_at_text(format_timestamp(entry.at), entry.data)
+    if text is None:
+        return None
+    try:
+        return parse_timestamp(text)
+    except ValueError:
+        return None
 
 
 def canonical_json(*, seq: int, at: str, actor: dict | None, kind: str, data: Any) -> str:

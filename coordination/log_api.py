@@ -1,14 +1,22 @@
 """The after-action log over HTTP (review layer: reads events, so it sits above the core)."""
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from coordination import exports
 from coordination.log import format_timestamp, verify_event_log
 from coordination.models import LogEntry
 from events.selectors import get_event_for
@@ -73,3 +81,61 @@ class EventLogVerifyView(APIView):
     def get(self, request, pk):
         event = _event_log_for(request.user, pk)
         return Response(verify_event_log(event.pk).as_dict())
+
+
+class _JSONWhateverTheFormat(DefaultContentNegotiation):
+    """``?format=`` names the export here, not one of DRF's renderers: errors stay JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+EXPORT_FORMATS = ["csv", "jsonl", "pdf"]
+
+
+class EventLogExportView(APIView):
+    """Download an event's whole log (CSV or JSON Lines, streamed; every entry with its hash)
+    or its after-action report (PDF). See docs/log.md for the columns and how to verify."""
+
+    content_negotiation_class = _JSONWhateverTheFormat
+
+    @extend_schema(
+        parameters=[OpenApiParameter("format", OpenApiTypes.STR, enum=EXPORT_FORMATS,
+                                     required=True,
+                                     description="csv, jsonl (the log) or pdf (the report)")],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=(
+                "Header seq,at,actor_id,actor_name,actor_role,kind,data,hash,actor,happened_at;"
+                " one row per entry in order.")),
+            (200, "application/x-ndjson"): OpenApiResponse(OpenApiTypes.STR, description=(
+                'One {"seq","at","actor","kind","data","hash"} object per line '
+                '(and "happened_at" where it differs from "at").')),
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY,
+                                                      description="After-action report."),
+            400: OpenApiResponse(description='{"format": [...]}: not csv, jsonl or pdf.'),
+        },
+    )
+    def get(self, request, pk):
+        event = _event_log_for(request.user, pk)
+        export_format = request.query_params.get("format", "")
+        if export_format not in EXPORT_FORMATS:
+            raise ValidationError({"format": [
+                _("Choose one of: %(formats)s.") % {"formats": ", ".join(EXPORT_FORMATS)}
+            ]})
+        if export_format == "pdf":
+            # Imported here: the report reads every app, the log's API need not.
+            from coordination.report import after_action_pdf
+
+            response = HttpResponse(after_action_pdf(event, reader=request.user),
+                                    content_type="application/pdf")
+            filename = f"{event.reference}-after-action.pdf"
+        else:
+            content_type, extension = exports.FORMATS[export_format]
+            response = StreamingHttpResponse(
+                exports.in_chunks(exports.export_lines(event.pk, export_format)),
+                content_type=content_type,
+            )
+            filename = f"{event.reference}-log.{extension}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
