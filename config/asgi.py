@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP to Django, WebSockets to the live channel.
+"""ASGI entry point: HTTP to Django, WebSockets to the live channel and the desk.
 
 Browsers' handshakes must come from this site (an ``AllowedHostsOriginValidator`` that also
 lets Origin-less clients through) and carry their session (``AuthMiddlewareStack``);
@@ -21,12 +21,13 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from coordination.desk_consumer import websocket_urlpatterns as desk_urlpatterns  # noqa: E402
 from messaging.auth import websocket_security  # noqa: E402
 from messaging.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": websocket_security(URLRouter(websocket_urlpatterns)),
+        "websocket": websocket_security(URLRouter(websocket_urlpatterns + desk_urlpatterns)),
     }
 )

@@ -12,6 +12,7 @@ import os
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -20,6 +21,32 @@ logger = logging.getLogger(__name__)
 def event_group(event_id: int, *, officials: bool = False) -> str:
     """The channel-layer group of everyone connected to one event, or of its officials."""
     return f"event-{event_id}-officials" if officials else f"event-{event_id}"
+
+
+#: The channel-layer group of every open desk (coordination/desk_consumer.py).
+DESK_GROUP = "desk"
+#: Frames whose news changes what the desk shows (besides instructions and alerts, below).
+DESK_FRAMES = frozenset({"state", "zone", "acked", "presence"})
+#: Kinds of message the desk lists until everyone has acknowledged them.
+DESK_MESSAGE_KINDS = frozenset({"instruction", "alert"})
+
+
+def desk_news(payload: dict) -> str | None:
+    """What the desk should hear about ``payload`` (its frame type), or None if nothing."""
+    what = payload.get("type")
+    if not isinstance(what, str):
+        return None
+    if what == "message":
+        return what if payload.get("kind") in DESK_MESSAGE_KINDS else None
+    if what in DESK_FRAMES or what.startswith("incident"):
+        return what
+    return None
+
+
+def desk_changed(event_id: int, what: str) -> dict:
+    """The desk's notification: metadata only, never a message's body or a person's name,
+    since every police officer and city official sees the desk, member of the event or not."""
+    return {"type": "desk.changed", "event": event_id, "what": what}
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
@@ -63,7 +90,45 @@ class _Outbox:
             del self.queues[group]
 
 
+class _DeskNews:
+    """The desk's notifications of one server process, coalesced: whatever happens within
+    ``PARLEY_DESK_COALESCE_SECONDS`` goes out once per (event, frame type) at the end of
+    that time, so a busy channel (presence, acknowledgements) does not flood every desk."""
+
+    def __init__(self, outbox: _Outbox) -> None:
+        self.outbox = outbox
+        self.pending: dict[tuple[int, str], None] = {}  # a dict keeps the order they came
+        self.scheduled = False
+
+    def put(self, event_id: int, what: str) -> None:  # runs on the loop
+        self.pending[(event_id, what)] = None
+        if not self.scheduled:
+            self.scheduled = True
+            self.outbox.loop.call_later(settings.PARLEY_DESK_COALESCE_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        self.scheduled = False
+        pending, self.pending = self.pending, {}
+        for event_id, what in pending:
+            self.outbox.put(DESK_GROUP, desk_changed(event_id, what))
+
+
 _outboxes: dict[int, _Outbox] = {}
+_desk_news: dict[int, _DeskNews] = {}
+
+
+def _outbox_of(loop: asyncio.AbstractEventLoop) -> _Outbox:
+    outbox = _outboxes.get(id(loop))
+    if outbox is None or outbox.loop is not loop:
+        outbox = _outboxes[id(loop)] = _Outbox(loop)
+    return outbox
+
+
+def _desk_news_of(loop: asyncio.AbstractEventLoop) -> _DeskNews:
+    news = _desk_news.get(id(loop))
+    if news is None or news.outbox.loop is not loop:
+        news = _desk_news[id(loop)] = _DeskNews(_outbox_of(loop))
+    return news
 
 
 def send_now(event_id: int, payload: dict, *, officials: bool = False) -> None:
@@ -72,6 +137,9 @@ def send_now(event_id: int, payload: dict, *, officials: bool = False) -> None:
     Inside the server, the send is handed to the server's event loop without waiting for it:
     the database thread that committed goes back to work at once. Elsewhere (a management
     command, a test) it is sent before returning.
+
+    Every notification passes here, so this is also where the desk hears, in a few words
+    (``desk_changed``), about the changes it shows.
     """
     layer = get_channel_layer()
     if layer is None:
@@ -85,15 +153,17 @@ def send_now(event_id: int, payload: dict, *, officials: bool = False) -> None:
         "seq": payload.get("seq"),
         "text": json.dumps(payload, ensure_ascii=False),
     }
+    what = desk_news(payload)
     loop = _server_loop()
     if loop is not None:
-        outbox = _outboxes.get(id(loop))
-        if outbox is None or outbox.loop is not loop:
-            outbox = _outboxes[id(loop)] = _Outbox(loop)
-        loop.call_soon_threadsafe(outbox.put, group, message)
+        loop.call_soon_threadsafe(_outbox_of(loop).put, group, message)
+        if what is not None:
+            loop.call_soon_threadsafe(_desk_news_of(loop).put, event_id, what)
         return
     try:
         async_to_sync(layer.group_send)(group, message)
+        if what is not None:
+            async_to_sync(layer.group_send)(DESK_GROUP, desk_changed(event_id, what))
     except Exception:
         logger.warning("Could not notify event %s of %s", event_id, payload.get("type"),
                        exc_info=True)

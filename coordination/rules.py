@@ -8,7 +8,7 @@ lessons learned, so they are written only once the demonstration is concluded.
 
 import rules
 
-from coordination.parties import is_city, is_reviewer
+from coordination.parties import is_city, is_official, is_reviewer
 
 
 @rules.predicate
@@ -20,3 +20,6 @@ def is_concluded_event(user, event) -> bool:
 rules.add_perm("coordination.review_event", is_city | (is_reviewer & is_concluded_event))
 rules.add_perm("coordination.add_reviewer_note",
                (is_city | is_reviewer) & is_concluded_event)
+
+# The unit's desk (coordination/desk.py): police and city, who see every demonstration.
+rules.add_perm("coordination.view_desk", is_official)

@@ -1,5 +1,5 @@
-"""Account pages, mounted at /accounts/: Django's login, logout, password change and reset,
-and organiser sign-up."""
+"""Account pages, mounted at /accounts/: Django's login (police and city land on the desk),
+logout, password change and reset, and organiser sign-up."""
 
 from django.urls import include, path
 
@@ -7,5 +7,6 @@ from coordination import views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -1,8 +1,11 @@
-"""Account pages that django.contrib.auth does not provide: organiser sign-up."""
+"""Account pages that django.contrib.auth does not provide: organiser sign-up, and a login
+that takes police and city to their desk."""
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 
@@ -22,3 +25,13 @@ def signup(request):
                          % {"name": user.display_name})
         return redirect("events:list")
     return render(request, "registration/signup.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page; police and city land on the desk, everyone else on the list of
+    demonstrations (``LOGIN_REDIRECT_URL``), unless ``?next=`` says where to go."""
+
+    def get_default_redirect_url(self) -> str:
+        if self.request.user.has_perm("coordination.view_desk"):
+            return reverse("desk")
+        return super().get_default_redirect_url()

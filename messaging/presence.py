@@ -30,6 +30,19 @@ def online_in(event_id: int) -> list[dict]:
     return list(people.values())
 
 
+def online_in_events(event_ids) -> dict[int, list[dict]]:
+    """``online_in`` for several events at once (one query), by event id."""
+    fresh = timezone.now() - dt.timedelta(seconds=settings.PARLEY_PRESENCE_STALE_SECONDS)
+    found: dict[int, dict[int, dict]] = {pk: {} for pk in event_ids}
+    rows = (
+        Presence.objects.filter(event_id__in=list(found), last_seen__gte=fresh)
+        .select_related("user").order_by("user__username", "pk")
+    )
+    for row in rows:
+        found[row.event_id].setdefault(row.user_id, actor_of(row.user))
+    return {pk: list(people.values()) for pk, people in found.items()}
+
+
 def _announce(event_id: int) -> None:
     broadcast_on_commit(event_id, {"type": "presence", "online": online_in(event_id)})
 

@@ -6,8 +6,11 @@ import datetime as dt
 
 from django.db.models import Exists, OuterRef
 
+from coordination.parties import actor_of
+from events.models import EventMembership
 from messaging.frames import message_frames
 from messaging.models import Acknowledgement, Channel, Message
+from messaging.rules import CHANNEL_ROLES
 
 REPLAY_BATCH = 500
 
@@ -51,3 +54,45 @@ def pending_alerts(
         .order_by("channel__name", "seq")[:50]
     )
     return message_frames(messages)
+
+
+def awaiting_acknowledgement(event_ids, *, limit: int = 200) -> dict[int, list[dict]]:
+    """The instructions and alerts of these events that someone has not acknowledged yet,
+    by event id, oldest first, each as ``{"message", "awaiting": [actor, ...]}``.
+
+    "Someone" is as on the channel: every active member of the event whose role reads the
+    channel, except the sender. At most ``limit`` of the newest instructions and alerts are
+    looked at. Three queries, however many events; the bodies are not read.
+    """
+    found: dict[int, list[dict]] = {pk: [] for pk in event_ids}
+    if not found:
+        return found
+    messages = list(
+        Message.objects.filter(
+            channel__event_id__in=list(found),
+            kind__in=[Message.Kind.INSTRUCTION, Message.Kind.ALERT],
+        )
+        .select_related("sender", "channel").defer("body")
+        .order_by("-sent_at", "-pk")[:limit]
+    )
+    if not messages:
+        return found
+    acked: dict[int, set[int]] = {message.pk: set() for message in messages}
+    for message_id, user_id in Acknowledgement.objects.filter(
+        message__in=messages
+    ).values_list("message_id", "user_id"):
+        acked[message_id].add(user_id)
+    members: dict[int, list] = {pk: [] for pk in found}
+    for membership in (
+        EventMembership.objects.filter(event_id__in=list(found), user__is_active=True)
+        .select_related("user").order_by("pk")
+    ):
+        members[membership.event_id].append(membership.user)
+    for message in reversed(messages):  # oldest first
+        done = acked[message.pk] | {message.sender_id}
+        roles = CHANNEL_ROLES[message.channel.name]
+        awaiting = [actor_of(user) for user in members[message.channel.event_id]
+                    if user.role in roles and user.pk not in done]
+        if awaiting:
+            found[message.channel.event_id].append({"message": message, "awaiting": awaiting})
+    return found
