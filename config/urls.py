@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from config import views
 from coordination import api as coordination_api
-from coordination import log_api
+from coordination import desk_views, log_api, review_api
 from events import api as events_api
 from messaging import api as messaging_api
 from messaging import key_moments_api
@@ -27,6 +27,7 @@ api_v1 = [
             name="event-log-verify"),
     re_path(r"^events/(?P<pk>\d+)/log/export/?$", log_api.EventLogExportView.as_view(),
             name="event-log-export"),
+    path("events/<int:pk>/replay/", review_api.EventReplayView.as_view(), name="event-replay"),
     path("events/<int:pk>/zones/", zones_api.EventZonesView.as_view(), name="event-zones"),
     path("events/<int:pk>/zones.geojson", zones_api.EventZonesDownloadView.as_view(),
          name="event-zones-download"),
@@ -60,6 +61,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("coordination.urls")),
+    path("desk/", desk_views.desk, name="desk"),
+    path("", include("coordination.review_urls")),
     path("", include("zones.urls")),
     path("", include("events.urls")),
 ]

@@ -1,0 +1,102 @@
+"""Pages of the after-action review: the timeline with reviewer notes, and the replay.
+
+Thin views over ``coordination.review`` (reads) and ``coordination.review_services``
+(writes). Who may open them: ``coordination.review_event`` (coordination/rules.py). Anyone
+who cannot see the demonstration gets 404; anyone who sees it but does not review (its
+organisers, police) gets 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from coordination import review
+from coordination.log import verify_event_log
+from coordination.review_forms import ReviewerNoteForm, TimelineFilterForm
+from coordination.review_services import add_reviewer_note
+from events.models import Event
+from events.selectors import get_event_for
+
+#: Entries per page of the timeline.
+PER_PAGE = 100
+
+
+def _event_to_review(user, pk) -> Event:
+    event = get_event_for(user, pk)  # 404 for those who cannot see it
+    if not user.has_perm("coordination.review_event", event):
+        raise PermissionDenied(_("The after-action review is for city staff and reviewers."))
+    return event
+
+
+def _export_links(event: Event) -> list[tuple[str, str]]:
+    base = reverse("api:event-log", args=[event.pk]) + "export?format="
+    return [("csv", base + "csv"), ("jsonl", base + "jsonl"), ("pdf", base + "pdf")]
+
+
+def _review_page(request, event: Event, *, note_form: ReviewerNoteForm, status: int = 200):
+    form = TimelineFilterForm(request.GET)
+    entries = review.timeline_entries(event, **form.filters())
+    page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "coordination/review.html", {
+        "event": event,
+        "form": form,
+        "filtered": any(request.GET.get(name) for name in form.fields),
+        "page": page,
+        "rows": review.timeline_rows(event, page.object_list),
+        "query": query.urlencode(),
+        "key_moments": review.key_moments(event, per_page=PER_PAGE),
+        "per_page": PER_PAGE,
+        "verification": verify_event_log(event.pk),
+        "exports": _export_links(event),
+        "notes": review.reviewer_notes(event),
+        "note_form": note_form,
+        "can_add_note": request.user.has_perm("coordination.add_reviewer_note", event),
+        "concluded": event.state == Event.State.CONCLUDED,
+    }, status=status)
+
+
+@never_cache
+@login_required
+def review_event(request, pk):
+    """The full timeline of a demonstration, filtered, with its key moments on top."""
+    event = _event_to_review(request.user, pk)
+    return _review_page(request, event, note_form=ReviewerNoteForm())
+
+
+@require_POST
+@login_required
+def add_note(request, pk):
+    event = _event_to_review(request.user, pk)
+    if not request.user.has_perm("coordination.add_reviewer_note", event):
+        raise PermissionDenied(_("Notes are written once the demonstration is concluded."))
+    form = ReviewerNoteForm(request.POST)
+    if form.is_valid():
+        try:
+            add_reviewer_note(event=event, author=request.user, body=form.cleaned_data["body"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your note is saved."))
+            return redirect(reverse("coordination:review", args=[event.pk]) + "#notes")
+    return _review_page(request, event, note_form=form, status=400)
+
+
+@login_required
+def replay_event(request, pk):
+    """The map and the channel as they stood at any moment, moved with a slider."""
+    event = _event_to_review(request.user, pk)
+    return render(request, "coordination/replay.html", {
+        "event": event,
+        "replay": {"history_url": reverse("api:event-replay", args=[event.pk])},
+        "concluded": event.state == Event.State.CONCLUDED,
+    })
