@@ -245,7 +245,9 @@
   function openForm() {
     if (form.hidden) {
       clearErrors();
-      form.querySelector("#incident-happened-at").value = nowLocal();
+      var time = form.querySelector("#incident-happened-at");
+      time.value = nowLocal();
+      time.dataset.untouched = time.value;
       form.hidden = false;
       tools.hidden = true;
     }
@@ -294,7 +296,9 @@
       return;
     }
     var latlng = draft.getLatLng();
-    var when = form.querySelector("#incident-happened-at").value;
+    var time = form.querySelector("#incident-happened-at");
+    // Left as offered ("now", to the minute): the server takes its own now, to the second.
+    var when = time.value === time.dataset.untouched ? "" : time.value;
     var body = {
       location: {type: "Point", coordinates: [Number(latlng.lng.toFixed(7)), Number(latlng.lat.toFixed(7))]},
       severity: form.querySelector("#incident-severity").value,
