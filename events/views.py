@@ -124,11 +124,15 @@ def _channel_panel(user, event: Event) -> dict | None:
     """What the live-channel panel of the event page needs (static/messaging/channel.js),
     or None when ``user`` reads none of the event's channels."""
     channels = []
+    can_mark = False
     for name, label in Channel.Name.choices:
         channel = get_channel(event, name)
         if user.has_perm("messaging.read_channel", channel):
             channels.append({"name": name, "label": label,
                              "can_post": user.has_perm("messaging.post_in_channel", channel)})
+            # Asked of a message of this channel, as the key-moment API asks it.
+            can_mark = can_mark or user.has_perm("messaging.mark_key_moment",
+                                                 Message(channel=channel))
     if not channels:
         return None
     return {
@@ -144,6 +148,9 @@ def _channel_panel(user, event: Event) -> dict | None:
         "roles": dict(Role.choices),
         "kinds": dict(Message.Kind.choices),
         "states": dict(Event.State.choices),
+        "can_mark_key_moments": can_mark,
+        # "/0/" is replaced by the message's id.
+        "key_moment_url": reverse("api:message-key-moment", args=[0]),
     }
 
 

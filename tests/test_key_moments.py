@@ -199,3 +199,20 @@ def test_message_history_shows_the_key_moment(api, agreed_event, alice, bob, car
                                                 "role": "city"}
     assert first["key_moment"]["marked_at"].endswith("Z")
     assert second["key_moment"] is None
+
+
+# --- The channel panel ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("who", "offered"), [("alice", False), ("bob", False),
+                                              ("carol", True)])
+def test_the_channel_panel_offers_the_key_moment_toggle_to_city_staff_only(
+        client, agreed_event, who, offered):
+    from tests.test_pages_channel import page_of, panel_config
+
+    user = get_user_model().objects.get(username=who)
+    page = page_of(client, user, agreed_event)
+    config = panel_config(page)
+    assert config["can_mark_key_moments"] is offered
+    assert config["key_moment_url"] == reverse("api:message-key-moment", args=[0])
+    assert 'id="channel-panel"' in page and "data-csrf=" in page

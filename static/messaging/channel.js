@@ -367,6 +367,9 @@
     case "state":
       showState(frame.state);
       break;
+    case "key_moment":
+      applyKeyMoment(frame.message_id, frame.marked ? {note: frame.note || ""} : null);
+      break;
     case "error":
       refused(frame);
       break;
@@ -491,12 +494,112 @@
     head.appendChild(timeNode(frame.sent_at));
     node.appendChild(head);
     node.appendChild(el("p", "msg-body", frame.body));
+    if (frame.key_moment) {
+      node.classList.add("msg-key");
+      node.appendChild(el("p", "msg-key-moment", frame.key_moment.note
+        ? t("keyMomentNote", {note: frame.key_moment.note}) : t("keyMoment")));
+    }
     if (frame.kind === "instruction" || frame.kind === "alert") {
       node.appendChild(renderAcks(frame));
       if (awaitsMe(frame)) {
         node.appendChild(ackButton(frame.id));
       }
     }
+    if (config.can_mark_key_moments) {
+      node.appendChild(keyMomentControls(item));
+    }
+  }
+
+  /* --- key moments (city staff; messaging/key_moments.py) ------------------------------ */
+
+  /* The mark is stored over HTTP; every page that shows the message hears it back as a
+   * `key_moment` frame. Marks made while this page was offline show after a reload. */
+  function keyMomentControls(item) {
+    var box = el("div", "msg-key-controls");
+    if (item.keyMomentError) {
+      box.appendChild(el("p", "msg-key-error", item.keyMomentError));
+    }
+    if (item.frame.key_moment) {
+      box.appendChild(actionButton(t("unmarkKeyMoment"), function () {
+        keyMomentRequest(item, "DELETE");
+      }, "msg-key-toggle"));
+      return box;
+    }
+    if (!item.noteOpen) {
+      box.appendChild(actionButton(t("markKeyMoment"), function () {
+        item.noteOpen = true;
+        renderMessage(item);
+        var input = item.node.querySelector(".msg-key-note");
+        if (input) {
+          input.focus();
+        }
+      }, "msg-key-toggle"));
+      return box;
+    }
+    var label = el("label", "msg-key-note-label", t("keyMomentNoteLabel"));
+    var input = el("input", "msg-key-note");
+    input.type = "text";
+    input.maxLength = 300;
+    input.value = item.noteDraft || "";
+    input.id = "msg-key-note-" + item.frame.id;
+    label.htmlFor = input.id;
+    input.addEventListener("input", function () { item.noteDraft = input.value; });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        keyMomentRequest(item, "POST", input.value);
+      }
+    });
+    box.appendChild(label);
+    box.appendChild(input);
+    box.appendChild(actionButton(t("mark"), function () {
+      keyMomentRequest(item, "POST", input.value);
+    }, "msg-key-save"));
+    box.appendChild(actionButton(t("cancel"), function () {
+      item.noteOpen = false;
+      item.noteDraft = "";
+      renderMessage(item);
+    }, "msg-key-cancel"));
+    return box;
+  }
+
+  function keyMomentRequest(item, method, note) {
+    var url = config.key_moment_url.replace("/0/", "/" + item.frame.id + "/");
+    var init = {
+      method: method,
+      credentials: "same-origin",
+      headers: {"Accept": "application/json", "X-CSRFToken": panel.dataset.csrf}
+    };
+    if (method === "POST") {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify({note: note || ""});
+    }
+    fetch(url, init).then(function (response) {
+      if (response.ok) {
+        item.keyMomentError = "";
+        item.noteOpen = false;
+        item.noteDraft = "";
+        applyKeyMoment(item.frame.id, method === "POST" ? {note: (note || "").trim()} : null);
+        return;
+      }
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        item.keyMomentError = t("keyMomentFailed", {detail: data.detail || data.note || response.status});
+        renderMessage(item);
+      });
+    }, function () {
+      item.keyMomentError = t("keyMomentFailed", {detail: t("offline")});
+      renderMessage(item);
+    });
+  }
+
+  function applyKeyMoment(id, keyMoment) {
+    var item = messages.get(id);
+    if (!item) {
+      return;
+    }
+    var before = item.frame.key_moment;
+    item.frame.key_moment = keyMoment ? Object.assign({}, before || {}, keyMoment) : null;
+    renderMessage(item);
   }
 
   function renderAcks(frame) {
@@ -838,8 +941,8 @@
     return node;
   }
 
-  function actionButton(label, onClick) {
-    var button = el("button", "link-button", label);
+  function actionButton(label, onClick, className) {
+    var button = el("button", "link-button" + (className ? " " + className : ""), label);
     button.type = "button";
     button.addEventListener("click", onClick);
     return button;
