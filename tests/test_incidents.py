@@ -292,3 +292,35 @@ def test_the_page_gives_every_incident_and_keeps_descriptions_as_text(client, ag
     (feature,) = config["features"]["features"]
     assert feature["properties"]["description"] == xss
     assert xss not in page  # only inside the JSON, escaped
+
+
+# --- The Django admin -------------------------------------------------------------------
+
+
+def test_administrators_read_incidents_and_key_moments_but_cannot_change_them(
+        client, agreed_event, alice, bob, carol):
+    import uuid
+
+    from messaging import key_moments
+    from messaging.services import send_message
+
+    incident = report(agreed_event, bob, description="Smoke flare by the steps")
+    message, _ = send_message(event=agreed_event, sender=alice, channel="all", kind="message",
+                              body="Flare was ours, all fine", client_id=uuid.uuid4())
+    moment, _ = key_moments.mark_key_moment(message=message, user=carol, note="Flare")
+    client.force_login(make_user("root", "city", is_staff=True, is_superuser=True))
+
+    listing = client.get("/admin/zones/incident/")
+    assert listing.status_code == 200 and "Smoke flare by the steps" in listing.content.decode()
+    assert client.get(f"/admin/zones/incident/{incident.pk}/change/").status_code == 200
+    assert client.get("/admin/zones/incident/add/").status_code == 403
+    assert client.post(f"/admin/zones/incident/{incident.pk}/delete/",
+                       {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/zones/incident/{incident.pk}/change/",
+                       {"description": "edited"}).status_code == 403
+    assert client.get("/admin/messaging/keymoment/").status_code == 200
+    assert client.post(f"/admin/messaging/keymoment/{moment.pk}/delete/",
+                       {"post": "yes"}).status_code == 403
+    incident.refresh_from_db()
+    assert incident.description == "Smoke flare by the steps"
+    assert Incident.objects.count() == 1

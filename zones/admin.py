@@ -4,7 +4,7 @@ API and the map pages), so that every change is versioned, logged and announced.
 from django.contrib import admin
 from leaflet.admin import LeafletGeoAdmin
 
-from zones.models import Zone, ZoneAgreement, ZoneVersion
+from zones.models import Incident, Zone, ZoneAgreement, ZoneVersion
 
 
 class ReadOnlyAdminMixin:
@@ -46,3 +46,18 @@ class ZoneAdmin(ReadOnlyAdminMixin, LeafletGeoAdmin):
                        "version", "status", "created_by", "created_at", "updated_at",
                        "withdrawn_by", "withdrawn_at")
     inlines = [VersionInline, AgreementInline]
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReadOnlyAdminMixin, LeafletGeoAdmin):
+    """Read-only: an incident is in the demonstration's log, which is never changed; reports
+    go through ``zones.incidents`` (the API and the event page's map)."""
+
+    list_display = ("event", "happened_at", "recorded_at", "severity", "reported_by",
+                    "description")
+    list_filter = ("severity",)
+    search_fields = ("description", "event__reference", "event__title")
+    list_select_related = ("event", "reported_by")
+    date_hierarchy = "happened_at"
+    readonly_fields = ("event", "reported_by", "happened_at", "recorded_at", "severity",
+                       "description")
