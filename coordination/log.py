@@ -162,28 +162,35 @@ class Verification:
 
 def verify_entries(entries: Iterable[LogEntry]) -> Verification:
     """Check that entries, in order, are numbered 1, 2, 3 … and that every hash chains."""
+    return verify_rows((e.seq, e.at, e.actor, e.kind, e.data, e.hash) for e in entries)
+
+
+def verify_rows(rows: Iterable[tuple[int, dt.datetime, Any, str, Any, str]]) -> Verification:
+    """:func:`verify_entries` over ``(seq, at, actor, kind, data, hash)`` tuples (no model
+    instances: a log of 100,000 entries verifies in a few seconds)."""
     previous_hash = GENESIS_HASH
     count = 0
     first_bad: int | None = None
-    for expected_seq, entry in enumerate(entries, start=1):
+    for expected_seq, (seq, at, actor, kind, data, stored_hash) in enumerate(rows, start=1):
         count += 1
         if first_bad is not None:
             continue
-        if entry.seq != expected_seq:
+        if seq != expected_seq:
             # A missing or inserted entry: the first position that is wrong is the bad one.
-            first_bad = min(expected_seq, entry.seq)
+            first_bad = min(expected_seq, seq)
             continue
-        computed = entry_hash(entry, previous_hash)
-        if computed != entry.hash:
-            first_bad = entry.seq
+        canonical = canonical_json(seq=seq, at=format_timestamp(at), actor=actor, kind=kind,
+                                   data=data)
+        if chain_hash(previous_hash, canonical) != stored_hash:
+            first_bad = seq
             continue
-        previous_hash = entry.hash
+        previous_hash = stored_hash
     return Verification(valid=first_bad is None, entries=count, first_bad_seq=first_bad)
 
 
 def verify_event_log(event_id: int) -> Verification:
     """Verify the whole log of one event, reading it in chunks."""
-    entries = LogEntry.objects.filter(event_id=event_id).order_by("seq").only(
+    rows = LogEntry.objects.filter(event_id=event_id).order_by("seq").values_list(
         "seq", "at", "actor", "kind", "data", "hash"
     )
-    return verify_entries(entries.iterator(chunk_size=2000))
+    return verify_rows(rows.iterator(chunk_size=2000))
