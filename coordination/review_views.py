@@ -37,7 +37,7 @@ def _event_to_review(user, pk) -> Event:
 
 
 def _export_links(event: Event) -> list[tuple[str, str]]:
-    base = reverse("api:event-log", args=[event.pk]) + "export?format="
+    base = reverse("api:event-log-export", args=[event.pk]) + "?format="
     return [("csv", base + "csv"), ("jsonl", base + "jsonl"), ("pdf", base + "pdf")]
 
 
