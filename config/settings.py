@@ -300,3 +300,9 @@ PARLEY_DATABASE_THREADS = env.int("PARLEY_DATABASE_THREADS", default=2)
 #: Adds an unauthenticated bare-broadcast WebSocket for bench/fanout.py. Never in production:
 #: ``check --deploy`` warns when it is on (messaging/checks.py).
 PARLEY_BENCH_ENDPOINTS = env.bool("PARLEY_BENCH_ENDPOINTS", default=False)
+
+# --- Records and privacy (docs/privacy.md) --------------------------------------------------
+#: Days a demonstration's records are kept at least after it ends (concluded, withdrawn or
+#: cancelled). Nothing is deleted automatically: what happens afterwards is the city's
+#: procedure (docs/privacy.md).
+PARLEY_RETENTION_DAYS = env.int("PARLEY_RETENTION_DAYS", default=730)

@@ -63,6 +63,7 @@ urlpatterns = [
     path("accounts/", include("coordination.urls")),
     path("desk/", desk_views.desk, name="desk"),
     path("", include("coordination.review_urls")),
+    path("", include("coordination.privacy_urls")),
     path("", include("zones.urls")),
     path("", include("events.urls")),
 ]

@@ -32,3 +32,5 @@ rules.add_perm("events.run_event", is_city)
 rules.add_perm("events.cancel_event", is_city)
 rules.add_perm("events.add_member", is_city | is_event_organiser)
 rules.add_perm("events.view_event_log", is_city | is_reviewer)
+# "What Parley records about your event" (coordination/privacy_views.py).
+rules.add_perm("events.view_event_records", is_event_organiser | is_city)
