@@ -7,6 +7,9 @@ import datetime as dt
 import hashlib
 import io
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.db import transaction
@@ -305,3 +308,48 @@ def test_reviewer_downloads_a_concluded_events_report(concluded_event, dave, api
 
 def test_export_of_a_nonexistent_event_is_404(carol, api):
     assert api(carol).get("/api/v1/events/999999/log/export", {"format": "csv"}).status_code == 404
+
+
+# --- the documented script ------------------------------------------------------------------
+
+
+def documented_script() -> str:
+    """The verification script of docs/log.md, exactly as a reader would copy it."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "log.md").read_text()
+    after_marker = text.split("<!-- verify-export-script -->", 1)[1]
+    return after_marker.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def run_documented_script(tmp_path, text: str, suffix: str):
+    script = tmp_path / "verify_export.py"
+    script.write_text(documented_script())
+    export_file = tmp_path / f"export.{suffix}"
+    export_file.write_text(text, encoding="utf-8", newline="")
+    return subprocess.run([sys.executable, "-I", str(script), str(export_file)],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_documented_script_verifies_an_export(fmt, awkward_event, carol, api, tmp_path):
+    text = body_of(export(api(carol), awkward_event, fmt))
+    last = LogEntry.objects.filter(event=awkward_event).order_by("seq").last()
+
+    result = run_documented_script(tmp_path, text, fmt)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"OK: 9 entries, last hash {last.hash}"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_documented_script_names_the_first_bad_entry(fmt, awkward_event, carol, api,
+                                                     tmp_path):
+    from tests.loghelpers import TABLE, tamper
+
+    entry = LogEntry.objects.get(event=awkward_event, seq=7)
+    tamper(f"UPDATE {TABLE} SET data = %s WHERE id = %s", ['{"title": "Nothing"}', entry.pk])
+    text = body_of(export(api(carol), awkward_event, fmt))
+
+    result = run_documented_script(tmp_path, text, fmt)
+
+    assert result.returncode == 1
+    assert result.stdout.strip() == "BROKEN at seq 7"
