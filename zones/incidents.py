@@ -37,7 +37,7 @@ CLOCK_SKEW = dt.timedelta(minutes=1)
 DESCRIPTION_MAX_CHARS = 500
 
 
-class PersonSerializer(serializers.Serializer):
+class ReporterSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     role = serializers.CharField()
@@ -66,7 +66,7 @@ class IncidentSerializer(GeoFeatureModelSerializer):
     def get_recorded_at(self, incident: Incident) -> str:
         return format_timestamp(incident.recorded_at)
 
-    @extend_schema_field(PersonSerializer())
+    @extend_schema_field(ReporterSerializer())
     def get_reported_by(self, incident: Incident) -> dict | None:
         return actor_of(incident.reported_by)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +15,15 @@ from zones import incidents
 from zones.models import Incident
 
 
+@extend_schema_field({
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "enum": ["Point"]},
+        "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2,
+                        "maxItems": 3, "example": [-82.9988, 39.9612]},
+    },
+    "required": ["type", "coordinates"],
+})
 class PointField(serializers.Field):
     """A GeoJSON Point in WGS 84, refused in words otherwise."""
 
