@@ -10,8 +10,8 @@ import uuid
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import Point
-from django.utils import timezone
 
+from coordination.models import LogEntry
 from events import services as events
 from events.models import Event
 from messaging import services as messaging
@@ -61,10 +61,11 @@ def concluded_story(event, *, alice, bob, carol) -> Story:
     standby = say(event, bob, "Two units on standby behind the library.", channel="officials")
     instruction = say(event, carol, "Please keep the north lane clear.", kind="instruction")
     messaging.acknowledge_message(instruction, user=alice)
-    now = timezone.now()
+    # Reported after the messages, as having happened when the demonstration went live.
+    went_live = LogEntry.objects.get(event=event, kind="event.transition", data__to="live").at
     incident = report_incident(
         event=event, reporter=bob, location=Point(LON + 0.0005, LAT + 0.0005, srid=4326),
-        happened_at=now - (now - event.created_at) / 2, severity="low",
+        happened_at=went_live, severity="low",
         description="A banner pole fell over; nobody hurt.",
     )
     mark_key_moment(message=gathering, user=carol, note="The crowd was told where to meet.")

@@ -226,7 +226,7 @@
     summary.setAttribute("data-zones", inForce);
     summary.setAttribute("data-messages", messages);
     summary.setAttribute("data-incidents", incidents);
-    previousButton.disabled = !changes.some(function (c) { return c < current; });
+    previousButton.disabled = current <= start;
     nextButton.disabled = !changes.some(function (c) { return c > current; });
   }
 
@@ -309,8 +309,10 @@
       render();
     });
     previousButton.addEventListener("click", function () {
-      var earlier = changes.filter(function (c) { return c < current; });
-      moveTo(earlier.length ? earlier[earlier.length - 1] : start);
+      // Undo the last change shown: go to the change before it (or to the start).
+      var shownChanges = changes.filter(function (c) { return c <= current; });
+      shownChanges.pop();
+      moveTo(shownChanges.length ? shownChanges[shownChanges.length - 1] : start);
     });
     nextButton.addEventListener("click", function () {
       var later = changes.filter(function (c) { return c > current; });
