@@ -147,3 +147,15 @@ def test_dates_follow_the_readers_language(concluded_event, carol):
     french = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
               "septembre", "octobre", "novembre", "décembre"][month - 1]
     assert french in text
+
+
+def test_a_reviewer_downloads_the_report_through_the_export_endpoint(client, concluded_event,
+                                                                    dave):
+    client.force_login(dave)
+    response = client.get(f"/api/v1/events/{concluded_event.pk}/log/export?format=pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert f"After-action report: {concluded_event.reference}" in text
+    assert "Alice Martin (Organiser): 42.0 s" in text
+    assert CONTACT_PHONE not in text
