@@ -47,6 +47,8 @@ PARTIES: dict[str, Any] = {
 }
 #: Messages the replay loads at most (the newest beyond it are left out, and it says so).
 REPLAY_MESSAGE_LIMIT = 5000
+#: "Happened at" is shown beside "recorded at" from this difference on.
+HAPPENED_AT_MIN_DIFFERENCE = dt.timedelta(seconds=1)
 #: Longest text of one detail of an entry on the page.
 DETAIL_MAX_CHARS = 300
 
@@ -268,7 +270,9 @@ def timeline_rows(event: Event, entries: Iterable[LogEntry]) -> list[TimelineRow
         happened_at = None
         if isinstance(data.get("happened_at"), str):
             parsed = parse_datetime(data["happened_at"])
-            if parsed is not None and parsed != entry.at:
+            # Reported "now", it differs from the entry's time by the microseconds it took
+            # to store: only a real difference is worth a second time on the page.
+            if parsed is not None and abs(parsed - entry.at) >= HAPPENED_AT_MIN_DIFFERENCE:
                 happened_at = parsed
         actor = entry.actor or {}
         party = actor.get("role") or SYSTEM

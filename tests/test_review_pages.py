@@ -124,8 +124,24 @@ def test_the_timeline_shows_every_log_entry_in_words(story, dave):
     assert "Alice Martin" in html and "Organiser" in html
 
 
-def test_an_incident_shows_when_it_happened_beside_when_it_was_recorded(story, carol):
-    html = page_for(carol).get(review_url(story.event)).content.decode()
+def test_an_incident_shows_when_it_happened_beside_when_it_was_recorded(alices_event, alice,
+                                                                          bob, carol):
+    from django.contrib.gis.geos import Point
+
+    from events.models import Event
+    from tests.zonehelpers import LAT, LON
+    from zones.incidents import report_incident
+
+    event, _zone = live_event(alices_event, alice=alice, bob=bob, carol=carol)
+    # Registered an hour ago (an incident cannot have happened before its registration).
+    Event.objects.filter(pk=event.pk).update(
+        created_at=timezone.now() - dt.timedelta(hours=1))
+    event.refresh_from_db()
+    report_incident(event=event, reporter=bob, location=Point(LON, LAT, srid=4326),
+                    happened_at=timezone.now() - dt.timedelta(minutes=10), severity="high",
+                    description="Reported late: a window broken at 14:05.")
+
+    html = page_for(carol).get(review_url(event)).content.decode()
 
     row = html.split('data-kind="incident.reported"')[1].split("</li>")[0]
     assert "happened at" in row
@@ -406,3 +422,27 @@ def test_the_permissions_are_asked_by_name(story, alice, bob, carol, dave):
             for u in (alice, bob, carol, dave)] == [False, False, True, True]
     assert [u.has_perm("coordination.add_reviewer_note", story.event)
             for u in (alice, bob, carol, dave)] == [False, False, True, True]
+
+
+def test_an_incident_reported_as_it_happens_shows_one_time(alices_event, alice, bob, carol):
+    from django.contrib.gis.geos import Point
+
+    from tests.zonehelpers import LAT, LON
+    from zones.incidents import report_incident
+
+    event, _zone = live_event(alices_event, alice=alice, bob=bob, carol=carol)
+    report_incident(event=event, reporter=bob, location=Point(LON, LAT, srid=4326),
+                    severity="medium", description="Crowd surge at the steps.")
+
+    html = page_for(carol).get(review_url(event)).content.decode()
+
+    row = html.split('data-kind="incident.reported"')[1].split("</li>")[0]
+    assert "Crowd surge at the steps." in row
+    assert "happened at" not in row
+
+
+@pytest.mark.parametrize(("who", "shown"), [("carol", True), ("dave", True), ("alice", False),
+                                            ("bob", False)])
+def test_the_event_page_links_to_its_review_for_those_who_review(request, story, who, shown):
+    html = page_for(request.getfixturevalue(who)).get(f"/events/{story.event.pk}/").content
+    assert (f'href="/events/{story.event.pk}/review/"' in html.decode()) is shown
