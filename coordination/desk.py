@@ -63,6 +63,11 @@ class Upcoming:
     more: int  # in the window but beyond MAX_EVENTS
 
     @property
+    def until(self) -> dt.datetime:
+        """The last moment of the window (``ends`` is the midnight after it)."""
+        return self.ends - dt.timedelta(microseconds=1)
+
+    @property
     def events(self) -> list[Event]:
         """Those that still take place, soonest first."""
         return sorted((e for g in self.groups for e in g.events),

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 
 def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
+    page.goto(f"{base_url}/accounts/login/?next=/")  # police and city would land on the desk
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
