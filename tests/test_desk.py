@@ -224,6 +224,17 @@ def test_who_is_online_leaves_out_stale_connections(live_event, alice, bob, caro
     assert [person["name"] for person in item.online] == ["Bob Officer"]
 
 
+def test_a_live_demonstration_counts_its_incidents(live_event, bob, carol):
+    from zones.models import Incident
+
+    for severity in ("low", "high"):
+        Incident.objects.create(event=live_event, reported_by=bob, happened_at=timezone.now(),
+                                recorded_at=timezone.now(), location=Point(LON, LAT, srid=4326),
+                                severity=severity, description="Bins set alight")
+    (item,) = desk.live(carol)
+    assert item.incidents == 2
+
+
 def test_only_live_demonstrations_are_in_the_live_section(alices_event, carol):
     assert desk.live(carol) == []
 

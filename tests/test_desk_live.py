@@ -181,3 +181,21 @@ def test_the_desk_hears_only_of_what_it_shows():
     assert desk_news({"type": "message", "kind": "message", "body": "x"}) is None
     assert desk_news({"type": "key_moment"}) is None
     assert desk_news({}) is None
+
+
+async def test_an_app_opens_the_desk_with_a_ticket_not_a_cookie(carol):
+    ticket, _expires = await sync_to_async(messaging.issue_ticket)(user=carol)
+    ws = communicator(application, f"/ws/desk/?ticket={ticket}", origin=None)
+    connected, _ = await ws.connect()
+    assert connected
+    await ws.send_json_to({"type": "ping"})
+    pong, _ = await receive_until(ws, "pong")
+    assert pong == {"type": "pong"}
+    await ws.disconnect()
+
+    cookie = await sync_to_async(session_cookie_for)(carol)
+    without = communicator(application, "/ws/desk/", origin=None, cookie=cookie)
+    connected, _ = await without.connect()
+    assert connected
+    assert await without.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
+    await without.disconnect()
