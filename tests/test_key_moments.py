@@ -155,8 +155,9 @@ def test_who_may_mark_a_message(api, agreed_event, alice, erin, frank, dave, mal
 
 def test_anonymous_callers_cannot_mark(api, agreed_event, alice):
     message = say(agreed_event, alice)
-    assert api().post(url(message), {}, format="json").status_code in (401, 403)
-    assert api().delete(url(message)).status_code in (401, 403)
+    assert api().post(url(message), {}, format="json").status_code == 401
+    assert api().delete(url(message)).status_code == 401
+    assert not KeyMoment.objects.exists()
 
 
 def test_marking_again_answers_200_and_unmarking_204(api, agreed_event, alice, carol):
@@ -216,3 +217,10 @@ def test_the_channel_panel_offers_the_key_moment_toggle_to_city_staff_only(
     assert config["can_mark_key_moments"] is offered
     assert config["key_moment_url"] == reverse("api:message-key-moment", args=[0])
     assert 'id="channel-panel"' in page and "data-csrf=" in page
+
+
+def test_a_message_that_does_not_exist_is_not_found(api, agreed_event, carol):
+    response = api(carol).post(reverse("api:message-key-moment", args=[999999]), {},
+                               format="json")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such message."}
