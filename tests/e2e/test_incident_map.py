@@ -31,6 +31,8 @@ def test_police_report_an_incident_and_the_organisers_page_shows_it_live(
     bobs_page.get_by_role("button", name="Use the middle of the map").click()
     bobs_page.locator("#incident-severity").select_option("high")
     bobs_page.locator("#incident-description").fill(DESCRIPTION)
+    expect(bobs_page.locator("path.incident-draft")).to_have_count(1)
+    screenshot(bobs_page, "incident-report-form-on-police-phone")
     bobs_page.get_by_role("button", name="Report", exact=True).click()
     expect(bobs_page.locator("#zone-map-status")).to_have_text("Incident reported.")
     expect(bobs_page.locator("#incident-form")).to_be_hidden()
