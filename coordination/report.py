@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     KeepTogether,
@@ -71,6 +72,22 @@ def _moment(value: dt.datetime) -> str:
     seconds apart)."""
     local = timezone.localtime(value)
     return f"{formats.date_format(local, 'SHORT_DATE_FORMAT')} {local:%H:%M:%S}"
+
+
+def _when_row(row) -> str:
+    """When an entry was recorded, and when it happened where that differs."""
+    if row.happened_at is None:
+        return _moment(row.at)
+    return _("%(recorded)s (happened %(happened)s)") % {"recorded": _moment(row.at),
+                                                       "happened": _moment(row.happened_at)}
+
+
+def _cell(text: str, font: str, size: float, width: float, style) -> str | Paragraph:
+    """``text`` as a plain string where it fits ``width`` points on one line (cheap to lay
+    out), else as a Paragraph that wraps."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    return Paragraph(pdf_escape(text), style)
 
 
 def _seconds(value: float | None) -> str:
@@ -256,19 +273,24 @@ def _timeline(report: Report, width: float, styles) -> list:
     cell = styles["tiny"]
     header = [Paragraph(pdf_escape(text), styles["tiny_head"])
               for text in (_("Seq"), _("Time"), _("Actor"), _("Kind"), _("What"))]
-    widths = [w * width for w in (0.06, 0.15, 0.18, 0.15, 0.46)]
+    widths = [w * width for w in (0.05, 0.14, 0.17, 0.19, 0.45)]
+    font = pdf_fonts()[0]
+    # The cell's width less its padding, for the values printed on one line.
+    fits = {column: widths[column] - 7 for column in (2, 3)}
     rows = report.timeline
     for start in range(0, len(rows), TIMELINE_CHUNK):
-        # Plain strings where a value never wraps (cheaper to lay out than Paragraphs).
+        # Plain strings where a value fits on one line: a Paragraph costs far more to lay
+        # out, and a timeline can have tens of thousands of rows.
         cells = [header] + [
-            [str(row.seq), _moment(row.at),
-             Paragraph(pdf_escape(row.actor), cell), Paragraph(pdf_escape(row.kind), cell),
+            [str(row.seq), _moment(row.at) if row.happened_at is None
+             else Paragraph(pdf_escape(_when_row(row)), cell),
+             _cell(row.actor, font, 6.5, fits[2], cell), _cell(row.kind, font, 6.5, fits[3], cell),
              Paragraph(pdf_escape(row.summary), cell)]
             for row in rows[start:start + TIMELINE_CHUNK]
         ]
         table = Table(cells, colWidths=widths, repeatRows=1, hAlign="LEFT")
         table.setStyle(TABLE_STYLE)
-        table.setStyle(TableStyle([("FONT", (0, 1), (1, -1), pdf_fonts()[0], 6.5),
+        table.setStyle(TableStyle([("FONT", (0, 1), (3, -1), font, 6.5),
                                    ("TOPPADDING", (0, 0), (-1, -1), 1),
                                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
         story.append(table)

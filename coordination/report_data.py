@@ -8,7 +8,6 @@ it reads events, zones, messaging and the log.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -17,16 +16,17 @@ from dataclasses import dataclass, field
 from django.contrib.gis.geos import LineString, Point
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from coordination.log import verify_event_log
 from coordination.models import LogEntry
 from coordination.parties import Role
+from coordination.review import timeline_rows
 from events.models import Event
 from messaging.models import Acknowledgement, Channel, KeyMoment, Message
 from messaging.rules import CHANNEL_ROLES
 from zones.briefing import Agreement, BriefingZone, Contact
-from zones.models import EVENT_PARTIES, Incident, Zone, ZoneAgreement, ZoneVersion
+from zones.history import zones_at
+from zones.models import EVENT_PARTIES, Incident, Zone, ZoneAgreement
 
 #: How much of a message body or note the timeline prints: a line or two of the table.
 SHORT_TEXT = 160
@@ -104,7 +104,9 @@ class ZoneRow:
 class TimelineRow:
     seq: int
     at: dt.datetime
-    actor: str  # "Name (role)", or "Parley" for the system
+    #: When it happened, where that differs from when it was recorded (an incident).
+    happened_at: dt.datetime | None
+    actor: str  # "Name (role)"
     kind: str
     summary: str
 
@@ -172,22 +174,9 @@ def _role_label(role: str | None) -> str:
         return role or ""
 
 
-def _actor_text(actor: dict | None) -> str:
-    if not actor:
-        return "Parley"
-    return f"{actor.get('name', '')} ({_role_label(actor.get('role'))})"
-
-
 def _short(text: str, limit: int = SHORT_TEXT) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _state_label(state: str | None) -> str:
-    try:
-        return str(Event.State(state).label)
-    except ValueError:
-        return state or "?"
 
 
 def _channel_label(name: str | None) -> str:
@@ -202,85 +191,6 @@ def _kind_label(kind: str | None) -> str:
         return str(Zone.Kind(kind).label)
     except ValueError:
         return kind or ""
-
-
-def describe(kind: str, data: dict) -> str:
-    """A log entry in a few words, for the printed timeline. Entries of kinds this code does
-    not know yet print their data as it is: the timeline leaves nothing out."""
-    data = data if isinstance(data, dict) else {}
-    if kind == "event.created":
-        return _("Registered as %(reference)s: “%(title)s”") % {
-            "reference": data.get("reference", ""), "title": _short(data.get("title", ""))}
-    if kind == "event.changed":
-        return _("Registration changed: %(fields)s") % {"fields": ", ".join(sorted(data))}
-    if kind == "event.transition":
-        text = _("State: %(from)s → %(to)s") % {"from": _state_label(data.get("from")),
-                                                "to": _state_label(data.get("to"))}
-        if data.get("note"):
-            text += " — " + _short(data["note"])
-        return text
-    if kind == "event.member_added":
-        return _("Member added: %(username)s (%(role)s)") % {
-            "username": data.get("username", ""), "role": _role_label(data.get("role"))}
-    if kind == "zone.created":
-        return _("Zone %(zone)s proposed: %(label)s (%(kind)s)") % {
-            "zone": data.get("zone", ""), "label": data.get("label") or "—",
-            "kind": _kind_label(data.get("kind"))}
-    if kind == "zone.changed":
-        fields = ", ".join(sorted(k for k in data if k not in ("zone", "version", "new_version")))
-        if data.get("new_version"):
-            return _("Zone %(zone)s changed (%(fields)s): version %(version)s") % {
-                "zone": data.get("zone", ""), "fields": fields, "version": data.get("version")}
-        return _("Zone %(zone)s changed (%(fields)s)") % {"zone": data.get("zone", ""),
-                                                          "fields": fields}
-    if kind == "zone.agreed":
-        return _("Zone %(zone)s version %(version)s agreed by the %(party)s; now %(status)s") % {
-            "zone": data.get("zone", ""), "version": data.get("version", ""),
-            "party": _role_label(data.get("party")).lower(),
-            "status": _zone_status_label(data.get("status"))}
-    if kind == "zone.withdrawn":
-        return _("Zone %(zone)s withdrawn") % {"zone": data.get("zone", "")}
-    if kind == "message.sent":
-        return _("[%(channel)s #%(seq)s] %(kind)s: %(body)s") % {
-            "channel": _channel_label(data.get("channel")), "seq": data.get("seq", ""),
-            "kind": _message_kind_label(data.get("kind")), "body": _short(data.get("body", ""))}
-    if kind == "message.acknowledged":
-        return _("Acknowledged [%(channel)s #%(seq)s] after %(seconds)s s") % {
-            "channel": _channel_label(data.get("channel")), "seq": data.get("seq", ""),
-            "seconds": _seconds_text(data.get("seconds_to_acknowledge"))}
-    if kind == "incident.reported":
-        return _("Incident (%(severity)s): %(description)s") % {
-            "severity": _severity_label(data.get("severity")),
-            "description": _short(data.get("description", ""))}
-    return _short(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str), 240)
-
-
-def _zone_status_label(status: str | None) -> str:
-    try:
-        return str(Zone.Status(status).label).lower()
-    except ValueError:
-        return status or ""
-
-
-def _message_kind_label(kind: str | None) -> str:
-    try:
-        return str(Message.Kind(kind).label)
-    except ValueError:
-        return kind or ""
-
-
-def _severity_label(severity: str | None) -> str:
-    try:
-        return str(Incident.Severity(severity).label)
-    except ValueError:
-        return severity or ""
-
-
-def _seconds_text(value) -> str:
-    try:
-        return f"{float(value):g}"
-    except (TypeError, ValueError):
-        return "?"
 
 
 def _transitions(event: Event) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -326,40 +236,25 @@ def _acked_messages(event: Event) -> list[AckedMessage]:
 
 
 def _final_zones(event: Event, cutoff: dt.datetime | None) -> list[BriefingZone]:
-    """The zones agreed by every party as the demonstration ended: for each zone not
-    withdrawn by then, its last version proposed by ``cutoff``, if all parties had agreed
-    that version by ``cutoff`` (``None``: as things stand now)."""
-    zones = Zone.objects.filter(event=event).order_by("pk")
-    versions = ZoneVersion.objects.filter(zone__event=event).order_by("zone", "number")
-    agreements = (ZoneAgreement.objects.filter(zone__event=event).select_related("user")
-                  .order_by("at", "pk"))
-    if cutoff is not None:
-        versions = versions.filter(created_at__lte=cutoff)
-        agreements = agreements.filter(at__lte=cutoff)
-    last_version: dict[int, ZoneVersion] = {}
-    for version in versions:
-        last_version[version.zone_id] = version
-    by_version: dict[int, list[ZoneAgreement]] = {}
-    for agreement in agreements:
-        by_version.setdefault(agreement.version_id, []).append(agreement)
-    final = []
-    for zone in zones:
-        if zone.withdrawn_at is not None and (cutoff is None or zone.withdrawn_at <= cutoff):
-            continue
-        version = last_version.get(zone.pk)
-        if version is None:
-            continue
-        agreed = by_version.get(version.pk, [])
-        if not set(EVENT_PARTIES) <= {a.party for a in agreed}:
-            continue
-        final.append(BriefingZone(
-            number=len(final) + 1, kind=version.kind, kind_label=_kind_label(version.kind),
-            label=zone.label, conditions=version.conditions, valid_from=version.valid_from,
-            valid_to=version.valid_to, geometry=version.geometry,
+    """The zones agreed by every party as the demonstration ended (``cutoff``; None: as
+    things stand now), read as the replay reads the past (``zones.history.zones_at``)."""
+    when = cutoff or timezone.now()
+    agreed = [z for z in zones_at(event, when) if z.status == Zone.Status.AGREED]
+    agreements: dict[tuple[int, int], list[ZoneAgreement]] = {}
+    for agreement in (ZoneAgreement.objects.filter(zone__event=event, at__lte=when)
+                      .select_related("user", "version").order_by("at", "pk")):
+        agreements.setdefault((agreement.zone_id, agreement.version.number), []).append(agreement)
+    return [
+        BriefingZone(
+            number=number, kind=z.version.kind, kind_label=_kind_label(z.version.kind),
+            label=z.label, conditions=z.version.conditions, valid_from=z.version.valid_from,
+            valid_to=z.version.valid_to, geometry=z.version.geometry,
             agreements=tuple(Agreement(party=_role_label(a.party), name=a.user.display_name,
-                                       at=a.at) for a in agreed),
-        ))
-    return final
+                                       at=a.at)
+                             for a in agreements.get((z.zone_id, z.version.number), [])),
+        )
+        for number, z in enumerate(agreed, start=1)
+    ]
 
 
 def report_of(event: Event, *, reader) -> Report:
@@ -374,11 +269,15 @@ def report_of(event: Event, *, reader) -> Report:
     zones = list(Zone.objects.filter(event=event).order_by("pk")
                  .annotate(n_versions=Count("versions", distinct=True),
                            n_agreements=Count("agreements", distinct=True)))
+    # The review page's words for each entry (coordination/review.py), so that the paper and
+    # the screen say the same; a message's body or an incident's description follows, cut.
+    entries = LogEntry.objects.filter(event=event).order_by("seq").only(
+        "seq", "at", "actor", "kind", "data")
     timeline = [
-        TimelineRow(seq=seq, at=at, actor=_actor_text(actor), kind=kind,
-                    summary=describe(kind, data))
-        for seq, at, actor, kind, data in LogEntry.objects.filter(event=event)
-        .order_by("seq").values_list("seq", "at", "actor", "kind", "data").iterator(2000)
+        TimelineRow(seq=row.seq, at=row.at, happened_at=row.happened_at,
+                    actor=f"{row.actor_name} ({row.party_label})", kind=row.kind,
+                    summary=f"{row.description} {_short(row.text)}".strip())
+        for row in timeline_rows(event, entries.iterator(chunk_size=2000))
     ]
     verification = verify_event_log(event.pk)
     last_hash = (LogEntry.objects.filter(event=event).order_by("-seq")

@@ -17,12 +17,13 @@ from pypdf import PdfReader
 from coordination.report import after_action_pdf, render_report
 from coordination.report_data import report_of
 from events import services
+from events.models import Event
 from messaging import services as messaging
 from messaging.models import Acknowledgement, KeyMoment
 from tests.conftest import event_fields
 from tests.zonehelpers import make_zone
 from zones import services as zone_services
-from zones.models import Incident
+from zones.incidents import report_incident
 
 CONTACT_NAME = "Zyxwv Contact"
 CONTACT_PHONE = "+33 6 99 88 77 66"
@@ -58,6 +59,8 @@ def concluded_event(alice, bob, carol):
     event = services.register_event(organiser=alice, **event_fields(
         contact_name=CONTACT_NAME, contact_phone=CONTACT_PHONE, contact_email=CONTACT_EMAIL))
     event = services.transition_event(event, to="submitted", actor=alice)
+    # Registered an hour ago, so that an incident can have happened before it was recorded.
+    Event.objects.filter(pk=event.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
     services.add_member(event, username="bob", actor=carol)
     services.add_member(event, username="carol", actor=carol)
     zone = make_zone(event, carol, label="Steps of City Hall", conditions="Keep the door clear")
@@ -73,9 +76,10 @@ def concluded_event(alice, bob, carol):
     key = send(event, carol, "Crowd moving to the square.")
     KeyMoment.objects.create(message=key, marked_by=carol, marked_at=timezone.now(),
                              note="Start of the march")
-    Incident.objects.create(event=event, reported_by=bob, happened_at=timezone.now(),
-                            recorded_at=timezone.now(), location=event.assembly_point,
-                            severity="medium", description="Bottle thrown near the fountain")
+    report_incident(event=event, reporter=bob,
+                    happened_at=timezone.now() - dt.timedelta(minutes=10),
+                    location=event.assembly_point, severity="medium",
+                    description="Bottle thrown near the fountain")
     event = services.transition_event(event, to="concluded", actor=carol)
     return event
 
@@ -116,8 +120,17 @@ def test_the_timeline_holds_every_log_entry_and_the_footer_the_last_hash(conclud
     last = entries.last()
     assert report.log_valid and report.log_last_hash == last.hash
     assert f"log verified ({entries.count()} entries), last hash {last.hash}" in text
-    assert "State: Live → Concluded" in text
+    assert "Moved the demonstration from “Live” to “Concluded”." in text
     assert "Please keep the north door clear." in text
+
+
+def test_the_timeline_gives_when_an_incident_happened_beside_when_it_was_recorded(
+        concluded_event, carol):
+    report = report_of(concluded_event, reader=carol)
+    (row,) = [row for row in report.timeline if row.kind == "incident.reported"]
+    assert row.happened_at is not None and row.at - row.happened_at >= dt.timedelta(minutes=9)
+    assert "Bottle thrown near the fountain" in row.summary
+    assert "(happened " in pdf_text(render_report(report))
 
 
 def test_city_staff_see_the_organisers_contact_in_the_report(concluded_event, carol):
