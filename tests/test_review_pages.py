@@ -81,6 +81,20 @@ def test_a_reviewer_cannot_see_a_live_events_review_at_all(alices_event, alice, 
     assert page_for(dave).get(review_url(event, suffix)).status_code == 404
 
 
+@pytest.mark.parametrize(("who", "status"), [
+    ("alice", 403), ("bob", 403), ("erin", 403), ("mallory", 404),
+    ("carol", 200), ("dave", 404),
+])
+def test_who_may_review_a_live_event(request, alices_event, alice, bob, carol, who, status,
+                                     erin, mallory, dave, api):
+    event, _zone = live_event(alices_event, alice=alice, bob=bob, carol=carol)
+    user = request.getfixturevalue(who)
+
+    assert page_for(user).get(review_url(event)).status_code == status
+    assert page_for(user).get(review_url(event, "replay/")).status_code == status
+    assert api(user).get(f"/api/v1/events/{event.pk}/replay/").status_code == status
+
+
 def test_city_staff_review_a_live_event_as_recorded_so_far(alices_event, alice, bob, carol):
     event, _zone = live_event(alices_event, alice=alice, bob=bob, carol=carol)
 
