@@ -289,6 +289,11 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             for frame in frames:
                 await self._send_json(frame)
             cursor = frames[-1]["seq"]
+        # Acknowledgements of messages the client already had, given while it was away.
+        for frame in await in_thread(selectors.ack_frames_since)(
+            self.event_id, channel, after_seq=min(after_seq, head)
+        ):
+            await self._send_json(frame)
         async with self.delivery_lock:
             self.delivered[channel] = head
             await self._send_json({"type": "subscribed", "channel": channel, "head_seq": head})

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef
 
 from coordination.parties import actor_of
 from events.models import EventMembership
-from messaging.frames import message_frames
+from messaging.frames import acked_frame, message_frames
 from messaging.models import Acknowledgement, Channel, Message
 from messaging.rules import CHANNEL_ROLES
 
@@ -36,6 +36,32 @@ def message_frames_between(
         messages = messages.filter(seq__lte=up_to)
     messages = messages.select_related("sender", "channel__event").order_by("seq")[:limit]
     return message_frames(messages)
+
+
+def ack_frames_since(event_id: int, channel_name: str, *, after_seq: int,
+                     limit: int = 1000) -> list[dict]:
+    """``acked`` frames that a client resuming after ``after_seq`` may have missed: the
+    acknowledgements of messages up to ``after_seq`` given since that message was sent.
+
+    Acknowledgements have no ``seq`` of their own; the client saw every acknowledgement
+    given before the message ``after_seq`` reached it, so later ones are enough (a few may
+    come twice: clients merge them by person).
+    """
+    if after_seq <= 0:
+        return []
+    in_channel = {"channel__event_id": event_id, "channel__name": channel_name}
+    since = (Message.objects.filter(seq=after_seq, **in_channel)
+             .values_list("sent_at", flat=True).first())
+    if since is None:
+        return []
+    acks = (
+        Acknowledgement.objects.filter(
+            message__channel__event_id=event_id, message__channel__name=channel_name,
+            message__seq__lte=after_seq, at__gte=since,
+        )
+        .select_related("user").order_by("at", "pk")[:limit]
+    )
+    return [acked_frame(ack) for ack in acks]
 
 
 def pending_alerts(

@@ -343,6 +343,33 @@ async def test_instruction_is_acknowledged_and_everyone_sees_who_has_not_yet(agr
     await bob.disconnect()
 
 
+async def test_a_client_coming_back_hears_of_acknowledgements_given_while_it_was_away(
+    agreed_event
+):
+    bob, carol = await connect("bob", agreed_event), await connect("carol", agreed_event)
+    await subscribe(bob)
+    await bob.send_json_to(send_frame("Please keep the entrance clear", kind="instruction"))
+    instruction, _ = await receive_until(bob, "message")
+    await bob.disconnect()  # bob's phone loses the network
+    await subscribe(carol)
+    await carol.send_json_to({"type": "ack", "message_id": instruction["id"]})
+    await receive_until(carol, "acked")
+
+    bob = await connect("bob", agreed_event)
+    subscribed, before = await receive_until_subscribed(bob, after_seq=1)
+    acked = [f for f in before if f["type"] == "acked"]
+    assert [(a["message_id"], a["user"]["name"]) for a in acked] == [
+        (instruction["id"], "Carol City")]
+    assert subscribed["head_seq"] == 1
+    await bob.disconnect()
+    await carol.disconnect()
+
+
+async def receive_until_subscribed(ws, *, after_seq: int, channel: str = "all"):
+    await ws.send_json_to({"type": "subscribe", "channel": channel, "after_seq": after_seq})
+    return await receive_until(ws, "subscribed")
+
+
 async def test_unacknowledged_alert_is_shown_again_until_acknowledged(agreed_event, settings):
     settings.PARLEY_ALERT_REMINDER_SECONDS = 0.3
     alice, bob = await connect("alice", agreed_event), await connect("bob", agreed_event)
