@@ -6,6 +6,7 @@ alice organised the demonstration, bob (police) and carol (city) ran it with her
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import uuid
@@ -172,3 +173,23 @@ def test_a_reviewer_downloads_the_report_through_the_export_endpoint(client, con
     assert f"After-action report: {concluded_event.reference}" in text
     assert "Alice Martin (Organiser): 42.0 s" in text
     assert CONTACT_PHONE not in text
+
+
+def test_a_log_that_does_not_verify_says_so_on_every_page(concluded_event, carol):
+    report = dataclasses.replace(report_of(concluded_event, reader=carol), log_valid=False,
+                                 log_first_bad_seq=7)
+    reader = PdfReader(io.BytesIO(render_report(report)))
+    for page in reader.pages:
+        assert "LOG DOES NOT VERIFY: first bad entry 7" in " ".join(page.extract_text().split())
+
+
+def test_an_event_cancelled_before_it_went_live_still_gets_a_report(alices_event, carol):
+    event = services.transition_event(alices_event, to="cancelled", actor=carol,
+                                      note="The square is closed for works.")
+    report = report_of(event, reader=carol)
+    assert report.went_live_at is None and report.duration is None
+    text = pdf_text(render_report(report))
+    assert event.reference in text
+    assert "No zone was drawn." in text
+    assert "No instruction or alert was sent." in text
+    assert "The square is closed for works." in text
