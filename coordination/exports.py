@@ -12,8 +12,9 @@ CSV columns (``CSV_HEADER``):
   (empty for the system);
 - ``data`` and ``actor``: JSON text (``actor`` is ``null`` for the system): to recompute a hash,
   parse these two and take ``seq`` (a whole number), ``at`` and ``kind`` as they are;
-- ``happened_at``: when the thing happened, where that differs from ``at`` (else empty); it is
-  copied from ``data``, so the hash already covers it.
+- ``happened_at``: when the thing happened, where that differs from ``at`` by a second or more
+  (else empty; ``coordination.log.happened_at_text``); it is copied from ``data``, so the hash
+  already covers it.
 
 Values are never altered: a cell may start with ``=``, ``+``, ``-`` or ``@`` (a title typed by an
 organiser). Escaping them against spreadsheet formula injection would break the hash; open the file

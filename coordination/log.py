@@ -24,6 +24,8 @@ from coordination.parties import actor_of
 GENESIS_HASH = "0" * 64
 # The key of an entry's data that says when the thing happened, where it was recorded later.
 HAPPENED_AT = "happened_at"
+# Closer than this to the entry's ``at``, ``happened_at`` is the same moment (stored "now").
+HAPPENED_AT_MIN_DIFFERENCE = dt.timedelta(seconds=1)
 
 
 def format_timestamp(value: dt.datetime) -> str:
@@ -42,10 +44,15 @@ def parse_timestamp(text: str) -> dt.datetime:
 
 def happened_at_text(at: str, data: Any) -> str | None:
     """The ``happened_at`` an entry's data carries, as written there, when it differs from the
-    entry's ``at`` (both ISO 8601 text); None otherwise."""
+    entry's ``at`` (ISO 8601 text) by at least ``HAPPENED_AT_MIN_DIFFERENCE``; None otherwise."""
     value = data.get(HAPPENED_AT) if isinstance(data, dict) else None
-    if not isinstance(value, str) or not value or value == at:
+    if not isinstance(value, str) or not value:
         return None
+    try:
+        if abs(parse_timestamp(value) - parse_timestamp(at)) < HAPPENED_AT_MIN_DIFFERENCE:
+            return None
+    except ValueError:
+        pass  # not a timestamp: shown as written (the hash covers it all the same)
     return value
 
 
@@ -54,7 +61,9 @@ def happened_at_of(entry: LogEntry) -> dt.datetime | None:
 
     Entries keep ``at`` = the moment they were recorded. A record made later (an incident
     reported after the fact) carries the moment itself in its data as ``happened_at``
-    (ISO 8601 UTC, :func:`format_timestamp`): being in ``data``, the hash covers it.
+    (ISO 8601 UTC, :func:`format_timestamp`): being in ``data``, the hash covers it. Reported
+    "now", it differs from ``at`` only by the time it took to store: under
+    ``HAPPENED_AT_MIN_DIFFERENCE`` that counts as the same moment (None).
     """
     text = happened_at_text(format_timestamp(entry.at), entry.data)
     if text is None:

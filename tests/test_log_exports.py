@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from coordination import exports, log
 from coordination.models import LogEntry
@@ -353,3 +354,39 @@ def test_documented_script_names_the_first_bad_entry(fmt, awkward_event, carol, 
 
     assert result.returncode == 1
     assert result.stdout.strip() == "BROKEN at seq 7"
+
+
+# --- two timestamps -------------------------------------------------------------------------
+
+
+def record_incident(event, actor, happened_at):
+    with transaction.atomic():
+        return log.record(event, actor=actor, kind="incident.reported",
+                          data={"happened_at": log.format_timestamp(happened_at)})
+
+
+def test_an_incident_reported_later_has_both_times(alices_event, carol, api):
+    happened = timezone.now() - dt.timedelta(minutes=10)
+    entry = record_incident(alices_event, carol, happened)
+
+    assert log.happened_at_of(entry) == happened
+    line = entries_from_jsonl(body_of(export(api(carol), alices_event, "jsonl")))[-1]
+    assert line["happened_at"] == log.format_timestamp(happened)
+    assert line["at"] == log.format_timestamp(entry.at)
+
+
+def test_an_incident_reported_as_it_happens_has_one_time(alices_event, carol, api):
+    # "Now" when reported, a few microseconds before the entry is stored: the same moment.
+    entry = record_incident(alices_event, carol, timezone.now())
+
+    assert log.happened_at_of(entry) is None
+    assert "happened_at" not in entries_from_jsonl(
+        body_of(export(api(carol), alices_event, "jsonl")))[-1]
+    row = entries_from_csv(body_of(export(api(carol), alices_event, "csv")))[-1]["row"]
+    assert row["happened_at"] == ""
+
+
+def test_entries_without_a_happened_at_have_none(alices_event):
+    first = alices_event.log_entries.order_by("seq").first()
+
+    assert log.happened_at_of(first) is None
