@@ -26,7 +26,6 @@
   var fetchTimer = null;
   var fetching = false;
   var again = false;
-  var countdown = null;
 
   function word(name) {
     return status.dataset[name] || "";
@@ -137,18 +136,9 @@
     attempts += 1;
     var ceiling = Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, attempts - 1));
     var delay = Math.round(ceiling / 2 + Math.random() * ceiling / 2);
-    var due = Date.now() + delay;
-    clearInterval(countdown);
-    function tick() {
-      var seconds = Math.max(0, Math.ceil((due - Date.now()) / 1000));
-      setStatus("offline", word("offline").replace("{seconds}", String(seconds)));
-    }
-    tick();
-    countdown = setInterval(tick, 1000);
-    setTimeout(function () {
-      clearInterval(countdown);
-      connect();
-    }, delay);
+    // Said once, not counted down every second: the status is read out by screen readers.
+    setStatus("offline", word("offline").replace("{seconds}", String(Math.ceil(delay / 1000))));
+    setTimeout(connect, delay);
   }
 
   connect();
