@@ -91,8 +91,9 @@ def _point(value) -> str:
 
 
 def _field(event: Event, name: str) -> Field:
-    model_field = Event._meta.get_field(name)
-    label = str(model_field.verbose_name)
+    label = str(Event._meta.get_field(name).verbose_name)
+    if name in ("assembly_point", "dispersal_point"):
+        label = _("%(field)s (latitude, longitude)") % {"field": label}
     value = getattr(event, name)
     when = None
     if name in ("starts_at", "ends_at"):
