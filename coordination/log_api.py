@@ -1,5 +1,6 @@
 """The after-action log over HTTP (review layer: reads events, so it sits above the core)."""
 
+from asgiref.sync import sync_to_async
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
@@ -83,6 +84,23 @@ class EventLogVerifyView(APIView):
         return Response(verify_event_log(event.pk).as_dict())
 
 
+class StreamingExportResponse(StreamingHttpResponse):
+    """Streams its (synchronous) lines under ASGI too, a piece at a time.
+
+    Given a synchronous iterator, Django's ASGI handler first reads it *whole* into a list
+    (``StreamingHttpResponse.__aiter__``): a log of 100,000 entries would sit in memory and the
+    download would start only at the end. Here each piece is made by the same request thread
+    (``thread_sensitive``: the same database connection and its open cursor) as it is sent.
+    """
+
+    async def __aiter__(self):
+        pieces = iter(self.streaming_content)
+        done = object()
+        next_piece = sync_to_async(next, thread_sensitive=True)
+        while (piece := await next_piece(pieces, done)) is not done:
+            yield piece
+
+
 class _JSONWhateverTheFormat(DefaultContentNegotiation):
     """``?format=`` names the export here, not one of DRF's renderers: errors stay JSON."""
 
@@ -131,7 +149,7 @@ class EventLogExportView(APIView):
             filename = f"{event.reference}-after-action.pdf"
         else:
             content_type, extension = exports.FORMATS[export_format]
-            response = StreamingHttpResponse(
+            response = StreamingExportResponse(
                 exports.in_chunks(exports.export_lines(event.pk, export_format)),
                 content_type=content_type,
             )

@@ -9,9 +9,11 @@ import io
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.db import transaction
 from django.utils import timezone
 
@@ -390,3 +392,23 @@ def test_entries_without_a_happened_at_have_none(alices_event):
     first = alices_event.log_entries.order_by("seq").first()
 
     assert log.happened_at_of(first) is None
+
+
+def test_export_streams_piece_by_piece_when_served_over_asgi(alices_event, carol, api):
+    # Daphne serves Parley: Django's ASGI handler reads a response with ``async for``. The
+    # export must not be read whole into memory first (Django warns when it does that).
+    with transaction.atomic():
+        log.record_many(alices_event, [(carol, "test.entry", {"pad": "x" * 500})
+                                       for _ in range(300)])
+    response = export(api(carol), alices_event, "jsonl")
+
+    async def read_as_asgi_does():
+        return [piece async for piece in response]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pieces = async_to_sync(read_as_asgi_does)()
+
+    assert len(pieces) > 1
+    assert [e["seq"] for e in entries_from_jsonl(b"".join(pieces).decode())] == list(
+        range(1, 305))
