@@ -268,3 +268,12 @@ def test_a_later_log_entry_does_not_change_the_kept_until_date(people):
     with transaction.atomic():
         record(event, actor=people["carol"], kind="review.note_added", data={})
     assert kept_until(event) == before
+
+
+def test_a_co_organiser_added_by_alice_opens_the_page_and_sees_the_contact(client, people):
+    event = run_demonstration(people, until="live")
+    services.add_member(event, username="mallory", actor=people["alice"])
+    client.force_login(people["mallory"])
+    response = client.get(privacy_url(event))
+    assert response.status_code == 200
+    assert CONTACT_PHONE in response.content.decode()

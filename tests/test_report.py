@@ -193,3 +193,9 @@ def test_an_event_cancelled_before_it_went_live_still_gets_a_report(alices_event
     assert "No zone was drawn." in text
     assert "No instruction or alert was sent." in text
     assert "The square is closed for works." in text
+
+
+def test_markup_in_a_title_or_message_prints_as_written(concluded_event, carol):
+    report = dataclasses.replace(report_of(concluded_event, reader=carol),
+                                 title="Less <than> & more <b>bold</b>")
+    assert "Less <than> & more <b>bold</b>" in pdf_text(render_report(report))
