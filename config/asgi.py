@@ -21,6 +21,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from config.observability import ConnectionContext  # noqa: E402
 from coordination.desk_consumer import websocket_urlpatterns as desk_urlpatterns  # noqa: E402
 from messaging.auth import websocket_security  # noqa: E402
 from messaging.routing import websocket_urlpatterns  # noqa: E402
@@ -28,6 +29,9 @@ from messaging.routing import websocket_urlpatterns  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": websocket_security(URLRouter(websocket_urlpatterns + desk_urlpatterns)),
+        # Outermost: the connection's log id and the open-connections gauge cover it all.
+        "websocket": ConnectionContext(
+            websocket_security(URLRouter(websocket_urlpatterns + desk_urlpatterns))
+        ),
     }
 )

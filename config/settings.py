@@ -5,6 +5,7 @@ channel layer. Production sets ``DATABASE_URL=postgis://…``, ``REDIS_URL``, ``
 ``ALLOWED_HOSTS`` and ``DEBUG=false``; see docs/deployment.md.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -37,6 +38,9 @@ else:
             "(see docs/deployment.md)."
         )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+#: Old keys still accepted for signed data (sessions, password-reset links) while a new
+#: SECRET_KEY rolls out: comma-separated, newest first (docs/operations.md).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 INSTALLED_APPS = [
     "daphne",  # before staticfiles, so runserver is Daphne's
@@ -306,3 +310,43 @@ PARLEY_BENCH_ENDPOINTS = env.bool("PARLEY_BENCH_ENDPOINTS", default=False)
 #: cancelled). Nothing is deleted automatically: what happens afterwards is the city's
 #: procedure (docs/privacy.md).
 PARLEY_RETENTION_DAYS = env.int("PARLEY_RETENTION_DAYS", default=730)
+
+# --- Observability (docs/operations.md) ----------------------------------------------------
+# Request ids and this worker's /metrics first (before the host check and the HTTPS redirect:
+# config/metrics.py), django-prometheus's timing around everything else.
+INSTALLED_APPS += ["django_prometheus"]
+MIDDLEWARE = [
+    "config.observability.RequestIdMiddleware",
+    "config.metrics.MetricsEndpointMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+#: Query counts and durations per database, from django-prometheus's database wrappers.
+if env.bool("PARLEY_DATABASE_METRICS", default=True):
+    DATABASES["default"]["ENGINE"] = {
+        "django.contrib.gis.db.backends.postgis": "django_prometheus.db.backends.postgis",
+        "django.contrib.gis.db.backends.spatialite": "django_prometheus.db.backends.spatialite",
+    }.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
+PARLEY_METRICS_PATH = "/metrics"
+#: Who may read /metrics without a token: addresses or networks, for direct (unproxied)
+#: connections only.
+PARLEY_METRICS_ALLOWED_IPS = env.list("PARLEY_METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+#: With it set, ``Authorization: Bearer <token>`` may read /metrics from anywhere.
+PARLEY_METRICS_TOKEN = env.str("PARLEY_METRICS_TOKEN", default="")
+for _network in PARLEY_METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network.strip(), strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"PARLEY_METRICS_ALLOWED_IPS: {_error}") from None
+#: ``json``: one JSON object per line, for log collectors (the default with DEBUG off);
+#: ``text``: for people (the default with DEBUG on, as in ``make run``).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be “json” or “text”.")
+LOGGING.setdefault("filters", {})["context"] = {"()": "config.observability.LogContextFilter"}
+LOGGING.setdefault("formatters", {}).update({
+    "json": {"()": "config.observability.JsonFormatter"},
+    "text": {"format": "%(asctime)s %(levelname)s %(name)s %(context)s%(message)s"},
+})
+LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["context"])

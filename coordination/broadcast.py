@@ -6,6 +6,7 @@ raised: clients catch up from the database when they resume.
 """
 
 import asyncio
+import contextvars
 import json
 import logging
 import os
@@ -14,6 +15,8 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import transaction
+
+from coordination.metrics import channel_layer_error
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +76,9 @@ class _Outbox:
             queue.append(message)  # its drainer is already running
             return
         self.queues[group] = [message]
-        self.loop.create_task(self._drain(group))
+        # A context of its own: the drainer serves every connection of the process, so it
+        # must not carry the log ids (config/observability.py) of whoever started it.
+        self.loop.create_task(self._drain(group), context=contextvars.Context())
 
     async def _drain(self, group: str) -> None:
         layer = get_channel_layer()
@@ -84,6 +89,7 @@ class _Outbox:
                 try:
                     await layer.group_send(group, message)
                 except Exception:
+                    channel_layer_error()
                     logger.warning("Could not deliver a notification to %s", group,
                                    exc_info=True)
         finally:
@@ -165,6 +171,7 @@ def send_now(event_id: int, payload: dict, *, officials: bool = False) -> None:
         if what is not None:
             async_to_sync(layer.group_send)(DESK_GROUP, desk_changed(event_id, what))
     except Exception:
+        channel_layer_error()
         logger.warning("Could not notify event %s of %s", event_id, payload.get("type"),
                        exc_info=True)
 
