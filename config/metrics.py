@@ -24,9 +24,29 @@ from functools import cache
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotFound
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Gauge, generate_latest
+
+# The live channel's metrics are registered with the first request (before any WebSocket
+# connects), so each series exists from the start at 0: rate() and alerts need that.
+import messaging.metrics  # noqa: F401
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+HEALTH_OK = Gauge(
+    "parley_health_check_ok",
+    "1 if the part worked at this worker's last /healthz, else 0.", ["part"],
+)
+HEALTH_CHECKED = Gauge(
+    "parley_health_check_timestamp_seconds", "When this worker last answered /healthz."
+)
+
+
+def health_checked(result: dict[str, str]) -> None:
+    """Record a /healthz answer (``{"database": "ok", ...}``): the container's health check
+    calls it every 15 s, so Prometheus sees what the orchestrator sees."""
+    for part, outcome in result.items():
+        HEALTH_OK.labels(part).set(1 if outcome == "ok" else 0)
+    HEALTH_CHECKED.set_to_current_time()
 
 
 @cache

@@ -12,6 +12,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from config.metrics import health_checked
+
 
 def _check_database() -> None:
     with connection.cursor() as cursor:
@@ -60,6 +62,7 @@ async def healthz(request):
     except Exception as exc:
         result["channel_layer"] = f"error: {type(exc).__name__}"
     healthy = all(value == "ok" for value in result.values())
+    health_checked(result)
     return JsonResponse(result, status=200 if healthy else 503)
 
 
