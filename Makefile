@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY    := .venv/bin/python
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install lint messages clean
+.PHONY: help run test install lint messages clean otp
 
 help: ## Show this help
 	@echo "Parley — make targets:"
@@ -13,6 +13,9 @@ help: ## Show this help
 
 run: ## Install what is missing, migrate, load demo data, serve on http://127.0.0.1:8000/ (PORT=... to change)
 	scripts/run.sh
+
+otp: ## The current two-factor code of a demo account, for `make run` (ACCOUNT=bob|carol|dave)
+	DEBUG=true $(PY) manage.py demo_totp_code $(or $(ACCOUNT),bob)
 
 test: ## Lint + the whole suite, embedded and PostGIS+Redis halves (ARGS="-x -k foo" for pytest)
 	scripts/test.sh $(ARGS)

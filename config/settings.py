@@ -350,3 +350,47 @@ LOGGING.setdefault("formatters", {}).update({
     "text": {"format": "%(asctime)s %(levelname)s %(name)s %(context)s%(message)s"},
 })
 LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["context"])
+
+# --- Accounts hardening (docs/security.md, "Hardening: accounts") --------------------------
+# Two-factor authentication (django-otp: an authenticator app, recovery codes), an idle
+# timeout, and login throttling (django-axes). The middleware comes after Django's and
+# django-otp's authentication; axes's last, as it asks.
+INSTALLED_APPS += [
+    "django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static", "axes",
+]
+_after_auth = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
+MIDDLEWARE.insert(_after_auth, "django_otp.middleware.OTPMiddleware")
+# After the messages middleware too: the idle timeout says why it logged someone out.
+_after_messages = MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1
+MIDDLEWARE[_after_messages:_after_messages] = [
+    "coordination.account_middleware.IdleSessionMiddleware",
+    "coordination.account_middleware.TwoFactorMiddleware",
+]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# Axes refuses a locked-out username+address before any other backend sees the password.
+AUTHENTICATION_BACKENDS = ["coordination.auth_backends.LoginThrottleBackend",
+                           *AUTHENTICATION_BACKENDS]
+#: Roles that must use a second factor (comma-separated; empty: nobody is obliged to).
+PARLEY_2FA_ROLES = [r for r in env.list("PARLEY_2FA_ROLES",
+                                         default=["police", "city", "reviewer"]) if r]
+#: The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Parley")
+#: A session that makes no request for this many seconds is logged out (0: never).
+PARLEY_SESSION_IDLE_SECONDS = env.int("PARLEY_SESSION_IDLE_SECONDS", default=1800)
+#: After this many failed logins for one username from one address, that pair is locked…
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+#: …for this many minutes.
+AXES_COOLOFF_TIME = __import__("datetime").timedelta(
+    minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_LOCKOUT_CALLABLE = "coordination.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    # The client's address is the last one the proxy (nginx) appended.
+    AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=1)
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+LOGGING["loggers"]["parley.security"] = {"level": "INFO"}
+# Axes says every reset at INFO; its lockouts come at WARNING.
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}

@@ -1,10 +1,82 @@
 """Account endpoints of the API."""
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+
+from coordination import two_factor
+from coordination.lockout import locked_out_message
+from coordination.security_log import log_two_factor, security_event
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    """Username and password; ``otp`` too for accounts with two-factor authentication
+    (police, city, reviewers, and organisers who turned it on)."""
+
+    otp = serializers.CharField(
+        label=gettext_lazy("Two-factor code"), required=False, allow_blank=True,
+        write_only=True, max_length=32,
+        help_text=gettext_lazy("The authenticator app's current six-digit code, or a recovery "
+                               "code. Required for police, city and reviewer accounts."),
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)  # authenticate(request=…): django-axes counts failures
+        user = attrs["user"]
+        if two_factor.must_verify(user):
+            request = self.context.get("request")
+            code = attrs.get("otp") or ""
+            if not code:
+                raise serializers.ValidationError({"otp": [_(
+                    "This account uses two-factor authentication: send the code from your "
+                    "authenticator app (or a recovery code) as “otp” with your username and "
+                    "password.")]})
+            device = two_factor.verify_code(user, code)
+            if device is None:
+                log_two_factor(request, user, success=False, reason="token_wrong_code")
+                raise serializers.ValidationError({"otp": [_(
+                    "That two-factor code is not right, or was tried too soon after a wrong "
+                    "one.")]})
+            log_two_factor(request, user, success=True, reason="token")
+        return attrs
 
 
 class TokenView(ObtainAuthToken):
-    """``POST {"username", "password"}`` → ``{"token"}``; wrong credentials → 400."""
+    """``POST {"username", "password"[, "otp"]}`` → ``{"token"}``; wrong credentials → 400;
+    too many failures from one address → 429."""
 
     # The browsable-API renderers of the parent are not wanted; JSON only.
     renderer_classes = ObtainAuthToken.renderer_classes[-1:]
+    serializer_class = TokenRequestSerializer
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: inline_serializer("Token", {"token": serializers.CharField()}),
+            400: OpenApiResponse(description="Wrong username or password; or, for an account "
+                                 "with two-factor authentication, a missing or wrong `otp`."),
+            429: OpenApiResponse(description="Too many failed attempts for this username "
+                                 "from this address: locked for the cool-off time."),
+        },
+        description=("Exchange a username and password for an API token. Police, city and "
+                     "reviewer accounts (and organisers who turned two-factor authentication "
+                     "on) must also send `otp`: their authenticator's current code or a "
+                     "single-use recovery code."),
+    )
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid():
+            # Axes flags the request it refused because of a lockout (messaging it first).
+            if getattr(request, "axes_locked_out", False):
+                return Response({"detail": locked_out_message()},
+                                status=status.HTTP_429_TOO_MANY_REQUESTS)
+            return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
+        user = serializer.validated_data["user"]
+        token, _created = Token.objects.get_or_create(user=user)
+        security_event("token", request=request, user=user, success=True, reason="password")
+        return Response({"token": token.key})

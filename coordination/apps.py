@@ -9,6 +9,7 @@ class CoordinationConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
+        from coordination import security_log  # noqa: F401  (connects the login signals)
         from coordination.log_guard import register_sqlite_function
 
         # The SQLite trigger that keeps the log append-only asks this function.

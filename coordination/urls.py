@@ -3,10 +3,12 @@ logout, password change and reset, and organiser sign-up."""
 
 from django.urls import include, path
 
-from coordination import views
+from coordination import two_factor_views, views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("login/", views.LoginView.as_view(), name="login"),
+    path("two-factor/setup/", two_factor_views.setup, name="two_factor_setup"),
+    path("two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -13,6 +13,7 @@ from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
+from coordination.account_middleware import session_may_connect
 from messaging.services import redeem_ticket
 from messaging.threads import in_thread
 
@@ -42,12 +43,29 @@ class SameSiteOrNoOrigin(OriginValidator):
         return super().valid_origin(parsed_origin)
 
 
+class SessionChecks:
+    """Treats a browser session as anonymous (the consumer then closes with 4401) when it
+    has been idle too long or lacks the second factor its user needs. A ticket holder has
+    passed both already: tickets are issued only to verified API callers."""
+
+    def __init__(self, application) -> None:
+        self.application = application
+
+    async def __call__(self, scope, receive, send):
+        user = scope.get("user")
+        session = scope.get("session")
+        if (user is not None and session is not None and user.is_authenticated
+                and not await in_thread(session_may_connect)(session, user)):
+            scope = dict(scope, user=AnonymousUser())
+        return await self.application(scope, receive, send)
+
+
 class TicketOrSessionAuth:
     """Sets ``scope["user"]`` from a ticket, or from the session for browsers only."""
 
     def __init__(self, application) -> None:
         self.application = application
-        self.session_auth = AuthMiddlewareStack(application)
+        self.session_auth = AuthMiddlewareStack(SessionChecks(application))
 
     async def __call__(self, scope, receive, send):
         ticket = _ticket(scope)

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from events import services
 from events.models import Event
+from tests.accounthelpers import log_in
 from tests.conftest import make_user
 from tests.zonehelpers import make_sensitive_site, make_zone
 from zones import selectors
@@ -68,7 +69,7 @@ def briefing_url(event) -> str:
 
 def test_it_gives_carol_a_real_pdf_with_the_agreed_zones_and_contacts(client, agreed_event,
                                                                      carol):
-    client.force_login(carol)
+    log_in(client, carol)
     response = client.get(briefing_url(agreed_event))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -89,14 +90,14 @@ def test_it_gives_carol_a_real_pdf_with_the_agreed_zones_and_contacts(client, ag
 
 
 def test_it_counts_but_does_not_draw_zones_not_yet_agreed(client, agreed_event, carol):
-    client.force_login(carol)
+    log_in(client, carol)
     text = pdf_text(client.get(briefing_url(agreed_event)).content)
     assert "Medic tent by the fountain" not in text
     assert "1 more zone drawn but not yet agreed" in text
 
 
 def test_it_gives_alice_her_own_sheet_with_contacts(client, agreed_event, alice):
-    client.force_login(alice)
+    log_in(client, alice)
     response = client.get(briefing_url(agreed_event))
     assert response.status_code == 200
     text = pdf_text(response.content)
@@ -104,14 +105,14 @@ def test_it_gives_alice_her_own_sheet_with_contacts(client, agreed_event, alice)
 
 
 def test_it_gives_bob_the_contacts_as_a_police_member(client, agreed_event, bob):
-    client.force_login(bob)
+    log_in(client, bob)
     text = pdf_text(client.get(briefing_url(agreed_event)).content)
     assert PHONE in text and "alice@example.org" in text
 
 
 def test_it_gives_erin_the_sheet_without_any_contact_details(client, agreed_event, erin):
     # Police see every demonstration, but contacts only of those they are members of.
-    client.force_login(erin)
+    log_in(client, erin)
     response = client.get(briefing_url(agreed_event))
     assert response.status_code == 200
     text = pdf_text(response.content)
@@ -123,12 +124,12 @@ def test_it_gives_erin_the_sheet_without_any_contact_details(client, agreed_even
 
 
 def test_it_is_404_for_mallory_who_is_not_a_member(client, agreed_event, mallory):
-    client.force_login(mallory)
+    log_in(client, mallory)
     assert client.get(briefing_url(agreed_event)).status_code == 404
 
 
 def test_it_is_404_for_a_demonstration_that_does_not_exist(client, carol):
-    client.force_login(carol)
+    log_in(client, carol)
     assert client.get(reverse("zones:briefing", args=[999999])).status_code == 404
 
 
@@ -140,7 +141,7 @@ def test_it_asks_strangers_to_log_in(client, agreed_event):
 
 def test_it_is_refused_with_a_409_page_before_agreement(client, alices_event, alice, carol):
     for person in (alice, carol):
-        client.force_login(person)
+        log_in(client, person)
         response = client.get(briefing_url(alices_event))
         assert response.status_code == 409
         page = response.content.decode()
@@ -152,20 +153,20 @@ def test_it_is_refused_for_dave_once_the_demonstration_is_concluded(client, agre
                                                                    carol, dave):
     event = services.transition_event(agreed_event, to="live", actor=carol)
     event = services.transition_event(event, to="concluded", actor=carol)
-    client.force_login(dave)
+    log_in(client, dave)
     assert client.get(briefing_url(event)).status_code == 409
 
 
 def test_it_is_printed_while_the_demonstration_is_live(client, agreed_event, bob, carol):
     services.transition_event(agreed_event, to="live", actor=carol)
-    client.force_login(bob)
+    log_in(client, bob)
     response = client.get(briefing_url(agreed_event))
     assert response.status_code == 200
     assert "Live" in pdf_text(response.content)
 
 
 def test_the_event_page_links_to_the_sheet_once_agreed(client, alices_event, alice, carol):
-    client.force_login(alice)
+    log_in(client, alice)
     assert 'id="briefing-link"' not in client.get(alices_event.get_absolute_url()).content.decode()
     agree_event(alices_event, carol)
     page = client.get(alices_event.get_absolute_url()).content.decode()
@@ -175,17 +176,17 @@ def test_the_event_page_links_to_the_sheet_once_agreed(client, alices_event, ali
 def test_sensitive_sites_nearby_are_on_the_sheet_for_officials_only(client, agreed_event,
                                                                    alice, bob, carol):
     make_sensitive_site(carol, label="Children's hospital")
-    client.force_login(bob)
+    log_in(client, bob)
     assert "Children's hospital" in pdf_text(client.get(briefing_url(agreed_event)).content)
     # Organisers do not see the city-wide layer.
-    client.force_login(alice)
+    log_in(client, alice)
     assert "Children's hospital" not in pdf_text(client.get(briefing_url(agreed_event)).content)
 
 
 def test_a_demonstration_agreed_without_zones_still_gets_its_sheet(client, alices_event, bob,
                                                                    carol):
     agree_event(alices_event, carol)
-    client.force_login(bob)
+    log_in(client, bob)
     response = client.get(briefing_url(alices_event))
     assert response.status_code == 200
     text = pdf_text(response.content)

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from events import services
+from tests.accounthelpers import log_in
 from tests.conftest import event_fields
 from tests.zonehelpers import LAT, LON, geos, iso, make_sensitive_site, square
 
@@ -157,7 +158,7 @@ def test_openapi_describes_the_conflicts_without_warnings(db, capsys):
 def test_carol_sees_the_clash_on_the_page_where_she_reviews_the_registration(
     client, carol, alices_event, mallorys_event
 ):
-    client.force_login(carol)
+    log_in(client, carol)
 
     page = client.get(f"/events/{alices_event.pk}/").content.decode()
 
@@ -170,7 +171,7 @@ def test_carol_sees_the_clash_on_the_page_where_she_reviews_the_registration(
 
 
 def test_bob_sees_that_there_is_no_clash(client, bob, alices_event):
-    client.force_login(bob)
+    log_in(client, bob)
 
     page = client.get(f"/events/{alices_event.pk}/").content.decode()
 
@@ -179,7 +180,7 @@ def test_bob_sees_that_there_is_no_clash(client, bob, alices_event):
 
 
 def test_alices_page_has_no_clashes_section(client, alice, alices_event, mallorys_event):
-    client.force_login(alice)
+    log_in(client, alice)
 
     page = client.get(f"/events/{alices_event.pk}/").content.decode()
 

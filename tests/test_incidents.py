@@ -20,6 +20,7 @@ from coordination.errors import Conflict
 from coordination.log import format_timestamp, verify_event_log
 from coordination.models import LogEntry
 from events import services as event_services
+from tests.accounthelpers import log_in
 from tests.conftest import make_user
 from zones import incidents
 from zones.models import Incident
@@ -308,7 +309,7 @@ def test_administrators_read_incidents_and_key_moments_but_cannot_change_them(
     message, _ = send_message(event=agreed_event, sender=alice, channel="all", kind="message",
                               body="Flare was ours, all fine", client_id=uuid.uuid4())
     moment, _ = key_moments.mark_key_moment(message=message, user=carol, note="Flare")
-    client.force_login(make_user("root", "city", is_staff=True, is_superuser=True))
+    log_in(client, make_user("root", "city", is_staff=True, is_superuser=True))
 
     listing = client.get("/admin/zones/incident/")
     assert listing.status_code == 200 and "Smoke flare by the steps" in listing.content.decode()

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
+from tests.accounthelpers import log_in
 from tests.conftest import PASSWORD
 
 
@@ -45,7 +46,7 @@ def test_person_logs_in_with_the_login_page(client, alice):
 
 
 def test_log_out_is_a_post_form_in_the_menu(client, alice):
-    client.force_login(alice)
+    log_in(client, alice)
     page = client.get(reverse("events:list")).content.decode()
     assert re.search(r'<form method="post" action="/accounts/logout/">', page)
     response = client.post(reverse("logout"))
@@ -54,7 +55,7 @@ def test_log_out_is_a_post_form_in_the_menu(client, alice):
 
 
 def test_organiser_changes_their_password(client, alice):
-    client.force_login(alice)
+    log_in(client, alice)
     response = client.post(reverse("password_change"), {
         "old_password": PASSWORD, "new_password1": "another fine long secret",
         "new_password2": "another fine long secret",
@@ -74,18 +75,18 @@ def test_password_reset_sends_a_link(client, alice):
 
 
 def test_nav_shows_register_to_organisers_and_admin_to_staff(client, alice, carol):
-    client.force_login(alice)
+    log_in(client, alice)
     page = client.get(reverse("events:list")).content.decode()
     assert reverse("events:register") in page and "/admin/" not in page
     carol.is_staff = True
     carol.save()
-    client.force_login(carol)
+    log_in(client, carol)
     page = client.get(reverse("events:list")).content.decode()
     assert reverse("events:register") not in page and "/admin/" in page
 
 
 def test_every_page_has_a_lang_a_viewport_and_a_language_switcher(client, alice):
-    client.force_login(alice)
+    log_in(client, alice)
     page = client.get(reverse("events:list")).content.decode()
     assert '<html lang="en"' in page
     assert 'name="viewport"' in page
@@ -94,7 +95,7 @@ def test_every_page_has_a_lang_a_viewport_and_a_language_switcher(client, alice)
 
 
 def test_language_switcher_sets_french(client, alice):
-    client.force_login(alice)
+    log_in(client, alice)
     response = client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
     assert response.status_code == 302
     page = client.get(reverse("events:list")).content.decode()
@@ -109,7 +110,7 @@ def test_login_page_works_without_an_account_in_french(client, db):
 
 
 def test_404_page_is_html_with_the_site_layout(client, alice):
-    client.force_login(alice)
+    log_in(client, alice)
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     assert "Not found" in response.content.decode()

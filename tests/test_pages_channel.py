@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from events import services
+from tests.accounthelpers import log_in
 from tests.conftest import make_user
 
 
@@ -19,7 +20,7 @@ def agreed_event(alices_event, carol):
 
 
 def page_of(client, user, event) -> str:
-    client.force_login(user)
+    log_in(client, user)
     response = client.get(reverse("events:detail", args=[event.pk]))
     assert response.status_code == 200
     return response.content.decode()

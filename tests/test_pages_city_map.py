@@ -17,6 +17,7 @@ from django.contrib.gis.geos import Point
 from django.urls import reverse
 
 from events import services
+from tests.accounthelpers import log_in
 from tests.conftest import event_fields
 from tests.zonehelpers import LAT, LON, iso, make_sensitive_site, make_zone
 from zones import services as zone_services
@@ -63,7 +64,7 @@ def other_event(mallory, carol):
 
 @pytest.mark.parametrize("who", ["bob", "carol"])
 def test_it_opens_for_police_and_city_with_the_nav_link(client, who, request):
-    client.force_login(request.getfixturevalue(who))
+    log_in(client, request.getfixturevalue(who))
     response = client.get(MAP_URL)
     assert response.status_code == 200
     page = response.content.decode()
@@ -78,7 +79,7 @@ def test_it_opens_for_police_and_city_with_the_nav_link(client, who, request):
 
 @pytest.mark.parametrize("who", ["alice", "dave", "mallory"])
 def test_it_is_refused_to_organisers_and_reviewers_with_a_403_saying_why(client, who, request):
-    client.force_login(request.getfixturevalue(who))
+    log_in(client, request.getfixturevalue(who))
     response = client.get(MAP_URL)
     assert response.status_code == 403
     assert "The city-wide map is for police and city officials." in response.content.decode()
@@ -103,7 +104,7 @@ def test_its_data_is_refused_the_same_way(api, alice, dave):
 
 
 def test_it_opens_at_the_moment_in_the_link(client, carol):
-    client.force_login(carol)
+    log_in(client, carol)
     page = client.get(MAP_URL, {"at": "2026-12-01T14:30:00+00:00"}).content.decode()
     assert page_config(page)["at"].startswith("2026-12-01T14:30:00")
     # Anything unreadable opens it now rather than failing.

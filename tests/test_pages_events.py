@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from events import services
 from events.models import Event
+from tests.accounthelpers import log_in
 from tests.conftest import event_fields, march_fields
 
 
@@ -40,7 +41,7 @@ def errors_of(html: str, field: str) -> str:
 
 
 def register_page(client, user, **fields):
-    client.force_login(user)
+    log_in(client, user)
     return client.post(reverse("events:register"), form_data(fields))
 
 
@@ -55,7 +56,7 @@ def test_list_needs_login(client, db):
 
 def test_organiser_list_shows_only_their_events(client, alices_event, mallory):
     mallorys = services.register_event(organiser=mallory, **event_fields(title="Other thing"))
-    client.force_login(mallory)
+    log_in(client, mallory)
     page = client.get(reverse("events:list")).content.decode()
     assert mallorys.reference in page
     assert alices_event.reference not in page
@@ -64,13 +65,13 @@ def test_organiser_list_shows_only_their_events(client, alices_event, mallory):
 def test_police_and_city_list_every_event(client, alices_event, bob, carol, mallory):
     mallorys = services.register_event(organiser=mallory, **event_fields(title="Other thing"))
     for user in (bob, carol):
-        client.force_login(user)
+        log_in(client, user)
         page = client.get(reverse("events:list")).content.decode()
         assert alices_event.reference in page and mallorys.reference in page
 
 
 def test_reviewer_lists_only_concluded_events(client, alices_event, dave):
-    client.force_login(dave)
+    log_in(client, dave)
     page = client.get(reverse("events:list")).content.decode()
     assert alices_event.reference not in page
     Event.objects.filter(pk=alices_event.pk).update(state=Event.State.CONCLUDED)
@@ -79,7 +80,7 @@ def test_reviewer_lists_only_concluded_events(client, alices_event, dave):
 
 
 def test_list_shows_reference_title_kind_state_and_start(client, alices_event, carol):
-    client.force_login(carol)
+    log_in(client, carol)
     page = client.get(reverse("events:list")).content.decode()
     for text in (alices_event.reference, "Save the library", "Static demonstration",
                  "Submitted", alices_event.starts_at.strftime("%Y")):
@@ -91,7 +92,7 @@ def test_city_filters_the_list_by_state_and_dates(client, alices_event, carol, a
         title="Later", starts_at=timezone.now() + dt.timedelta(days=30),
         ends_at=timezone.now() + dt.timedelta(days=30, hours=2),
     ))
-    client.force_login(carol)
+    log_in(client, carol)
     page = client.get(reverse("events:list"), {"state": "draft"}).content.decode()
     assert later.reference in page and alices_event.reference not in page
 
@@ -110,7 +111,7 @@ def test_city_filters_the_list_by_state_and_dates(client, alices_event, carol, a
 
 
 def test_outsider_organiser_gets_404_for_someone_elses_event(client, alices_event, mallory):
-    client.force_login(mallory)
+    log_in(client, mallory)
     assert client.get(alices_event.get_absolute_url()).status_code == 404
     assert client.get(reverse("events:edit", args=[alices_event.pk])).status_code == 404
     response = client.post(reverse("events:transition", args=[alices_event.pk]),
@@ -122,12 +123,12 @@ def test_outsider_organiser_gets_404_for_someone_elses_event(client, alices_even
 
 
 def test_missing_event_is_404_like_a_hidden_one(client, carol):
-    client.force_login(carol)
+    log_in(client, carol)
     assert client.get(reverse("events:detail", args=[999999])).status_code == 404
 
 
 def test_reviewer_gets_404_until_the_event_is_concluded(client, alices_event, dave):
-    client.force_login(dave)
+    log_in(client, dave)
     assert client.get(alices_event.get_absolute_url()).status_code == 404
     Event.objects.filter(pk=alices_event.pk).update(state=Event.State.CONCLUDED)
     assert client.get(alices_event.get_absolute_url()).status_code == 200
@@ -135,7 +136,7 @@ def test_reviewer_gets_404_until_the_event_is_concluded(client, alices_event, da
 
 @pytest.mark.parametrize("who", ["alice", "bob", "carol"])
 def test_organiser_assigned_police_and_city_see_the_contacts(client, alices_event, who, request):
-    client.force_login(request.getfixturevalue(who))
+    log_in(client, request.getfixturevalue(who))
     page = client.get(alices_event.get_absolute_url()).content.decode()
     assert "+1 614 555 0100" in page
     assert "alice@example.org" in page
@@ -145,7 +146,7 @@ def test_unassigned_police_does_not_see_the_contacts(client, alices_event):
     from tests.conftest import make_user
 
     eve = make_user("eve", "police", name="Eve Patrol")
-    client.force_login(eve)
+    log_in(client, eve)
     response = client.get(alices_event.get_absolute_url())
     assert response.status_code == 200
     page = response.content.decode()
@@ -157,7 +158,7 @@ def test_unassigned_police_does_not_see_the_contacts(client, alices_event):
 
 def test_reviewer_does_not_see_the_contacts(client, alices_event, dave):
     Event.objects.filter(pk=alices_event.pk).update(state=Event.State.CONCLUDED)
-    client.force_login(dave)
+    log_in(client, dave)
     page = client.get(alices_event.get_absolute_url()).content.decode()
     assert "Save the library" in page
     assert "+1 614 555 0100" not in page
@@ -168,7 +169,7 @@ def test_detail_page_shows_the_fields_members_and_map_data(client, alice, carol)
     event = services.register_event(organiser=alice, **march_fields(
         description="Bring <b>banners</b>", accessibility_needs="Step-free route"))
     services.add_member(event, username="carol", actor=carol)
-    client.force_login(carol)
+    log_in(client, carol)
     response = client.get(event.get_absolute_url())
     page = response.content.decode()
     for text in ("March for the river", "Friends of the Library", "Step-free route", "en, es",
@@ -180,7 +181,7 @@ def test_detail_page_shows_the_fields_members_and_map_data(client, alice, carol)
 
 
 def test_event_page_does_not_show_the_log(client, alices_event, carol):
-    client.force_login(carol)
+    log_in(client, carol)
     page = client.get(alices_event.get_absolute_url()).content.decode()
     assert "event.created" not in page
 
@@ -189,7 +190,7 @@ def test_event_page_does_not_show_the_log(client, alices_event, carol):
 
 
 def buttons(client, user, event) -> set[str]:
-    client.force_login(user)
+    log_in(client, user)
     page = client.get(event.get_absolute_url()).content.decode()
     return set(re.findall(r'<input type="hidden" name="to" value="([a-z_]+)">', page))
 
@@ -240,7 +241,7 @@ def test_police_and_reviewer_see_no_transition_buttons(client, alices_event, who
 
 
 def test_city_takes_under_review_and_agrees_from_the_page(client, alices_event, carol):
-    client.force_login(carol)
+    log_in(client, carol)
     url = reverse("events:transition", args=[alices_event.pk])
     response = client.post(url, {"to": "under_review"}, follow=True)
     assert "The demonstration is now “Under review”." in response.content.decode()
@@ -251,13 +252,13 @@ def test_city_takes_under_review_and_agrees_from_the_page(client, alices_event, 
 
 
 def test_transition_is_post_only(client, alices_event, carol):
-    client.force_login(carol)
+    log_in(client, carol)
     url = reverse("events:transition", args=[alices_event.pk])
     assert client.get(url, {"to": "under_review"}).status_code == 405
 
 
 def test_police_cannot_agree_and_gets_a_403_page_saying_why(client, alices_event, bob):
-    client.force_login(bob)
+    log_in(client, bob)
     response = client.post(reverse("events:transition", args=[alices_event.pk]),
                            {"to": "under_review"})
     assert response.status_code == 403
@@ -267,7 +268,7 @@ def test_police_cannot_agree_and_gets_a_403_page_saying_why(client, alices_event
 
 
 def test_transition_not_allowed_from_this_state_shows_a_message(client, alices_event, carol):
-    client.force_login(carol)
+    log_in(client, carol)
     response = client.post(reverse("events:transition", args=[alices_event.pk]),
                            {"to": "agreed"}, follow=True)
     assert response.status_code == 200
@@ -278,7 +279,7 @@ def test_transition_not_allowed_from_this_state_shows_a_message(client, alices_e
 
 
 def test_cancel_without_a_reason_shows_an_error_and_changes_nothing(client, alices_event, carol):
-    client.force_login(carol)
+    log_in(client, carol)
     response = client.post(reverse("events:transition", args=[alices_event.pk]),
                            {"to": "cancelled", "note": "  "}, follow=True)
     assert "Please give a reason." in response.content.decode()
@@ -287,7 +288,7 @@ def test_cancel_without_a_reason_shows_an_error_and_changes_nothing(client, alic
 
 
 def test_city_cancels_with_a_reason(client, alices_event, carol):
-    client.force_login(carol)
+    log_in(client, carol)
     client.post(reverse("events:transition", args=[alices_event.pk]),
                 {"to": "cancelled", "note": "Storm warning"})
     alices_event.refresh_from_db()
@@ -297,7 +298,7 @@ def test_city_cancels_with_a_reason(client, alices_event, carol):
 
 def test_organiser_submits_their_draft(client, alice):
     event = services.register_event(organiser=alice, **event_fields())
-    client.force_login(alice)
+    log_in(client, alice)
     client.post(reverse("events:transition", args=[event.pk]), {"to": "submitted"})
     event.refresh_from_db()
     assert event.state == "submitted"
@@ -318,7 +319,7 @@ def test_organiser_registers_a_march_from_the_page(client, alice):
 
 
 def test_register_page_uses_leaflet_widgets_and_datetime_inputs(client, alice):
-    client.force_login(alice)
+    log_in(client, alice)
     page = client.get(reverse("events:register")).content.decode()
     assert 'type="datetime-local"' in page
     assert "leaflet/draw/leaflet.draw.js" in page and "leaflet/leaflet.forms.js" in page
@@ -329,7 +330,7 @@ def test_register_page_uses_leaflet_widgets_and_datetime_inputs(client, alice):
 
 @pytest.mark.parametrize("who", ["bob", "carol", "dave"])
 def test_only_organisers_may_open_the_register_page(client, who, request):
-    client.force_login(request.getfixturevalue(who))
+    log_in(client, request.getfixturevalue(who))
     response = client.get(reverse("events:register"))
     assert response.status_code == 403
     assert "Only organisers register demonstrations." in response.content.decode()
@@ -389,7 +390,7 @@ def test_missing_assembly_point_is_shown_next_to_it(client, alice):
 
 def test_counter_to_offers_only_events_the_organiser_can_see(client, alices_event, alice, mallory):
     mine = services.register_event(organiser=mallory, **event_fields(title="Mine"))
-    client.force_login(mallory)
+    log_in(client, mallory)
     page = client.get(reverse("events:register")).content.decode()
     assert f'value="{mine.pk}"' in page
     assert f'value="{alices_event.pk}"' not in page
@@ -404,7 +405,7 @@ def test_counter_to_offers_only_events_the_organiser_can_see(client, alices_even
 
 def test_organiser_edits_their_draft(client, alice):
     event = services.register_event(organiser=alice, **event_fields())
-    client.force_login(alice)
+    log_in(client, alice)
     url = reverse("events:edit", args=[event.pk])
     page = client.get(url).content.decode()
     assert 'value="en, es"' in page
@@ -420,7 +421,7 @@ def test_organiser_edits_their_draft(client, alice):
 
 
 def test_organiser_cannot_edit_submitted_event_page(client, alices_event, alice):
-    client.force_login(alice)
+    log_in(client, alice)
     url = reverse("events:edit", args=[alices_event.pk])
     response = client.get(url, follow=True)
     assert response.redirect_chain[-1][0] == alices_event.get_absolute_url()
@@ -431,13 +432,13 @@ def test_organiser_cannot_edit_submitted_event_page(client, alices_event, alice)
 
 
 def test_city_cannot_edit_an_organisers_registration(client, alices_event, carol):
-    client.force_login(carol)
+    log_in(client, carol)
     assert client.get(reverse("events:edit", args=[alices_event.pk])).status_code == 403
 
 
 def test_edit_errors_are_shown_next_to_fields(client, alice):
     event = services.register_event(organiser=alice, **event_fields())
-    client.force_login(alice)
+    log_in(client, alice)
     data = form_data(event_fields(expected_attendance=0))
     response = client.post(reverse("events:edit", args=[event.pk]), data)
     assert "at least 1" in errors_of(response.content.decode(), "expected_attendance")
@@ -453,7 +454,7 @@ def test_city_adds_a_police_officer_from_the_page(client, alice, carol):
 
     event = services.register_event(organiser=alice, **event_fields())
     make_user("eve", "police", name="Eve Patrol")
-    client.force_login(carol)
+    log_in(client, carol)
     response = client.post(reverse("events:add_member", args=[event.pk]),
                            {"username": "eve"}, follow=True)
     assert "Eve Patrol is now a member." in response.content.decode()
@@ -461,7 +462,7 @@ def test_city_adds_a_police_officer_from_the_page(client, alice, carol):
 
 
 def test_adding_an_organiser_as_city_shows_why_not(client, alices_event, carol, mallory):
-    client.force_login(carol)
+    log_in(client, carol)
     response = client.post(reverse("events:add_member", args=[alices_event.pk]),
                            {"username": "mallory"}, follow=True)
     assert "City officials add police and city staff" in response.content.decode()
@@ -469,15 +470,15 @@ def test_adding_an_organiser_as_city_shows_why_not(client, alices_event, carol, 
 
 
 def test_organiser_adds_a_co_organiser(client, alices_event, alice, mallory):
-    client.force_login(alice)
+    log_in(client, alice)
     client.post(reverse("events:add_member", args=[alices_event.pk]), {"username": "mallory"})
     assert alices_event.memberships.filter(user=mallory).exists()
-    client.force_login(mallory)
+    log_in(client, mallory)
     assert client.get(alices_event.get_absolute_url()).status_code == 200
 
 
 def test_police_cannot_add_members(client, alices_event, bob):
-    client.force_login(bob)
+    log_in(client, bob)
     page = client.get(alices_event.get_absolute_url()).content.decode()
     assert "Add member" not in page
     response = client.post(reverse("events:add_member", args=[alices_event.pk]),
@@ -486,7 +487,7 @@ def test_police_cannot_add_members(client, alices_event, bob):
 
 
 def test_unknown_state_or_overlong_note_is_refused_with_a_message(client, alices_event, carol):
-    client.force_login(carol)
+    log_in(client, carol)
     url = reverse("events:transition", args=[alices_event.pk])
     response = client.post(url, {"to": "exploded"}, follow=True)
     assert "New state:" in response.content.decode()

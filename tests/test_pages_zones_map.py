@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from events import services
+from tests.accounthelpers import log_in
 from tests.conftest import make_user
 from tests.zonehelpers import geos, make_zone, square
 from zones import services as zone_services
@@ -21,7 +22,7 @@ NOTHING = {"add": False, "change": False, "withdraw": False, "agree": False}
 
 
 def page_of(client, user, event) -> str:
-    client.force_login(user)
+    log_in(client, user)
     response = client.get(reverse("events:detail", args=[event.pk]))
     assert response.status_code == 200
     return response.content.decode()
@@ -99,7 +100,7 @@ def test_it_offers_nothing_on_a_cancelled_demonstration(client, alices_event, ca
 
 def test_it_is_not_found_for_an_organiser_of_another_demonstration(client, alices_event,
                                                                      mallory):
-    client.force_login(mallory)
+    log_in(client, mallory)
     assert client.get(reverse("events:detail", args=[alices_event.pk])).status_code == 404
 
 

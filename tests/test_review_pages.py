@@ -14,6 +14,7 @@ from coordination.log import verify_event_log
 from coordination.models import LogEntry, ReviewerNote
 from coordination.review import timeline_entries
 from coordination.review_services import NOTE_MAX_CHARS, add_reviewer_note
+from tests.accounthelpers import log_in
 from tests.conftest import make_user
 from tests.loghelpers import triggers_disabled
 from tests.reviewhelpers import concluded_story, live_event
@@ -35,7 +36,7 @@ def story(alices_event, alice, bob, carol):
 def page_for(user):
     client = Client()
     if user is not None:
-        client.force_login(user)
+        log_in(client, user)
     return client
 
 
@@ -423,7 +424,7 @@ def test_no_notes_before_the_event_is_concluded(alices_event, alice, bob, carol)
 
 def test_the_note_form_needs_the_csrf_token(story, dave):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(dave)
+    log_in(client, dave)
 
     response = client.post(review_url(story.event, "review/notes/"), {"body": "Hi"})
 

@@ -1,6 +1,7 @@
 """The city's administrators look zones up in the Django admin; they cannot write there,
 because every write must be versioned, logged and announced by ``zones.services``."""
 
+from tests.accounthelpers import log_in
 from tests.conftest import make_user
 from tests.zonehelpers import make_sensitive_site, make_zone
 from zones import services
@@ -12,7 +13,7 @@ def test_an_administrator_reads_zones_with_their_versions_and_agreements(
     services.agree_zone(zone, actor=alice, version=1)
     site = make_sensitive_site(carol)
     admin = make_user("root", "city", is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    log_in(client, admin)
 
     listing = client.get("/admin/zones/zone/")
     page = client.get(f"/admin/zones/zone/{zone.pk}/change/")

@@ -8,10 +8,14 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
+from tests.accounthelpers import log_in
 
-def session_cookie_for(user) -> bytes:
+
+def session_cookie_for(user, *, verified: bool = True) -> bytes:
+    """The session cookie of a browser where ``user`` logged in (second factor given, unless
+    ``verified=False``)."""
     client = Client()
-    client.force_login(user)
+    log_in(client, user, verified=verified)
     name = settings.SESSION_COOKIE_NAME
     return f"{name}={client.cookies[name].value}".encode()
 

@@ -61,6 +61,29 @@ def offline_tiles(context_or_page, base_url: str) -> None:
     context_or_page.route("**/*", handle)
 
 
+def log_in_on_page(page, base_url: str, user, *, password: str | None = None,
+                   next_path: str = "/") -> None:
+    """Log ``user`` in through the login page as a person would: username and password, then
+    (police, city, reviewers) the code their authenticator app shows, computed from the
+    device's key (tests/accounthelpers.py)."""
+    from coordination.two_factor import must_verify
+    from tests.accounthelpers import authenticator_of, totp_code
+    from tests.conftest import PASSWORD
+
+    needs_code = must_verify(user)
+    if needs_code:
+        authenticator_of(user)
+    page.goto(f"{base_url}/accounts/login/?next={next_path}")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(password or PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    if needs_code:
+        page.wait_for_url("**/accounts/two-factor/verify/**")
+        page.get_by_label("Code").fill(totp_code(user))
+        page.get_by_role("button", name="Verify").click()
+        page.wait_for_url(lambda url: "/accounts/two-factor/" not in url)
+
+
 @pytest.fixture
 def screenshot():
     """``screenshot(page, name)`` saves a full-page PNG under var/test-reports/screenshots/
@@ -84,11 +107,13 @@ def phone_for(asgi_live_server, browser):
     from django.conf import settings
     from django.test import Client
 
+    from tests.accounthelpers import log_in
+
     contexts = []
 
     def open_phone(user, path: str, *, before=None, **context_args):
         client = Client()
-        client.force_login(user)
+        log_in(client, user)
         context = browser.new_context(viewport=PHONE, **context_args)
         contexts.append(context)
         offline_tiles(context, asgi_live_server)

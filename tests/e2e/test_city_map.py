@@ -8,8 +8,8 @@ from django.contrib.gis.geos import Point
 from playwright.sync_api import expect
 
 from events import services
-from tests.conftest import PASSWORD, event_fields
-from tests.e2e.conftest import PHONE, offline_tiles
+from tests.conftest import event_fields
+from tests.e2e.conftest import PHONE, log_in_on_page, offline_tiles
 from tests.zonehelpers import LAT, LON, make_sensitive_site, make_zone
 
 pytestmark = pytest.mark.e2e
@@ -33,10 +33,7 @@ def test_carol_moves_the_city_map_through_time_and_sees_the_clash(
     context = browser.new_context(viewport=PHONE, timezone_id="UTC")
     offline_tiles(context, base)
     page = context.new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill("carol")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    log_in_on_page(page, base, carol)
     page.get_by_role("link", name="City-wide map").click()
 
     events = page.locator("#city-map-events")

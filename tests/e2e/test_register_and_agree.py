@@ -4,21 +4,19 @@ import datetime as dt
 import json
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from events.models import Event
-from tests.conftest import PASSWORD
-from tests.e2e.conftest import PHONE, offline_tiles
+from tests.e2e.conftest import PHONE, log_in_on_page, offline_tiles
 
 pytestmark = pytest.mark.e2e
 
 
 def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/?next=/")  # police and city would land on the desk
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    # next=/: police and city would land on the desk
+    log_in_on_page(page, base_url, get_user_model().objects.get(username=username))
     expect(page.get_by_role("heading", name="Demonstrations")).to_be_visible()
 
 

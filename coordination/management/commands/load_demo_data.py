@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from coordination import two_factor
 from events import services as event_services
 from events.models import Event
 
@@ -61,7 +62,7 @@ class Command(BaseCommand):
         passwords = _load_passwords()
         users = self._ensure_accounts(passwords)
         self._ensure_events(users)
-        self._print_accounts(passwords)
+        self._print_accounts(passwords, users)
 
     def _ensure_accounts(self, passwords: dict[str, str]) -> dict:
         User = get_user_model()
@@ -76,6 +77,12 @@ class Command(BaseCommand):
                 user.set_password(passwords[username])
                 user.save()
                 changed = True
+            if two_factor.requires_two_factor(user) and not two_factor.has_second_factor(user):
+                # A known authenticator for the demo (printed below), so that a newcomer
+                # can log in without scanning anything: see demo_totp_code.
+                device = two_factor.pending_totp_device(user)
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
             users[username] = user
         if changed:
             _save_passwords(passwords)
@@ -138,7 +145,7 @@ class Command(BaseCommand):
         event_services.transition_event(vigil, to="concluded", actor=carol,
                                         note="Ended peacefully.")
 
-    def _print_accounts(self, passwords: dict[str, str]) -> None:
+    def _print_accounts(self, passwords: dict[str, str], users: dict) -> None:
         self.stdout.write("")
         self.stdout.write(self.style.MIGRATE_HEADING("Demo accounts (one per party):"))
         for username, role, first, last in DEMO_ACCOUNTS:
@@ -146,5 +153,13 @@ class Command(BaseCommand):
                 f"  {username:<8} {role:<10} {first + ' ' + last:<16} "
                 f"password: {passwords[username]}"
             )
+            device = two_factor.confirmed_totp_device(users[username])
+            if two_factor.requires_two_factor(users[username]) and device is not None:
+                self.stdout.write(f"           two-factor key: {two_factor.secret_of(device)}")
         self.stdout.write(f"  (stored in {_accounts_file()}, outside git)")
+        self.stdout.write(
+            "  Police, city and reviewer accounts also ask for a two-factor code: add the key "
+            "to an authenticator app,\n  or print the current code with "
+            "`make otp ACCOUNT=bob` (manage.py demo_totp_code bob)."
+        )
         self.stdout.write("")
