@@ -8,9 +8,12 @@ channel layer. Production sets ``DATABASE_URL=postgis://…``, ``REDIS_URL``, ``
 import ipaddress
 from pathlib import Path
 
+import csp.constants as _csp
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config import security as _security
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -51,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "rules.apps.AutodiscoverRulesConfig",
     "channels",
     "leaflet",
@@ -59,6 +63,7 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",  # Content-Security-Policy (its system checks; the header is the middleware's)
     "coordination",
     "events",
     "zones",
@@ -75,8 +80,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
+# Widgets render through TEMPLATES (so with templates/ first): Parley's copy of
+# leaflet/widget.html starts its map without an inline script (Content-Security-Policy).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
 
@@ -213,6 +222,13 @@ if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Django's defaults, said aloud because docs/security.md promises them: scripts cannot read
+# the session cookie; neither cookie rides along on another site's cross-site POST; browsers
+# must not guess a response's type.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
 # GDAL 3.6 (Debian 12) is older than Django 5.2 would like; it works for everything here.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
@@ -263,6 +279,26 @@ LEAFLET_CONFIG = {
     ],
     "RESET_VIEW": False,
     "NO_GLOBALS": False,
+}
+
+# --- Content-Security-Policy (django-csp; docs/security.md, "Hardening") -----------------
+# No inline script or style anywhere: maps start from static/js/leaflet_init.js
+# (templates/leaflet/), page data comes in json_script blocks and data- attributes. Only the
+# API docs page relaxes it (config/urls.py). 'self' also covers this site's ws:/wss:.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_csp.SELF],
+        "script-src": [_csp.SELF],
+        "style-src": [_csp.SELF],
+        "img-src": [_csp.SELF, "data:", *filter(None, (
+            _security.tile_source(tiles[1]) for tiles in LEAFLET_CONFIG["TILES"]))],
+        "font-src": [_csp.SELF],
+        "connect-src": [_csp.SELF, *([] if DEBUG else _security.websocket_sources(ALLOWED_HOSTS))],
+        "frame-ancestors": [_csp.NONE],
+        "object-src": [_csp.NONE],
+        "base-uri": [_csp.SELF],
+        "form-action": [_csp.SELF],
+    },
 }
 
 # --- Parley -------------------------------------------------------------------------------

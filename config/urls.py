@@ -1,5 +1,7 @@
 """Parley's URLs: pages, the REST API under /api/v1/, the health check and the admin."""
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
@@ -52,7 +54,10 @@ api_v1 = [
          name="message-key-moment"),
     path("ws-tickets/", messaging_api.TicketView.as_view(), name="ws-tickets"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
+    # Redoc writes its styles into <style> elements as it renders, and builds its search
+    # index in a blob: worker: allowed on this page only (docs/security.md, "Hardening").
+    path("docs/", csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]})(
+        SpectacularRedocView.as_view(url_name="api:schema")), name="docs"),
 ]
 
 urlpatterns = [
