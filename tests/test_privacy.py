@@ -24,6 +24,7 @@ from coordination.log import record
 from coordination.privacy import kept_until
 from events import services
 from messaging import services as messaging
+from tests.accounthelpers import log_in
 from tests.conftest import event_fields, make_user
 from tests.zonehelpers import make_zone
 from zones import services as zone_services
@@ -136,7 +137,7 @@ def fetch_all(client, event) -> dict[str, tuple[int, str]]:
 def test_contact_details_reach_only_the_organisers_city_staff_and_police_members(
         client, people, who, state):
     event = run_demonstration(people, until=state)
-    client.force_login(people[who])
+    log_in(client, people[who])
     answers = fetch_all(client, event)
     opened = [url for url, (status, _) in answers.items() if status == 200]
     for url, (status, text) in answers.items():
@@ -189,14 +190,14 @@ def privacy_url(event) -> str:
 def test_only_the_events_organisers_and_city_staff_open_the_privacy_page(client, people, who,
                                                                           status):
     event = run_demonstration(people, until="concluded")
-    client.force_login(people[who])
+    log_in(client, people[who])
     assert client.get(privacy_url(event)).status_code == status
 
 
 def test_a_reviewer_gets_404_for_the_privacy_page_of_an_event_not_yet_concluded(client,
                                                                                people):
     event = run_demonstration(people, until="live")
-    client.force_login(people["dave"])
+    log_in(client, people["dave"])
     assert client.get(privacy_url(event)).status_code == 404
 
 
@@ -208,7 +209,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, people):
 
 def test_the_organiser_sees_what_is_recorded_with_the_values_she_entered(client, people):
     event = run_demonstration(people, until="live")
-    client.force_login(people["alice"])
+    log_in(client, people["alice"])
     response = client.get(privacy_url(event))
     text = response.content.decode()
     assert "What Parley records about your event" in text
@@ -230,7 +231,7 @@ def test_the_organiser_sees_what_is_recorded_with_the_values_she_entered(client,
 
 def test_the_event_page_does_not_offer_the_privacy_page_to_police(client, people):
     event = run_demonstration(people, until="live")
-    client.force_login(people["bob"])
+    log_in(client, people["bob"])
     assert privacy_url(event) not in client.get(event.get_absolute_url()).content.decode()
 
 
@@ -240,7 +241,7 @@ def test_the_page_shows_the_date_until_which_a_concluded_events_records_are_kept
     event = run_demonstration(people, until="concluded")
     concluded_at = event.log_entries.filter(kind="event.transition").last().at
     expected = (concluded_at + dt.timedelta(days=100)).date()
-    client.force_login(people["alice"])
+    log_in(client, people["alice"])
     text = client.get(privacy_url(event)).content.decode()
     assert "for at least 100 days after it ends" in text
     assert f'<strong id="kept-until">{date_format(expected, "DATE_FORMAT")}</strong>' in text
@@ -249,7 +250,7 @@ def test_the_page_shows_the_date_until_which_a_concluded_events_records_are_kept
 def test_before_it_ends_the_retention_date_counts_from_the_planned_end(client, people):
     event = run_demonstration(people, until="live")
     expected = (event.ends_at + dt.timedelta(days=730)).date()
-    client.force_login(people["alice"])
+    log_in(client, people["alice"])
     text = client.get(privacy_url(event)).content.decode()
     assert "If your demonstration ends as planned" in text
     assert f'<strong id="kept-until">{date_format(expected, "DATE_FORMAT")}</strong>' in text
@@ -257,7 +258,7 @@ def test_before_it_ends_the_retention_date_counts_from_the_planned_end(client, p
 
 def test_city_staff_read_the_officials_channel_counts_too(client, people):
     event = run_demonstration(people, until="live")
-    client.force_login(people["carol"])
+    log_in(client, people["carol"])
     text = client.get(privacy_url(event)).content.decode()
     assert "1 message in the channel “Officials only”" in text
 
@@ -273,7 +274,7 @@ def test_a_later_log_entry_does_not_change_the_kept_until_date(people):
 def test_a_co_organiser_added_by_alice_opens_the_page_and_sees_the_contact(client, people):
     event = run_demonstration(people, until="live")
     services.add_member(event, username="mallory", actor=people["alice"])
-    client.force_login(people["mallory"])
+    log_in(client, people["mallory"])
     response = client.get(privacy_url(event))
     assert response.status_code == 200
     assert CONTACT_PHONE in response.content.decode()

@@ -21,6 +21,7 @@ from events import services
 from events.models import Event
 from messaging import services as messaging
 from messaging.models import Acknowledgement, KeyMoment
+from tests.accounthelpers import log_in
 from tests.conftest import event_fields
 from tests.zonehelpers import make_zone
 from zones import services as zone_services
@@ -165,7 +166,7 @@ def test_dates_follow_the_readers_language(concluded_event, carol):
 
 def test_a_reviewer_downloads_the_report_through_the_export_endpoint(client, concluded_event,
                                                                     dave):
-    client.force_login(dave)
+    log_in(client, dave)
     response = client.get(f"/api/v1/events/{concluded_event.pk}/log/export?format=pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
