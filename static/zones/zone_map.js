@@ -55,8 +55,12 @@
     var svg = document.createElementNS(SVG_NS, "svg");
     svg.id = PATTERNS_ID;
     svg.setAttribute("aria-hidden", "true");
-    // Not display:none: patterns inside an undisplayed SVG are not painted.
-    svg.setAttribute("style", "position:absolute;width:0;height:0;overflow:hidden");
+    // Not display:none: patterns inside an undisplayed SVG are not painted. Set through
+    // CSSOM, not a style attribute, which the Content-Security-Policy refuses.
+    svg.style.position = "absolute";
+    svg.style.width = "0";
+    svg.style.height = "0";
+    svg.style.overflow = "hidden";
     var defs = document.createElementNS(SVG_NS, "defs");
     Object.keys(KIND_COLOURS).forEach(function (kind) {
       var pattern = document.createElementNS(SVG_NS, "pattern");
