@@ -9,12 +9,9 @@ import ipaddress
 from pathlib import Path
 
 import csp.constants as _csp
-import csp.constants as _csp
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
-
-from config import security as _security
 
 from config import security as _security
 
@@ -58,7 +55,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "django.forms",  # its widget templates, for FORM_RENDERER below
-    "django.forms",  # its widget templates, for FORM_RENDERER below
     "rules.apps.AutodiscoverRulesConfig",
     "channels",
     "leaflet",
@@ -67,7 +63,6 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "csp",  # Content-Security-Policy (its system checks; the header is the middleware's)
     "csp",  # Content-Security-Policy (its system checks; the header is the middleware's)
     "coordination",
     "events",
@@ -85,7 +80,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
 

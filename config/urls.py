@@ -2,8 +2,6 @@
 
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
-from csp.constants import UNSAFE_INLINE
-from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
