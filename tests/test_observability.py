@@ -313,3 +313,20 @@ async def test_a_notification_the_server_loop_cannot_deliver_is_counted(redis_th
         while outbox.queues:
             await asyncio.sleep(0.01)  # polls the outbox's own state, bounded by the timeout
     assert sample("parley_channel_layer_errors_total") == before + 2
+
+
+def test_healthz_tells_prometheus_what_the_health_check_saw(client, db):
+    client.get("/healthz")
+    assert sample_of("parley_health_check_ok", part="database") == 1
+    assert sample_of("parley_health_check_ok", part="channel_layer") == 1
+    assert sample("parley_health_check_timestamp_seconds") > 0
+
+
+def test_healthz_with_redis_down_shows_the_channel_layer_failing(client, db, redis_that_is_down):
+    assert client.get("/healthz").status_code == 503
+    assert sample_of("parley_health_check_ok", part="channel_layer") == 0
+    assert sample_of("parley_health_check_ok", part="database") == 1
+
+
+def sample_of(name: str, **labels: str) -> float | None:
+    return REGISTRY.get_sample_value(name, labels)
