@@ -49,3 +49,21 @@ def test_loading_demo_data_twice_changes_nothing(var_dir):
     assert Event.objects.filter(state="concluded").exists()
     for event in Event.objects.all():
         assert verify_event_log(event.pk).valid
+
+
+@pytest.mark.django_db
+def test_demo_officials_log_in_with_the_printed_code(var_dir, client, settings):
+    """A newcomer without an authenticator app: password, then `make otp ACCOUNT=bob`."""
+    settings.DEBUG = True
+    output = load()
+    passwords = json.loads((var_dir / "demo-accounts.json").read_text())
+    assert output.count("two-factor key:") == 3  # bob, carol, dave; not alice
+    code_output = StringIO()
+    call_command("demo_totp_code", "bob", stdout=code_output)
+    code = code_output.getvalue().split()[0]
+
+    client.post("/accounts/login/", {"username": "bob", "password": passwords["bob"]})
+    response = client.post("/accounts/two-factor/verify/", {"code": code, "next": "/desk/"})
+
+    assert response["Location"] == "/desk/"
+    assert client.get("/desk/").status_code == 200

@@ -25,7 +25,8 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username).first()
         device = user and two_factor.confirmed_totp_device(user)
         if device is None:
-            raise CommandError(f"{username} has no authenticator: run load_demo_data first.")
+            raise CommandError(f"{username} has no authenticator (organisers need none; otherwise "
+                               "run load_demo_data first).")
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
         code = f"{totp.token():0{device.digits}d}"
         self.stdout.write(f"{code}  (valid for {device.step - int(totp.time) % device.step} s)")
