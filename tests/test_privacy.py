@@ -40,7 +40,8 @@ MEMBER_EMAILS = ("alice@example.org", "bob@example.org", "carol@example.org")
 ALLOWED = {"alice", "bob", "carol"}
 PEOPLE = ("alice", "mallory", "bob", "erin", "carol", "dave")
 
-#: Every page, API and export that shows a demonstration ({pk}: the demonstration's id).
+#: Every page, API and export that shows a demonstration ({pk}: the demonstration's id;
+#: {zone}: its zone's).
 PAGES = (
     "/",
     "/events/{pk}/",
@@ -71,6 +72,8 @@ API = (
     "/api/v1/city-map/",
     "/api/v1/zones/",
     "/api/v1/zones.geojson",
+    "/api/v1/zones/{zone}/",
+    "/api/v1/zones/{zone}/versions/",
 )
 
 
@@ -127,9 +130,10 @@ def body_text(response) -> str:
 
 
 def fetch_all(client, event) -> dict[str, tuple[int, str]]:
+    zone = event.zones.get()
     return {url: (response.status_code, body_text(response))
             for url in (*PAGES, *API)
-            for response in [client.get(url.format(pk=event.pk))]}
+            for response in [client.get(url.format(pk=event.pk, zone=zone.pk))]}
 
 
 @pytest.mark.parametrize("state", ["live", "concluded"])
