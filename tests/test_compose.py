@@ -247,9 +247,12 @@ def test_nginx_accepts_the_configuration(tmp_path):
     site = site.replace("/var/log/nginx/", f"{tmp_path}/")
     site = re.sub(r"app-\d+:8000", "127.0.0.1:8000", site)
     (tmp_path / "parley.conf").write_text(site)
+    # Temporary directories of its own, so that this runs without root too.
+    temp = "".join(f"  {kind}_temp_path {tmp_path}/{kind};\n"
+                   for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log stderr;\nevents {{}}\n"
-        f"http {{\n  access_log off;\n  include {tmp_path}/parley.conf;\n}}\n"
+        f"http {{\n{temp}  access_log off;\n  include {tmp_path}/parley.conf;\n}}\n"
     )
     result = subprocess.run(
         ["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e", "stderr"],
