@@ -6,9 +6,11 @@ themselves. They never touch the development or test databases: they create thei
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -153,6 +155,7 @@ class Worker:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        """Start it (again, after ``kill()``: on the same port) and wait until it is healthy."""
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [str(DAPHNE), "-b", "127.0.0.1", "-p", str(self.port),
@@ -169,6 +172,13 @@ class Worker:
         with urllib.request.urlopen(f"{self.http}/healthz", timeout=2) as response:
             return response.status == 200
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the running process has used so far."""
+        if not self.process or self.process.poll() is not None:
+            return 0.0
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def kill(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
@@ -181,6 +191,99 @@ class Worker:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+
+class RedisServer:
+    """A Redis server of one's own on a spare port, so that a benchmark or a test can stop
+    and restart it without touching the Redis others on this machine use."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [shutil.which("redis-server") or "redis-server", "--port", str(self.port),
+             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        import redis
+
+        try:
+            wait_until(lambda: redis.Redis.from_url(self.url).ping(), timeout=10, what="redis")
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def restart(self, down_for: float = 0.0) -> None:
+        """Stop it (all its data gone: it keeps none), stay down ``down_for`` s, start it."""
+        self.stop()
+        time.sleep(down_for)
+        self.start()
+
+
+class TcpProxy:
+    """A TCP relay on a spare port in front of ``target_port``, run on the caller's event
+    loop; ``cut()`` drops every connection through it and refuses new ones until
+    ``restore()``: a server that becomes unreachable for a moment, as a network fault would."""
+
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+        self.target_host, self.target_port = target_host, target_port
+        self.port = free_port()
+        self.server: asyncio.base_events.Server | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+
+    async def cut(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+            self.server = None
+        for writer in list(self.writers):
+            writer.transport.abort()
+        self.writers.clear()
+
+    async def restore(self) -> None:
+        if self.server is None:
+            await self.start()
+
+    async def stop(self) -> None:
+        await self.cut()
+
+    async def _relay(self, client_reader: asyncio.StreamReader,
+                     client_writer: asyncio.StreamWriter) -> None:
+        try:
+            upstream_reader, upstream_writer = await asyncio.open_connection(
+                self.target_host, self.target_port)
+        except OSError:
+            client_writer.transport.abort()
+            return
+        self.writers |= {client_writer, upstream_writer}
+
+        async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                while data := await reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+            except (OSError, asyncio.CancelledError):
+                pass
+            finally:
+                writer.transport.abort()
+                self.writers.discard(writer)
+
+        await asyncio.gather(pipe(client_reader, upstream_writer),
+                             pipe(upstream_reader, client_writer))
 
 
 def stop_on_sigterm() -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from bench.harness import Worker, free_port, wait_until
+from bench.harness import RedisServer, Worker
 
 
 def on_postgres_and_redis() -> bool:
@@ -25,38 +24,11 @@ def test_database_url() -> str:
     return f"postgis://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-class RedisServer:
-    """A Redis of the test's own, so that it can be restarted without touching others."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server", "--port", str(self.port),
-             "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        import redis
-
-        wait_until(lambda: redis.Redis.from_url(self.url).ping(), timeout=10, what="redis")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
 @pytest.fixture
 def redis_server():
     if not shutil.which("redis-server"):
         pytest.skip("redis-server is not installed")
-    server = RedisServer(free_port())
+    server = RedisServer()
     server.start()
     yield server
     server.stop()
