@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
@@ -58,10 +59,14 @@ class TokenView(ObtainAuthToken):
         request=TokenRequestSerializer,
         responses={
             200: inline_serializer("Token", {"token": serializers.CharField()}),
-            400: OpenApiResponse(description="Wrong username or password; or, for an account "
-                                 "with two-factor authentication, a missing or wrong `otp`."),
-            429: OpenApiResponse(description="Too many failed attempts for this username "
-                                 "from this address: locked for the cool-off time."),
+            400: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="Wrong username or password; or, for an account with two-factor "
+                            "authentication, a missing or wrong `otp`."),
+            429: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="Too many failed attempts for this username from this address: "
+                            "locked for the cool-off time."),
         },
         description=("Exchange a username and password for an API token. Police, city and "
                      "reviewer accounts (and organisers who turned two-factor authentication "
