@@ -458,3 +458,26 @@ def test_the_token_endpoint_is_throttled_too(alice, api):
 
     assert response.status_code == 429
     assert "Too many failed login attempts" in response.json()["detail"]
+
+
+def test_a_login_refused_by_the_lockout_is_logged_as_such(client, alice, caplog):
+    caplog.set_level(logging.INFO, logger="parley.security")
+    _fail(client, "alice", 5)
+    caplog.clear()
+
+    password_login(client, "alice")
+
+    (record,) = _records(caplog)
+    assert record["success"] is False and record["reason"] == "locked_out"
+    assert record["username"] == "alice" and record["role"] == "organiser"
+
+
+def test_the_lockout_page_speaks_french_too(client, alice):
+    from django.utils import translation
+
+    _fail(client, "alice", 5)
+    with translation.override("fr"):
+        response = password_login(client, "alice", HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert response.status_code == 429
+    assert 'lang="fr"' in response.content.decode()
