@@ -27,7 +27,7 @@ from coordination.broadcast import event_group
 from coordination.errors import RateLimited
 from coordination.parties import Role
 from events.selectors import get_event_for
-from messaging import presence, selectors, services
+from messaging import metrics, presence, selectors, services
 from messaging.models import Channel, Message
 from messaging.threads import in_thread
 from messaging.writer import writer_for
@@ -272,6 +272,8 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         after_seq = _int_field(content, "after_seq", default=0)
         if not await self._may("messaging.read_channel", channel):
             raise FrameError("forbidden", _("You cannot read this channel."))
+        if after_seq > 0:
+            metrics.resumed()
         # Joined the groups at connect, before reading: anything committed from now on is
         # either in this replay or announced after it. Announcements that arrive during the
         # replay wait in ``ahead``; those already replayed are dropped by seq.
@@ -288,6 +290,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
                 break
             for frame in frames:
                 await self._send_json(frame)
+            metrics.message_delivered(len(frames))
             cursor = frames[-1]["seq"]
         # Acknowledgements of messages the client already had, given while it was away.
         for frame in await in_thread(selectors.ack_frames_since)(
@@ -373,6 +376,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         if last == seq - 1 and not self.ahead[channel] and not self.delivery_lock.locked():
             self.delivered[channel] = seq  # the usual case: the next one, nothing waiting
             await self.send(text_data=text)
+            metrics.message_delivered()
             return
         self.ahead[channel][seq] = text
         if last is None:
@@ -392,6 +396,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         while self.delivered[channel] + 1 in ahead:
             self.delivered[channel] += 1
             await self.send(text_data=ahead.pop(self.delivered[channel]))
+            metrics.message_delivered()
         for stale in [s for s in ahead if s <= self.delivered[channel]]:
             del ahead[stale]
 
@@ -423,6 +428,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
                 if item["seq"] == self.delivered[channel] + 1:
                     self.delivered[channel] = item["seq"]
                     await self._send_json(item)
+                    metrics.message_delivered()
             await self._flush(channel)
 
     async def _catch_up_if_behind(self) -> None:

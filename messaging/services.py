@@ -11,6 +11,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from coordination.broadcast import broadcast_on_commit
 from coordination.errors import RateLimited
 from coordination.log import lock_for_log, record, record_many
 from events.models import Event
+from messaging import metrics
 from messaging.frames import acked_frame, message_frames
 from messaging.models import Acknowledgement, Channel, ConnectionTicket, Message
 
@@ -230,6 +232,7 @@ def _store_messages(room: Channel, drafts: list[tuple[MessageDraft, uuid.UUID]],
             for n, (draft, client_id) in enumerate(accepted, start=1)
         ]
         Message.objects.bulk_create(messages)
+        transaction.on_commit(partial(metrics.message_stored, len(messages)))
         record_many(room.event, [
             (m.sender, "message.sent", {
                 "message_id": m.pk, "channel": room.name, "seq": m.seq, "kind": m.kind,

@@ -495,3 +495,30 @@ async def test_message_bodies_travel_as_plain_text(agreed_event):
     raw = json.dumps(message)
     assert "<script>" in raw
     await alice.disconnect()
+
+
+async def test_the_live_channel_counts_what_it_stores_delivers_and_resumes(agreed_event):
+    from prometheus_client import REGISTRY
+
+    def count(name: str) -> float:
+        return REGISTRY.get_sample_value(name) or 0
+
+    before = {name: count(name) for name in (
+        "parley_messages_stored_total", "parley_messages_delivered_total",
+        "parley_resumes_total")}
+    alice, bob = await connect("alice", agreed_event), await connect("bob", agreed_event)
+    await subscribe(alice)
+    await subscribe(bob)
+    await bob.send_json_to(send_frame("Road closed at the bridge"))
+    await receive_until(alice, "message")
+    await receive_until(bob, "message")
+    await alice.disconnect()
+    alice = await connect("alice", agreed_event)
+    await subscribe(alice, after_seq=1)
+    assert count("parley_messages_stored_total") - before["parley_messages_stored_total"] == 1
+    assert count("parley_messages_delivered_total") - before[
+        "parley_messages_delivered_total"] == 2
+    assert count("parley_resumes_total") - before["parley_resumes_total"] == 1
+    await alice.disconnect()
+    await bob.disconnect()
+
