@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from events import services
-from tests.conftest import event_fields
+from tests.conftest import event_fields, make_user
 from tests.e2e.conftest import PHONE, offline_tiles
 from tests.reviewhelpers import concluded_story, live_event
 
@@ -115,6 +115,7 @@ def test_every_main_page_runs_under_the_policy_without_a_violation(
     services.add_member(second, username="bob", actor=carol)
     services.add_member(second, username="carol", actor=carol)
     live, _zone = live_event(second, alice=alice, bob=bob, carol=carol)
+    admin = make_user("root", "city", is_staff=True, is_superuser=True)
 
     def nothing(page: Page) -> None:
         pass
@@ -123,10 +124,13 @@ def test_every_main_page_runs_under_the_policy_without_a_violation(
         (None, "/accounts/login/", nothing),
         (None, "/accounts/signup/", nothing),
         (None, "/api/v1/docs/",
-         lambda page: expect(page.get_by_text("Parley API").first).to_be_visible()),
+         lambda page: expect(page.get_by_text("Parley API").first).to_be_visible(
+             timeout=30_000)),  # the schema takes a while on a busy machine
         (alice, "/", lambda page: expect(page.locator("main")).to_contain_text(live.reference)),
         (alice, "/events/new/", lambda page: expect(
             page.locator(".leaflet-container")).to_have_count(3)),
+        (alice, "/accounts/two-factor/setup/", lambda page: expect(
+            page.locator("main svg").first).to_be_visible()),  # the QR code
         (alice, f"/events/{live.pk}/", channel_live),
         (carol, f"/events/{live.pk}/", lambda page: (
             channel_live(page), expect(page.locator("#zone-tools")).to_be_visible())),
@@ -136,6 +140,8 @@ def test_every_main_page_runs_under_the_policy_without_a_violation(
             map_ready("city-map")(page),
             expect(page.locator("#city-map-status")).not_to_be_empty())),
         (dave, f"/events/{story.event.pk}/", map_ready("event-map")),
+        (admin, f"/admin/events/event/{live.pk}/change/", lambda page: expect(
+            page.locator("main h1")).to_be_visible()),
         (dave, f"/events/{story.event.pk}/review/", lambda page: expect(
             page.locator("main")).to_contain_text(story.event.reference)),
         (dave, f"/events/{story.event.pk}/replay/", lambda page: (
