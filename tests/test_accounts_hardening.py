@@ -228,6 +228,15 @@ def test_an_unverified_city_session_gets_403_json_from_the_api(client, carol):
     assert "Two-factor" in response.json()["detail"]
 
 
+def test_an_unverified_session_gets_no_websocket_ticket(client, bob):
+    log_in(client, bob, verified=False)
+
+    response = client.post("/api/v1/ws-tickets/")
+
+    assert response.status_code == 403
+    assert "Two-factor" in response.json()["detail"]
+
+
 def test_a_verified_city_session_uses_the_api(client, carol):
     log_in(client, carol)
 
