@@ -301,6 +301,22 @@ async def test_websocket_with_an_unverified_session_is_closed_with_4401(alices_e
 
 
 @pytest.mark.django_db(transaction=True)
+async def test_the_desk_websocket_needs_the_second_factor_too(carol):
+    from asgiref.sync import sync_to_async
+
+    from config.asgi import application
+    from tests.wshelpers import communicator, session_cookie_for
+
+    cookie = await sync_to_async(session_cookie_for)(carol, verified=False)
+    ws = communicator(application, "/ws/desk/", cookie=cookie)
+    connected, _ = await ws.connect()
+
+    output = await ws.receive_output(timeout=5) if connected else None
+    assert output == {"type": "websocket.close", "code": 4401}
+    await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
 async def test_websocket_with_an_idle_session_is_closed_with_4401(alices_event, settings):
     from asgiref.sync import sync_to_async
     from django.contrib.auth import get_user_model
