@@ -17,6 +17,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from coordination.security_log import security_event
 from coordination.two_factor import has_second_factor, must_verify
 
 #: Where the session keeps the time of its last request (seconds since the epoch).
@@ -90,6 +91,8 @@ class IdleSessionMiddleware:
         if request.user.is_authenticated and idle_seconds():
             now = time.time()
             if session_idle_expired(request.session, now):
+                security_event("idle_timeout", request=request, user=request.user,
+                               success=True, reason="idle")
                 logout(request)
                 messages.info(request, _("You were logged out after a period of inactivity."))
             else:

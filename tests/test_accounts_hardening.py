@@ -353,7 +353,8 @@ def _idle_for(client: Client, seconds: float) -> None:
 
 
 def test_a_session_unused_for_longer_than_the_idle_timeout_is_logged_out(client, carol,
-                                                                          settings):
+                                                                          settings, caplog):
+    caplog.set_level(logging.INFO, logger="parley.security")
     settings.PARLEY_SESSION_IDLE_SECONDS = 600
     log_in(client, carol)
     assert client.get("/desk/").status_code == 200
@@ -364,6 +365,7 @@ def test_a_session_unused_for_longer_than_the_idle_timeout_is_logged_out(client,
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
     assert "_auth_user_id" not in client.session
+    assert [r["action"] for r in _records(caplog)][-2:] == ["idle_timeout", "logout"]
 
 
 def test_a_session_in_use_stays_open(client, carol, settings):
