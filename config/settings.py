@@ -256,6 +256,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"ConflictKindEnum": "zones.conflicts.KINDS"},
+    # Every operation documents the error answers it can give (config/openapi.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "config.openapi.document_errors"],
 }
 
 # --- Maps ---------------------------------------------------------------------------------

@@ -51,7 +51,12 @@ class MapEventFeatureExtension(OpenApiSerializerExtension):
 
 CITY_MAP_RESPONSE = inline_serializer("CityMap", {
     "at": serializers.DateTimeField(help_text="The moment shown."),
-    "events": MapEventSerializer(many=True, help_text=(
+    # A FeatureCollection: written out, since a many=True field inside another serializer
+    # would be documented as a bare array of Features.
+    "events": inline_serializer("MapEventCollection", {
+        "type": serializers.ChoiceField(choices=["FeatureCollection"]),
+        "features": MapEventSerializer(many=True),
+    }, help_text=(
         "FeatureCollection of the demonstrations under way (starts_at ≤ at < ends_at; not "
         "draft, withdrawn or cancelled). Geometry: GeometryCollection of assembly point, "
         "route, dispersal point. Property `clashes`: whether it clashes with anything at "
