@@ -201,11 +201,13 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             content = self._parse(text_data, bytes_data)
             if isinstance(content.get("client_id"), str):
                 client_id = content["client_id"]
-            if content.get("type") == "send":
+            frame_type = content.get("type")
+            if frame_type == "send":
                 return self._answer_send(await self._submit_send(content)), client_id
+            # Only a string can name a frame type (a list or an object is not hashable).
             handler = {
                 "subscribe": self._subscribe, "ack": self._ack, "ping": self._ping,
-            }.get(content.get("type"))
+            }.get(frame_type) if isinstance(frame_type, str) else None
             if handler is None:
                 raise FrameError("bad_frame", _("Unknown frame type. Use subscribe, send, "
                                                 "ack or ping."))
