@@ -36,10 +36,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import heapq
 import itertools
 import json
 import os
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -96,7 +98,7 @@ class SoakConfig:
     http_share: float = 0.2  # of the senders, those that send over HTTP
     instruction_share: float = 0.04
     officials_share: float = 0.25  # of police and city messages, those to `officials`
-    drain: float = 60.0  # seconds to wait for the last answers and deliveries
+    drain: float = 120.0  # seconds to wait for the last answers and deliveries
     max_resume: float = 2.0
     seed: int = 1
 
@@ -119,11 +121,13 @@ class SoakClient:
     confirmed: dict[str, int] = field(default_factory=dict)  # client_id → seq answered
     refused: dict[str, str] = field(default_factory=dict)  # client_id → error code
     errors: Counter = field(default_factory=Counter)  # error frames without a client_id
+    crashes: Counter = field(default_factory=Counter)  # unexpected exceptions, by message
     acks_wanted: set[int] = field(default_factory=set)
     acks_seen: set[int] = field(default_factory=set)
     acks_over_http: int = 0  # own acknowledgements confirmed by reading the history
     ack_place: dict[int, tuple[str, int]] = field(default_factory=dict)  # id → (channel, seq)
     pool: ThreadPoolExecutor | None = None
+    posting: int = 0  # HTTP sends on their way
     resumes: list[float] = field(default_factory=list)
     offline: list[float] = field(default_factory=list)  # from a drop to subscribed again
     connections: int = 0
@@ -188,6 +192,8 @@ class SoakClient:
                 raise
             except (OSError, ConnectionClosed, InvalidHandshake, InvalidStatus, TimeoutError):
                 pass
+            except Exception as exc:  # counted and shown: never a client silently gone
+                self.crashes[f"{type(exc).__name__}: {exc}"[:120]] += 1
             self.ready.clear()
             self.ws = None
             if dropped_at is None:
@@ -275,7 +281,8 @@ class SoakClient:
 
     @property
     def busy(self) -> bool:
-        return len(self.outbox) >= WINDOW
+        """This sender's sends on their way fill its window: the next sender's turn."""
+        return len(self.outbox) + self.posting >= WINDOW
 
     async def submit(self, channel: str, kind: str, body: str) -> None:
         """Send over the WebSocket (now, or when connected again)."""
@@ -395,8 +402,18 @@ async def run_soak(config: SoakConfig, workers: list[Worker], redis: RedisServer
                    ) -> SoakResult:
     """Drive the clients and the faults against running ``workers``; compare with the
     database. ``events[i].event`` has ``members[i]``; ``reviewers[i]`` reads its log."""
-    rng = random.Random(config.seed)
     pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="soak-http")
+    try:
+        return await _drive(config, workers, redis, events, members, reviewers, tokens, pool)
+    finally:
+        # Stopped early (e.g. SIGTERM): no queued request may keep the process alive.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def _drive(config: SoakConfig, workers: list[Worker], redis: RedisServer | None,
+                 events, members: list[list], reviewers: list, tokens: dict[int, str],
+                 pool: ThreadPoolExecutor) -> SoakResult:
+    rng = random.Random(config.seed)
     event_ids = [e.event.pk for e in events]
 
     # Reviewers: no live channel for them.
@@ -422,6 +439,16 @@ async def run_soak(config: SoakConfig, workers: list[Worker], redis: RedisServer
 
     for c in clients:
         c.task = asyncio.create_task(c.run(gated_ticket))
+
+    def where_are_the_offline() -> None:
+        """SIGUSR1: where each client that is not connected is waiting (to debug a stall)."""
+        for c in clients:
+            if not c.ready.is_set() and c.task is not None:
+                print(f"--- {c.user.username} (connections: {c.connections})", file=sys.stderr)
+                c.task.print_stack(file=sys.stderr)
+
+    with contextlib.suppress(NotImplementedError, RuntimeError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, where_are_the_offline)
     await asyncio.wait_for(asyncio.gather(*(c.ready.wait() for c in clients)), 60)
 
     lags: list[float] = []
@@ -436,13 +463,38 @@ async def run_soak(config: SoakConfig, workers: list[Worker], redis: RedisServer
     lag_watcher = asyncio.create_task(watch_lag())
     load_before = os.getloadavg()[0]
     cpu_before = [w.cpu_seconds() for w in workers]
-    duration = config.messages / config.rate
     start = time.monotonic()
     injected = Counter()
     fault_log: list[str] = []
 
+    # Faults happen when a given share of the messages has been sent (not at a given time:
+    # on a busy machine the sending takes longer than planned).
+    sent_so_far = 0
+    milestones: list[tuple[int, int, asyncio.Event]] = []
+
     async def at(fraction: float) -> None:
-        await asyncio.sleep(max(0.0, start + fraction * duration - time.monotonic()))
+        threshold = int(fraction * config.messages)
+        if sent_so_far >= threshold:
+            return
+        reached = asyncio.Event()
+        heapq.heappush(milestones, (threshold, id(reached), reached))
+        await reached.wait()
+
+    def count_sent() -> None:
+        nonlocal sent_so_far
+        sent_so_far += 1
+        while milestones and milestones[0][0] <= sent_so_far:
+            heapq.heappop(milestones)[2].set()
+
+    async def progress() -> None:
+        """A line every 10 s on stderr: a long run shows that it is alive."""
+        while True:
+            await asyncio.sleep(10)
+            print(f"soak: {time.monotonic() - start:.0f} s, {sent_so_far} sent, "
+                  f"{sum(len(c.confirmed) for c in clients)} answered, "
+                  f"{injected['disconnects']} disconnects, "
+                  f"{sum(max(0, c.connections - 1) for c in clients)} reconnections",
+                  file=sys.stderr, flush=True)
 
     async def drops() -> None:
         for n in range(config.disconnects):
@@ -478,8 +530,11 @@ async def run_soak(config: SoakConfig, workers: list[Worker], redis: RedisServer
         http_slots = asyncio.Semaphore(16)
 
         async def post(c: SoakClient, channel: str, kind: str, body: str) -> None:
-            async with http_slots:
-                await c.post(channel, kind, body)
+            try:
+                async with http_slots:
+                    await c.post(channel, kind, body)
+            finally:
+                c.posting -= 1
 
         turn = 0
         for n in range(config.messages):
@@ -496,14 +551,17 @@ async def run_soak(config: SoakConfig, workers: list[Worker], redis: RedisServer
             kind = "instruction" if rng.random() < config.instruction_share else "message"
             body = f"soak {n} from {c.user.username}"
             if c.via_http:
+                c.posting += 1
                 task = asyncio.create_task(post(c, channel, kind, body))
                 posts.add(task)
                 task.add_done_callback(posts.discard)
             else:
                 await c.submit(channel, kind, body)
+            count_sent()
         await asyncio.gather(*posts)
 
     faults = [asyncio.create_task(drops())]
+    reporter = asyncio.create_task(progress())
     if config.kill_worker:
         faults.append(asyncio.create_task(kill_worker()))
     if config.restart_redis and redis is not None:
@@ -561,6 +619,7 @@ async def run_soak(config: SoakConfig, workers: list[Worker], redis: RedisServer
         fault_log.append("drain: gave up waiting for acknowledgements to be seen")
     drain_seconds = time.monotonic() - start - send_seconds
     lag_watcher.cancel()
+    reporter.cancel()
     # Worker 0 was restarted: its count starts again from its restart.
     cpu_used = [w.cpu_seconds() - (b if i else 0) for i, (w, b) in
                 enumerate(zip(workers, cpu_before, strict=True))]
@@ -618,6 +677,7 @@ async def run_soak(config: SoakConfig, workers: list[Worker], redis: RedisServer
         ("events", len(events)),
         ("workers", len(workers)),
         ("sending time (s)", f"{send_seconds:.1f}"),
+        ("rate asked / achieved (msg/s)", f"{config.rate:g} / {attempted / send_seconds:.1f}"),
         ("machine load (1 min) before / after", f"{load_before:.1f} / {load_after:.1f}"),
         ("worker CPU s while sending+draining", " / ".join(f"{c:.1f}" for c in cpu_used)),
         ("drain time (s)", f"{drain_seconds:.1f}"),
@@ -641,6 +701,8 @@ async def run_soak(config: SoakConfig, workers: list[Worker], redis: RedisServer
         ("  confirmed to their giver over HTTP", sum(c.acks_over_http for c in clients)),
         ("  never confirmed to their giver", acks_unseen),
         ("error frames without client_id", dict(sum((c.errors for c in clients), Counter()))
+         or 0),
+        ("unexpected client exceptions", dict(sum((c.crashes for c in clients), Counter()))
          or 0),
         ("disconnects injected", injected["disconnects"]),
         ("workers killed (SIGKILL) and restarted", injected["workers killed"]),
@@ -667,7 +729,6 @@ async def run_soak(config: SoakConfig, workers: list[Worker], redis: RedisServer
         (f"resume over {config.max_resume} s", slowest > config.max_resume),
         ("nothing stored", stored_count == 0),
     ] if bad]
-    pool.shutdown(wait=False)
     return SoakResult(rows=rows, failures=failures, slowest_resume=slowest)
 
 
@@ -713,8 +774,8 @@ async def reviewers_read_logs(workers, events, reviewers, tokens, by_channel,
         if status != 200 or not verdict["valid"]:
             problems.append(f"event {e.event.pk}: log does not verify ({status}, {verdict})")
         acks = kinds["message.acknowledged"]
-        ack_rows = await sync_to_async(
-            lambda ev=e.event.pk: sum(1 for m, _u in stored_acks if m in message_ids(ev)))()
+        ids = await sync_to_async(message_ids)(e.event.pk)
+        ack_rows = sum(1 for m, _u in stored_acks if m in ids)
         if acks != ack_rows:
             problems.append(f"event {e.event.pk}: {acks} message.acknowledged entries for "
                             f"{ack_rows} acknowledgements")
@@ -743,6 +804,8 @@ def main() -> None:
     parser.add_argument("--redis-down", type=float, default=SoakConfig.redis_down)
     parser.add_argument("--http-share", type=float, default=SoakConfig.http_share)
     parser.add_argument("--max-resume", type=float, default=SoakConfig.max_resume)
+    parser.add_argument("--drain", type=float, default=SoakConfig.drain,
+                        help="seconds to wait, after the last send, for answers and deliveries")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
@@ -752,7 +815,7 @@ def main() -> None:
     config = SoakConfig(messages=args.messages, rate=args.rate, disconnects=args.disconnects,
                         kill_worker=not args.no_kill, restart_redis=not args.no_redis_restart,
                         redis_down=args.redis_down, http_share=args.http_share,
-                        max_resume=args.max_resume, seed=args.seed)
+                        max_resume=args.max_resume, drain=args.drain, seed=args.seed)
     if args.duration:
         config.rate = args.messages / args.duration
 
