@@ -493,18 +493,21 @@ def ws_world(alices_event, alice, bob, carol, dave, mallory):
     people = {"alice": alice, "mallory": mallory, "bob": bob, "erin": erin, "carol": carol,
               "dave": dave, "gone": gone}
     cookies = {"anon": None} | {name: session_cookie_for(user) for name, user in people.items()}
-    gone.is_active = False  # after logging in
+    from messaging.services import issue_ticket
+
+    tickets = {name: issue_ticket(user=people[name])[0] for name in ("bob", "gone")}
+    gone.is_active = False  # after logging in and taking a ticket
     gone.save(update_fields=["is_active"])
-    return {"cookies": cookies, "targets": {
+    return {"cookies": cookies, "tickets": tickets, "targets": {
         "-": None, "event": alices_event.pk, "concluded": story.event.pk, "missing": 999_999}}
 
 
-async def _handshake(path: str, cookie: bytes | None) -> str:
+async def _handshake(path: str, cookie: bytes | None, **kwargs) -> str:
     """``open`` if admitted (a ping is answered with a pong), else the close code."""
     from config.asgi import application
     from tests.wshelpers import communicator
 
-    ws = communicator(application, path, cookie=cookie)
+    ws = communicator(application, path, cookie=cookie, **kwargs)
     try:
         connected, code = await ws.connect(timeout=10)
         if not connected:
@@ -540,6 +543,32 @@ async def test_every_websocket_answers_every_caller_as_the_matrix_says(ws_world)
                 wrong.append(f"{path:20} {target:10} {subject:8} "
                              f"expected {expected[subject]}, got {got}")
     assert not wrong, "handshakes that differ from the matrix:\n" + "\n".join(wrong)
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_ticket_taken_before_deactivation_opens_nothing(ws_world):
+    """An app's single-use ticket works for a member, and not once its holder is deactivated
+    (each ticket is spent by its first use: one handshake each)."""
+    answers = {}
+    for name in ("bob", "gone"):
+        url = f"/ws/events/{ws_world['targets']['event']}/?ticket={ws_world['tickets'][name]}"
+        answers[name] = await _handshake(url, None, origin=None)  # an app: no Origin
+    assert answers == {"bob": "open", "gone": "4401"}
+
+
+@pytest.mark.django_db
+def test_the_admin_lets_no_party_in(world):
+    """The admin is left out of the matrix (Django's staff checks guard it): no party, and
+    nobody logged out or deactivated, gets past its login page."""
+    from django.urls import reverse
+
+    login = reverse("admin:login")
+    for url in (reverse("admin:index"), reverse("admin:events_event_changelist"),
+                reverse("admin:coordination_user_changelist")):
+        for subject in SUBJECTS:
+            response = _page_client(world["pages"][subject]).get(url)
+            assert response.status_code == 302, (url, subject)
+            assert response["Location"].startswith(login), (url, subject)
 
 
 @pytest.mark.django_db(transaction=True)
