@@ -36,6 +36,8 @@ password-reset link with a made-up token; ``-`` a URL without parameters.
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -238,10 +240,11 @@ END = "<!-- access-matrix:end -->"
 
 def markdown() -> str:
     """The access matrix as Markdown tables, as docs/security.md shows it."""
-    out = [BEGIN, "", "| route | method | object | " + " | ".join(SUBJECTS) + " |",
-           "|---|---|---|" + "---|" * len(SUBJECTS)]
+    where = paths()
+    out = [BEGIN, "", "| route | path | method | object | " + " | ".join(SUBJECTS) + " |",
+           "|---|---|---|---|" + "---|" * len(SUBJECTS)]
     for name, method, target, codes in matrix():
-        out.append(f"| `{name}` | {method} | {target} | "
+        out.append(f"| `{name}` | `{where.get(name, '?')}` | {method} | {target} | "
                    + " | ".join(str(codes[s]) for s in SUBJECTS) + " |")
     out += ["", "WebSocket handshakes (`open`: admitted; otherwise the close code):", "",
             "| path | object | " + " | ".join(SUBJECTS) + " |",
@@ -269,12 +272,27 @@ def documented_matrix() -> str:
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
 
+def paths() -> dict[str, str]:
+    """Every route name → its path, readable (``/api/v1/events/{pk}/log/``)."""
+    return {name: path for name, (path, _methods) in _walk().items()}
+
+
 def routes() -> dict[str, set[str]]:
     """Every reachable, named route outside the admin → the write methods its API view has
     (empty for pages, whose form posts the matrix lists by hand)."""
+    return {name: methods for name, (_path, methods) in _walk().items()}
+
+
+def _readable(route: str) -> str:
+    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", route)  # (?P<pk>\d+) → {pk}
+    route = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)  # <int:pk> → {pk}
+    return "/" + route.replace("^", "").replace("/?$", "/").replace("$", "")
+
+
+def _walk() -> dict[str, tuple[str, set[str]]]:
     from django.urls import URLPattern, URLResolver, get_resolver
 
-    found: dict[str, set[str]] = {}
+    found: dict[str, tuple[str, set[str]]] = {}
     seen_patterns: set[str] = set()
 
     def walk(resolver, prefix: str, namespace: str) -> None:
@@ -292,7 +310,7 @@ def routes() -> dict[str, set[str]]:
                 name = f"{namespace}:{pattern.name}" if namespace else (pattern.name or route)
                 view = getattr(pattern.callback, "cls", None)  # DRF's views only
                 methods = {m.upper() for m in WRITE_METHODS if view and hasattr(view, m)}
-                found[name] = methods
+                found[name] = (_readable(route), methods)
 
     walk(get_resolver(), "", "")
     return found
@@ -613,6 +631,10 @@ def write_docs() -> None:
 
 
 if __name__ == "__main__":
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.test_settings")
+    django.setup()
     if sys.argv[1:] == ["--markdown"]:
         sys.stdout.write(markdown())
     elif sys.argv[1:] == ["--write-docs"]:
