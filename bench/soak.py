@@ -122,6 +122,7 @@ class SoakClient:
     refused: dict[str, str] = field(default_factory=dict)  # client_id → error code
     errors: Counter = field(default_factory=Counter)  # error frames without a client_id
     crashes: Counter = field(default_factory=Counter)  # unexpected exceptions, by message
+    failed_attempts: Counter = field(default_factory=Counter)  # connections not opened, why
     acks_wanted: set[int] = field(default_factory=set)
     acks_seen: set[int] = field(default_factory=set)
     acks_over_http: int = 0  # own acknowledgements confirmed by reading the history
@@ -161,7 +162,8 @@ class SoakClient:
                 # From here on as a browser, which has its session cookie instead of a ticket.
                 started = time.monotonic()
                 async with connect(f"{worker.ws}/ws/events/{self.event_id}/?ticket={ticket}",
-                                   proxy=None, open_timeout=5, max_queue=None) as ws:
+                                   # A browser waits long for a handshake: as it does.
+                                   proxy=None, open_timeout=30, max_queue=None) as ws:
                     self.ws, reached = ws, True
                     self.connections += 1
                     for channel in self.channels:
@@ -190,8 +192,11 @@ class SoakClient:
                             await self._handle(frame)
             except asyncio.CancelledError:
                 raise
-            except (OSError, ConnectionClosed, InvalidHandshake, InvalidStatus, TimeoutError):
+            except ConnectionClosed:
                 pass
+            except (OSError, InvalidHandshake, InvalidStatus, TimeoutError) as exc:
+                if not reached:
+                    self.failed_attempts[type(exc).__name__] += 1
             except Exception as exc:  # counted and shown: never a client silently gone
                 self.crashes[f"{type(exc).__name__}: {exc}"[:120]] += 1
             self.ready.clear()
@@ -708,6 +713,8 @@ async def _drive(config: SoakConfig, workers: list[Worker], redis: RedisServer |
         ("workers killed (SIGKILL) and restarted", injected["workers killed"]),
         ("Redis restarts", injected["Redis restarts"]),
         ("reconnections", sum(max(0, c.connections - 1) for c in clients)),
+        ("connection attempts that failed", dict(sum((c.failed_attempts for c in clients),
+                                                     Counter())) or 0),
         ("resume p50 (reconnect → subscribed)", f"{percentile(resumes, 50) * 1000:.0f} ms"),
         ("resume p99", f"{percentile(resumes, 99) * 1000:.0f} ms"),
         ("slowest resume", f"{slowest * 1000:.0f} ms"),
