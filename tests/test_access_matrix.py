@@ -30,7 +30,8 @@ The objects (``target``): ``event`` Alice's submitted demonstration; ``concluded
 demonstration of Alice's that is over; ``missing`` an id that does not exist; ``zone`` a zone of
 ``event``; ``citywide`` a city-wide sensitive site; ``message`` an instruction from Carol in
 ``event``'s ``all`` channel; ``officials`` a message in its ``officials`` channel; ``reset`` a
-password-reset link with a made-up token; ``-`` a URL without parameters.
+password-reset link with a made-up token; ``proxied`` a request through the reverse proxy;
+``-`` a URL without parameters.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ SUBJECTS = ["anon", "alice", "mallory", "bob", "erin", "carol", "dave", "gone"]
 # Pages log in with a session, API routes (api:…) with an API token.
 MATRIX_TEXT = """
 # route                   method target                 anon alice mallory bob  erin carol dave gone
+metrics                   GET    -                      200  200   200     200  200  200   200  200
+metrics                   GET    proxied                404  404   404     404  404  404   404  404
 healthz                   GET    -                      200  200   200     200  200  200   200  200
 set_language              GET    -                      302  302   302     302  302  302   302  302
 set_language              POST   -                      302  302   302     302  302  302   302  302
@@ -166,6 +169,11 @@ WS_SUBSCRIBE_TEXT = """
 all         subscribed subscribed subscribed
 officials   forbidden subscribed subscribed
 """
+
+# Paths served outside the URL configuration, by a middleware: asked like the routes.
+# /metrics answers direct requests from the loopback (the test client's address) and never
+# a request that came through the reverse proxy (config/metrics.py).
+EXTRA_PATHS = {"metrics": "/metrics"}
 
 # Write bodies: what a caller who is allowed would really send.
 BODIES: dict[tuple[str, str, str], dict] = {
@@ -313,6 +321,7 @@ def _walk() -> dict[str, tuple[str, set[str]]]:
                 found[name] = (_readable(route), methods)
 
     walk(get_resolver(), "", "")
+    found.update({name: (path, set()) for name, path in EXTRA_PATHS.items()})
     return found
 
 
@@ -364,7 +373,7 @@ def world(alices_event, alice, bob, carol, dave, mallory):
         "live": {"pk": today.pk},
         "missing": {"pk": 999_999}, "zone": {"pk": zone.pk}, "citywide": {"pk": site.pk},
         "message": {"pk": instruction.pk}, "officials": {"pk": standby.pk},
-        "reset": {"uidb64": "MQ", "token": "set-password"},
+        "reset": {"uidb64": "MQ", "token": "set-password"}, "proxied": {},
     }
     return {"pages": pages, "apis": apis, "targets": targets, "event": alices_event,
             "zone": zone, "instruction": instruction, "carol": carol}
@@ -445,7 +454,11 @@ def _ask(world, name: str, method: str, target: str, subject: str) -> int:
     from django.urls import reverse
 
     target, _, query = target.partition("?")
-    url = reverse(name, kwargs=world["targets"][target]) + (f"?{query}" if query else "")
+    url = EXTRA_PATHS[name] if name in EXTRA_PATHS else reverse(
+        name, kwargs=world["targets"][target])
+    url += f"?{query}" if query else ""
+    # "proxied": the request came through the reverse proxy, which names the client
+    headers = {"HTTP_X_FORWARDED_FOR": "203.0.113.9"} if target == "proxied" else {}
     is_api = name.startswith("api:")
     client = (_api_client(world["apis"][subject]) if is_api
               else _page_client(world["pages"][subject]))
@@ -454,11 +467,11 @@ def _ask(world, name: str, method: str, target: str, subject: str) -> int:
         call = getattr(client, method.lower())
         try:
             if method == "GET":
-                response = call(url)
+                response = call(url, **headers)
             elif is_api:
-                response = call(url, body, format="json")
+                response = call(url, body, format="json", **headers)
             else:
-                response = call(url, body or {})
+                response = call(url, body or {}, **headers)
         except Exception as exc:  # a server error: the test client re-raises it
             return f"500 ({type(exc).__name__}: {exc})"
         finally:
