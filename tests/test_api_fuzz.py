@@ -106,3 +106,16 @@ def test_no_request_makes_the_api_fail_or_break_its_schema(case, fuzz_world):
     for role in ROLES:
         case.call_and_validate(
             headers={"Authorization": f"Token {fuzz_world['tokens'][role]}"}, checks=CHECKS)
+
+
+@pytest.mark.django_db
+def test_the_fuzzed_document_is_the_one_the_api_serves(client):
+    """The operations fuzzed above are exactly those of ``/api/v1/schema/``."""
+    import json
+
+    served = json.loads(client.get("/api/v1/schema/?format=json").content)
+    fuzzed = {(path, method) for path, item in schema.raw_schema["paths"].items()
+              for method in item}
+    assert {(path, method) for path, item in served["paths"].items() for method in item} \
+        == fuzzed
+    assert len(fuzzed) > 30
