@@ -140,8 +140,9 @@ def make_events(count: int, members_per_event: int) -> list[BenchEvent]:
 class Worker:
     """One Daphne process."""
 
-    def __init__(self, env: dict[str, str], log_dir: Path, index: int) -> None:
-        self.env, self.index = env, index
+    def __init__(self, env: dict[str, str], log_dir: Path, index: int,
+                 daphne_args: tuple[str, ...] = ()) -> None:
+        self.env, self.index, self.daphne_args = env, index, daphne_args
         self.port = free_port()
         self.log_path = log_dir / f"worker-{index}.log"
         self.process: subprocess.Popen | None = None
@@ -159,7 +160,8 @@ class Worker:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [str(DAPHNE), "-b", "127.0.0.1", "-p", str(self.port),
-             "--websocket-max-message-size", "65536", "config.asgi:application"],
+             "--websocket-max-message-size", "65536", *self.daphne_args,
+             "config.asgi:application"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )
         try:

@@ -814,6 +814,8 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=SoakConfig.drain,
                         help="seconds to wait, after the last send, for answers and deliveries")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--websocket-connect-timeout", type=int,
+                        help="Daphne's limit for a WebSocket handshake (its default: 5 s)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     args = parser.parse_args()
@@ -840,7 +842,9 @@ def main() -> None:
         per_event = args.clients // args.events
         events = make_events(args.events, per_event - 1)
         members, reviewers, tokens = make_soak_parties(events, per_event)
-        workers = [Worker(env, log_dir, i) for i in range(args.workers)]
+        daphne_args = (("--websocket_connect_timeout", str(args.websocket_connect_timeout))
+                       if args.websocket_connect_timeout else ())
+        workers = [Worker(env, log_dir, i, daphne_args) for i in range(args.workers)]
         for worker in workers:
             worker.start()
         result = asyncio.run(run_soak(config, workers, redis, events, members, reviewers,
