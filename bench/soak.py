@@ -718,6 +718,7 @@ async def _drive(config: SoakConfig, workers: list[Worker], redis: RedisServer |
         ("resume p50 (reconnect → subscribed)", f"{percentile(resumes, 50) * 1000:.0f} ms"),
         ("resume p99", f"{percentile(resumes, 99) * 1000:.0f} ms"),
         ("slowest resume", f"{slowest * 1000:.0f} ms"),
+        (f"resumes over {config.max_resume:g} s", sum(r > config.max_resume for r in resumes)),
         ("longest offline (drop → subscribed)", f"{max(offline, default=0) * 1000:.0f} ms"),
         ("soak client's own loop lag p99 / max", f"{percentile(lags, 99) * 1000:.0f} / "
                                                   f"{max(lags, default=0) * 1000:.0f} ms"),
