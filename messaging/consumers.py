@@ -272,32 +272,32 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
     async def _subscribe(self, content: dict) -> None:
         channel = _channel_field(content)
         after_seq = _int_field(content, "after_seq", default=0)
-        if not await self._may("messaging.read_channel", channel):
-            raise FrameError("forbidden", _("You cannot read this channel."))
-        if after_seq > 0:
-            metrics.resumed()
         # Joined the groups at connect, before reading: anything committed from now on is
         # either in this replay or announced after it. Announcements that arrive during the
         # replay wait in ``ahead``; those already replayed are dropped by seq.
         async with self.delivery_lock:
             self.delivered.pop(channel, None)
             self.ahead[channel] = {}
-        head = await in_thread(selectors.head_seq)(self.event_id, channel)
-        cursor = after_seq
-        while cursor < head:
-            frames = await in_thread(selectors.message_frames_between)(
-                self.event_id, channel, after_seq=cursor, up_to=head
-            )
-            if not frames:
-                break
+        start = await in_thread(selectors.start_replay)(
+            self.user, self.event_id, channel, after_seq=after_seq
+        )
+        if start is None:
+            self.ahead.pop(channel, None)
+            raise FrameError("forbidden", _("You cannot read this channel."))
+        if after_seq > 0:
+            metrics.resumed()
+        head, frames = start.head, start.frames
+        while frames:
             for frame in frames:
                 await self._send_json(frame)
             metrics.message_delivered(len(frames))
-            cursor = frames[-1]["seq"]
+            if frames[-1]["seq"] >= head:
+                break
+            frames = await in_thread(selectors.message_frames_between)(
+                self.event_id, channel, after_seq=frames[-1]["seq"], up_to=head
+            )
         # Acknowledgements of messages the client already had, given while it was away.
-        for frame in await in_thread(selectors.ack_frames_since)(
-            self.event_id, channel, after_seq=min(after_seq, head)
-        ):
+        for frame in start.acked:
             await self._send_json(frame)
         async with self.delivery_lock:
             self.delivered[channel] = head
@@ -497,13 +497,6 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
                 await self._send_json({"type": "reminder", "message": frame})
 
     # --- helpers ----------------------------------------------------------------------
-
-    async def _may(self, permission: str, channel_name: str) -> bool:
-        def check() -> bool:
-            channel = services.get_channel(get_event_for(self.user, self.event_id),
-                                           channel_name)
-            return self.user.has_perm(permission, channel)
-        return await in_thread(check)()
 
     async def _send_json(self, content: dict) -> None:
         await self.send(text_data=json.dumps(content, ensure_ascii=False))

@@ -3,16 +3,45 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
 
 from coordination.parties import actor_of
 from events.models import EventMembership
+from events.selectors import get_event_for
 from messaging.frames import acked_frame, message_frames
 from messaging.models import Acknowledgement, Channel, Message
 from messaging.rules import CHANNEL_ROLES
+from messaging.services import get_channel
 
 REPLAY_BATCH = 500
+
+
+@dataclass(frozen=True)
+class ReplayStart:
+    """What a subscribe sends first: the channel's ``head`` now, the first messages after
+    the client's ``after_seq`` (more are read while ``frames`` end before ``head``), and the
+    acknowledgements of older messages that it may have missed."""
+
+    head: int
+    frames: list[dict]
+    acked: list[dict]
+
+
+def start_replay(user, event_id: int, channel_name: str, *, after_seq: int
+                 ) -> ReplayStart | None:
+    """The start of a subscribe's replay, read in one go (one trip to a database thread: a
+    client resuming on a busy worker waits for one, not four); None if ``user`` may not
+    read the channel."""
+    channel = get_channel(get_event_for(user, event_id), channel_name)
+    if not user.has_perm("messaging.read_channel", channel):
+        return None
+    head = head_seq(event_id, channel_name)
+    frames = (message_frames_between(event_id, channel_name, after_seq=after_seq, up_to=head)
+              if after_seq < head else [])
+    acked = ack_frames_since(event_id, channel_name, after_seq=min(after_seq, head))
+    return ReplayStart(head=head, frames=frames, acked=acked)
 
 
 def head_seq(event_id: int, channel_name: str) -> int:
