@@ -37,6 +37,7 @@ from zones.briefing import (
     TABLE_STYLE,
     Briefing,
     draw_map,
+    facts_table,
     format_when,
     map_legend,
     pdf_escape,
@@ -96,25 +97,6 @@ def _seconds(value: float | None) -> str:
     return _("%(seconds)s s") % {"seconds": formats.number_format(value, decimal_pos=1)}
 
 
-def _facts_table(facts: list[tuple[str, str]], width: float, styles) -> Table:
-    """Label/value pairs in two columns of pairs."""
-    half = (len(facts) + 1) // 2
-    rows = []
-    for i in range(half):
-        left = facts[i]
-        right = facts[half + i] if half + i < len(facts) else ("", "")
-        rows.append([Paragraph(f"<b>{pdf_escape(left[0])}</b>", styles["cell"]),
-                     Paragraph(pdf_escape(left[1]), styles["cell"]),
-                     Paragraph(f"<b>{pdf_escape(right[0])}</b>", styles["cell"]),
-                     Paragraph(pdf_escape(right[1]), styles["cell"])])
-    table = Table(rows, colWidths=[width * 0.22, width * 0.28] * 2, hAlign="LEFT")
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                               ("LEFTPADDING", (0, 0), (-1, -1), 2),
-                               ("TOPPADDING", (0, 0), (-1, -1), 1),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
-    return table
-
-
 def _summary(report: Report, width: float, styles) -> list:
     duration = report.duration
     facts = [
@@ -137,7 +119,7 @@ def _summary(report: Report, width: float, styles) -> list:
         (_("Log entries"), str(report.log_entries)),
     ]
     story: list = [Paragraph(pdf_escape(_("Summary")), styles["h2"]),
-                   _facts_table(facts, width, styles)]
+                   facts_table(facts, width, styles)]
 
     counts = [[_("Messages by party"), _("Count")]]
     counts += [[label, str(count)] for label, count in report.messages_by_party]
@@ -181,7 +163,7 @@ def _acknowledgements(report: Report, width: float, styles) -> list:
         (_("Longest time to acknowledge"), _seconds(max(seconds, default=None))),
         (_("Acknowledgements never given"), str(never)),
     ]
-    story.append(_facts_table(facts, width, styles))
+    story.append(facts_table(facts, width, styles))
     story.append(Spacer(1, 1.5 * mm))
     rows: list[list] = [[_("Sent"), _("Message"), _("Acknowledged by (seconds)"),
                          _("Median / longest"), _("Never acknowledged")]]

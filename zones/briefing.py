@@ -454,6 +454,25 @@ def _route_length_m(route: LineString) -> float:
     return total
 
 
+def facts_table(facts: list[tuple[str, str]], width: float, styles) -> Table:
+    """Label/value pairs in two columns of pairs (the briefing's and the report's heads)."""
+    half = (len(facts) + 1) // 2
+    rows = []
+    for i in range(half):
+        left = facts[i]
+        right = facts[half + i] if half + i < len(facts) else ("", "")
+        rows.append([Paragraph(f"<b>{pdf_escape(left[0])}</b>", styles["cell"]),
+                     Paragraph(pdf_escape(left[1]), styles["cell"]),
+                     Paragraph(f"<b>{pdf_escape(right[0])}</b>", styles["cell"]),
+                     Paragraph(pdf_escape(right[1]), styles["cell"])])
+    table = Table(rows, colWidths=[width * 0.23, width * 0.27] * 2, hAlign="LEFT")
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                               ("TOPPADDING", (0, 0), (-1, -1), 1),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
+    return table
+
+
 def _story(briefing: Briefing, width: float) -> list:
     styles = pdf_styles()
     story: list = [
@@ -479,21 +498,7 @@ def _story(briefing: Briefing, width: float) -> list:
                          "length": formats.number_format(
                              round(_route_length_m(briefing.route)), force_grouping=True)}))
     facts.append((_("Dispersal point (lat, lon)"), _place(briefing.dispersal_point)))
-    half = (len(facts) + 1) // 2
-    rows = []
-    for i in range(half):
-        left = facts[i]
-        right = facts[half + i] if half + i < len(facts) else ("", "")
-        rows.append([Paragraph(f"<b>{pdf_escape(left[0])}</b>", styles["cell"]),
-                     Paragraph(pdf_escape(left[1]), styles["cell"]),
-                     Paragraph(f"<b>{pdf_escape(right[0])}</b>", styles["cell"]),
-                     Paragraph(pdf_escape(right[1]), styles["cell"])])
-    facts_table = Table(rows, colWidths=[width * 0.23, width * 0.27] * 2, hAlign="LEFT")
-    facts_table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
-                                     ("LEFTPADDING", (0, 0), (-1, -1), 2),
-                                     ("TOPPADDING", (0, 0), (-1, -1), 1),
-                                     ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
-    story.append(facts_table)
+    story.append(facts_table(facts, width, styles))
 
     story.append(Paragraph(pdf_escape(_("Map of the agreed zones")), styles["h2"]))
     story.append(draw_map(briefing, width, 105 * mm))
