@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coordination.log import format_timestamp
+from coordination.log import format_timestamp, happened_at_of
 from coordination.models import LogEntry, ReviewerNote
 from coordination.parties import Role
 from events.models import Event
@@ -47,8 +47,6 @@ PARTIES: dict[str, Any] = {
 }
 #: Messages the replay loads at most (the newest beyond it are left out, and it says so).
 REPLAY_MESSAGE_LIMIT = 5000
-#: "Happened at" is shown beside "recorded at" from this difference on.
-HAPPENED_AT_MIN_DIFFERENCE = dt.timedelta(seconds=1)
 #: Longest text of one detail of an entry on the page.
 DETAIL_MAX_CHARS = 300
 
@@ -267,13 +265,7 @@ def timeline_rows(event: Event, entries: Iterable[LogEntry]) -> list[TimelineRow
     for entry in entries:
         data = entry.data if isinstance(entry.data, dict) else {}
         description, text, said = _describe(entry, zone_labels)
-        happened_at = None
-        if isinstance(data.get("happened_at"), str):
-            parsed = parse_datetime(data["happened_at"])
-            # Reported "now", it differs from the entry's time by the microseconds it took
-            # to store: only a real difference is worth a second time on the page.
-            if parsed is not None and abs(parsed - entry.at) >= HAPPENED_AT_MIN_DIFFERENCE:
-                happened_at = parsed
+        happened_at = happened_at_of(entry)
         actor = entry.actor or {}
         party = actor.get("role") or SYSTEM
         rows.append(TimelineRow(
