@@ -48,16 +48,7 @@
     return text;
   }
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) {
-      node.className = className;
-    }
-    if (text !== undefined && text !== null) {
-      node.textContent = text;
-    }
-    return node;
-  }
+  var el = window.parleyDom.el;  // static/js/dom.js
 
   function $(selector, root) {
     return (root || panel).querySelector(selector);

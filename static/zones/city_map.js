@@ -26,12 +26,7 @@
 
   // --- small helpers ------------------------------------------------------------------
 
-  function el(tag, text, className) {
-    var node = document.createElement(tag);
-    if (text !== undefined && text !== null) { node.textContent = String(text); }
-    if (className) { node.className = className; }
-    return node;
-  }
+  var el = window.parleyDom.el;  // static/js/dom.js
 
   function fill(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (_, name) {
@@ -58,17 +53,17 @@
   }
 
   function popupOf(title, rows, link) {
-    var box = el("div", null, "city-map-popup");
-    box.appendChild(el("strong", title));
+    var box = el("div", "city-map-popup");
+    box.appendChild(el("strong", null, title));
     var list = el("dl");
     rows.forEach(function (row) {
       if (row[1] === undefined || row[1] === null || row[1] === "") { return; }
-      list.appendChild(el("dt", row[0]));
-      list.appendChild(el("dd", row[1]));
+      list.appendChild(el("dt", null, row[0]));
+      list.appendChild(el("dd", null, row[1]));
     });
     box.appendChild(list);
     if (link) {
-      var a = el("a", words.open);
+      var a = el("a", null, words.open);
       a.href = link;
       box.appendChild(a);
     }
@@ -204,7 +199,7 @@
         if (c.events.length === 2 && assembly[c.events[0]] && assembly[c.events[1]]) {
           L.polyline([assembly[c.events[0]], assembly[c.events[1]]], {
             color: colours.clash, weight: 3, dashArray: "4 6"
-          }).bindPopup(el("span", clashText(c, names))).addTo(layers.clashes);
+          }).bindPopup(el("span", null, clashText(c, names))).addTo(layers.clashes);
         }
       });
     }
@@ -231,19 +226,19 @@
     var list = document.getElementById("city-map-events");
     list.replaceChildren();
     if (!events.length) {
-      list.appendChild(el("li", words.noEvents));
+      list.appendChild(el("li", null, words.noEvents));
       return;
     }
     events.forEach(function (f) {
       var p = f.properties;
       var item = el("li");
-      var a = el("a", p.reference + " " + p.title);
+      var a = el("a", null, p.reference + " " + p.title);
       a.href = p.url;
       item.appendChild(a);
       item.appendChild(document.createTextNode(
         " — " + p.state_label + ", " + formatTime(p.starts_at) + " " + words.to + " " +
         formatTime(p.ends_at)));
-      if (p.clashes) { item.appendChild(el("span", words.clashBadge, "clash-badge")); }
+      if (p.clashes) { item.appendChild(el("span", "clash-badge", words.clashBadge)); }
       list.appendChild(item);
     });
   }
@@ -252,10 +247,10 @@
     var list = document.getElementById("city-map-clash-list");
     list.replaceChildren();
     if (!loaded.clashes.length) {
-      list.appendChild(el("li", words.noClashes));
+      list.appendChild(el("li", null, words.noClashes));
       return;
     }
-    loaded.clashes.forEach(function (c) { list.appendChild(el("li", clashText(c, names))); });
+    loaded.clashes.forEach(function (c) { list.appendChild(el("li", null, clashText(c, names))); });
   }
 
   // --- loading ------------------------------------------------------------------------

@@ -33,16 +33,7 @@
   var placing = false;
   var draft = null;    // the marker of the place chosen for a new report
 
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) {
-      node.className = className;
-    }
-    if (text !== undefined && text !== null) {
-      node.textContent = text;
-    }
-    return node;
-  }
+  var el = window.parleyDom.el;  // static/js/dom.js
 
   function fill(template, values) {
     var text = template;
