@@ -36,6 +36,7 @@ from events.models import Event
 from zones.briefing import (
     TABLE_STYLE,
     Briefing,
+    contact_section,
     draw_map,
     facts_table,
     format_when,
@@ -132,18 +133,7 @@ def _summary(report: Report, width: float, styles) -> list:
                                       ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     story += [Spacer(1, 2 * mm), side_by_side]
 
-    contact: list = [Paragraph(pdf_escape(_("Organisers' contact on the day")), styles["h2"])]
-    if report.contact is not None:
-        contact.append(pdf_table(
-            [[_("Name"), _("Phone"), _("E-mail")],
-             [report.contact.name or "—", report.contact.phone or "—",
-              report.contact.email or "—"]],
-            [width * 0.35, width * 0.3, width * 0.35], styles))
-    else:
-        contact.append(Paragraph(pdf_escape(_(
-            "Shown only to the demonstration's organisers, city officials and its police "
-            "members.")), styles["body"]))
-    story.append(KeepTogether(contact))
+    story.append(contact_section(report.contact, width, styles))
     return story
 
 

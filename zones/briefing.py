@@ -548,19 +548,24 @@ def _story(briefing: Briefing, width: float) -> list:
         team.append(Paragraph(pdf_escape(_("No members yet.")), styles["body"]))
     story.append(KeepTogether(team))
 
-    contact: list = [Paragraph(pdf_escape(_("Organisers' contact on the day")), styles["h2"])]
-    if briefing.contact is not None:
-        contact.append(pdf_table(
+    story.append(contact_section(briefing.contact, width, styles))
+    return story
+
+
+def contact_section(contact: Contact | None, width: float, styles) -> KeepTogether:
+    """The organisers' contact on the day, or why it is not shown (``contact`` is None for
+    readers who may not see it): the briefing's and the report's."""
+    section: list = [Paragraph(pdf_escape(_("Organisers' contact on the day")), styles["h2"])]
+    if contact is not None:
+        section.append(pdf_table(
             [[_("Name"), _("Phone"), _("E-mail")],
-             [briefing.contact.name or "—", briefing.contact.phone or "—",
-              briefing.contact.email or "—"]],
+             [contact.name or "—", contact.phone or "—", contact.email or "—"]],
             [width * 0.35, width * 0.3, width * 0.35], styles))
     else:
-        contact.append(Paragraph(pdf_escape(_(
+        section.append(Paragraph(pdf_escape(_(
             "Shown only to the demonstration's organisers, city officials and its police "
             "members.")), styles["body"]))
-    story.append(KeepTogether(contact))
-    return story
+    return KeepTogether(section)
 
 
 def render_briefing(briefing: Briefing) -> bytes:
