@@ -27,7 +27,7 @@ lint: install ## ruff check
 	.venv/bin/ruff check .
 
 messages: install ## Update French translations (makemessages -l fr) and compile them
-	DEBUG=true $(PY) manage.py makemessages -l fr --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_modules
+	DEBUG=true $(PY) manage.py makemessages -l fr -l es --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_modules
 	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
 
 clean: ## Remove local databases, demo accounts, test reports and collected static files (keeps .venv)

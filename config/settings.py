@@ -189,7 +189,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="parley@localhost")
 
 # --- Languages ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+LANGUAGES = [("en", _("English")), ("fr", _("French")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
@@ -235,7 +235,7 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "config.api_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -399,6 +399,8 @@ INSTALLED_APPS += [
 ]
 _after_auth = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
 MIDDLEWARE.insert(_after_auth, "django_otp.middleware.OTPMiddleware")
+# A signed-in user's own language setting wins over the cookie and the browser's.
+MIDDLEWARE.insert(_after_auth, "coordination.account_middleware.UserLanguageMiddleware")
 # After the messages middleware too: the idle timeout says why it logged someone out.
 _after_messages = MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1
 MIDDLEWARE[_after_messages:_after_messages] = [

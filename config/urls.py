@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from config import views
 from coordination import api as coordination_api
 from coordination import desk_views, log_api, review_api
+from coordination import views as coordination_views
 from events import api as events_api
 from messaging import api as messaging_api
 from messaging import key_moments_api
@@ -64,7 +65,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include((api_v1, "api"))),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", coordination_views.set_language, name="set_language"),
     path("accounts/", include("coordination.urls")),
     path("desk/", desk_views.desk, name="desk"),
     path("", include("coordination.review_urls")),

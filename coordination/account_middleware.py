@@ -15,8 +15,10 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from coordination.languages import supported_language
 from coordination.security_log import security_event
 from coordination.two_factor import has_second_factor, must_verify
 
@@ -112,3 +114,19 @@ def session_may_connect(session, user) -> bool:
     if session_idle_expired(session):
         return False
     return not must_verify(user) or session_is_verified(session, user)
+
+
+class UserLanguageMiddleware:
+    """Show a signed-in user Parley in the language of their own setting, whatever their
+    cookie or browser says (``LocaleMiddleware`` has already chosen from those)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        own = supported_language(getattr(user, "language", "")) if user else None
+        if own and user.is_authenticated:
+            translation.activate(own)
+            request.LANGUAGE_CODE = own
+        return self.get_response(request)

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from coordination.languages import language_choices
 from coordination.parties import Role
 
 
@@ -12,6 +13,11 @@ class User(AbstractUser):
     """A person using Parley. Every user has exactly one role."""
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.ORGANISER)
+    #: The language this person reads Parley in (pages, API, live channel, e-mails); empty:
+    #: their browser's.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, default="", choices=language_choices
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

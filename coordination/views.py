@@ -7,9 +7,11 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.debug import sensitive_post_parameters
 
 from coordination.forms import OrganiserSignUpForm
+from coordination.languages import supported_language
 
 
 @sensitive_post_parameters("password1", "password2")
@@ -35,3 +37,15 @@ class LoginView(auth_views.LoginView):
         if self.request.user.has_perm("coordination.view_desk"):
             return reverse("desk")
         return super().get_default_redirect_url()
+
+
+def set_language(request):
+    """Django's language switcher; for a signed-in user it also becomes their own setting, so
+    that the API, the live channel and e-mails follow it too."""
+    response = i18n.set_language(request)
+    chosen = supported_language(request.POST.get("language")) if request.method == "POST" else None
+    user = request.user
+    if chosen and user.is_authenticated and user.language != chosen:
+        user.language = chosen
+        user.save(update_fields=["language"])
+    return response
