@@ -72,6 +72,8 @@ class EventForm(forms.ModelForm):
                        "again to finish."),
             "dispersal_point": _("Optional: place a marker where the demonstration ends."),
             "counter_to": _("Only for a counter-demonstration: the demonstration it answers."),
+            "publish_description": _("Off unless you tick it: the description is then shown "
+                                     "to everyone on the public page."),
         }
 
     def __init__(self, *args, user, **kwargs):

@@ -58,6 +58,10 @@ class Event(models.Model):
     public = models.BooleanField(
         _("list on the public page once agreed"), default=True
     )
+    #: The public page never shows the description unless the organisers chose this.
+    publish_description = models.BooleanField(
+        _("publish the description on the public page"), default=False
+    )
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.DRAFT, editable=False
     )

@@ -46,8 +46,8 @@ class EventSerializer(serializers.ModelSerializer):
             "id", "reference", "title", "kind", "counter_to", "organisation", "description",
             "expected_attendance", "stewards", "starts_at", "ends_at", "assembly_point",
             "route", "dispersal_point", "amplified_sound", "accessibility_needs", "languages",
-            "contact_name", "contact_phone", "contact_email", "public", "state", "organiser",
-            "created_at", "updated_at",
+            "contact_name", "contact_phone", "contact_email", "public", "publish_description",
+            "state", "organiser", "created_at", "updated_at",
         ]
         read_only_fields = ["id", "reference", "state", "organiser", "created_at", "updated_at"]
         extra_kwargs = {"expected_attendance": {"min_value": 1}, "stewards": {"min_value": 0}}
