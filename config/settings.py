@@ -186,6 +186,28 @@ LOGOUT_REDIRECT_URL = "login"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="parley@localhost")
+# Notifications are queued in the database (django-mailer's queue) in the transaction of the
+# action that causes them; `manage.py run_notifier` sends them through EMAIL_URL's back-end
+# and retries failures with back-off, so a slow or broken mail server never holds up or
+# breaks an action (docs/operations.md, "E-mail notifications").
+INSTALLED_APPS += ["mailer"]
+MAILER_EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
+MAILER_USE_FILE_LOCK = False  # row locks keep two notifiers from sending one e-mail twice
+MAILER_ERROR_HANDLER = "coordination.notifications.defer_failed_delivery"
+#: A message that failed this many retries stays deferred (visible in the admin), unsent.
+MAILER_EMAIL_MAX_RETRIES = env.int("PARLEY_EMAIL_MAX_RETRIES", default=20)
+#: The first retry of failed e-mail waits this long; each failed retry doubles the wait…
+PARLEY_EMAIL_RETRY_SECONDS = env.float("PARLEY_EMAIL_RETRY_SECONDS", default=60)
+#: …up to this.
+PARLEY_EMAIL_RETRY_MAX_SECONDS = env.float("PARLEY_EMAIL_RETRY_MAX_SECONDS", default=3600)
+#: The notifier looks for work this often.
+PARLEY_NOTIFIER_INTERVAL_SECONDS = env.float("PARLEY_NOTIFIER_INTERVAL_SECONDS", default=5)
+#: An alert or instruction that a member has not acknowledged this long after it was sent,
+#: while they are not connected to the demonstration's channel, is e-mailed to them (once).
+PARLEY_UNACKNOWLEDGED_EMAIL_SECONDS = env.float("PARLEY_UNACKNOWLEDGED_EMAIL_SECONDS",
+                                                default=300)
+#: The address people reach Parley at, for the links in e-mails.
+PARLEY_SITE_URL = env.str("PARLEY_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # --- Languages ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -8,6 +8,7 @@ from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILER_EMAIL_BACKEND = EMAIL_BACKEND  # what the notifier sends through (django-mailer)
 
 # The browser tests fork a Daphne process from this one (Channels' live server). A connection
 # pool would be inherited across the fork, and two processes would then talk over the same

@@ -86,3 +86,24 @@ class ReviewerNote(models.Model):
 
     def __str__(self) -> str:
         return f"note on {self.event_id} by {self.author_id}"
+
+
+class EmailNotice(models.Model):
+    """A notification e-mail that must go to a person at most once (e.g. about one alert),
+    kept so that it is not queued again. Written in the same transaction as the queued
+    e-mail itself (coordination/notifications.py)."""
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("recipient"),
+    )
+    queued_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["queued_at", "pk"]
+        verbose_name = _("e-mail notice")
+        verbose_name_plural = _("e-mail notices")
+
+    def __str__(self) -> str:
+        return self.key

@@ -18,6 +18,7 @@ from coordination.errors import Conflict
 from coordination.log import record
 from coordination.parties import Role
 from events.models import Event, EventMembership, ReferenceCounter
+from events.notifications import notify_organisers_of_state_change
 from events.workflow import ALLOWED_FROM, NOTE_REQUIRED, PERMISSION_FOR
 
 #: Fields an organiser writes when registering or editing a demonstration.
@@ -166,6 +167,7 @@ def transition_event(event: Event, *, to: str, actor, note: str = "") -> Event:
     record(event, actor=actor, kind="event.transition",
            data={"from": previous, "to": to, "note": note})
     broadcast_on_commit(event.pk, {"type": "state", "event": event.pk, "state": to})
+    notify_organisers_of_state_change(event, previous=previous, actor=actor, note=note)
     return event
 
 

@@ -23,6 +23,7 @@ from events.models import Event
 from zones import selectors
 from zones.geometry import check_zone_geometry
 from zones.models import Zone, ZoneAgreement, ZoneVersion
+from zones.notifications import notify_organisers_zone_awaits_agreement
 from zones.serializers import CONDITIONS_MAX_CHARS, zone_feature
 
 #: A change of any of these makes a new version, which must be agreed again.
@@ -186,6 +187,7 @@ def create_zone(
     if event is not None:
         record(event, actor=actor, kind="zone.created", locked=True,
                data=_loggable(zone, ("label", *VERSIONED_FIELDS)))
+        notify_organisers_zone_awaits_agreement(zone, actor=actor, changed=False)
     return _announce(zone)
 
 
@@ -214,6 +216,8 @@ def change_zone(zone: Zone, *, actor, **changes: Any) -> Zone:
     if zone.event is not None:
         record(zone.event, actor=actor, kind="zone.changed", locked=True,
                data={**_loggable(zone, changed), "new_version": new_version})
+        if new_version:
+            notify_organisers_zone_awaits_agreement(zone, actor=actor, changed=True)
     return _announce(zone)
 
 

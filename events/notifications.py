@@ -1,0 +1,48 @@
+"""E-mails to a demonstration's organisers about their demonstration (queued, in each
+organiser's language; coordination/notifications.py sends them)."""
+
+from __future__ import annotations
+
+from coordination.notifications import queue_email, site_url
+from coordination.parties import Role
+from events.models import Event
+from events.workflow import NOTE_REQUIRED
+
+
+def organisers_of(event: Event) -> list:
+    """The people who organise ``event``: its organiser and its organiser members, each once,
+    active ones only."""
+    people = {event.organiser_id: event.organiser}
+    for membership in event.memberships.filter(role=Role.ORGANISER).select_related("user"):
+        people.setdefault(membership.user_id, membership.user)
+    return [person for person in people.values() if person.is_active]
+
+
+def notify_organisers_of_state_change(event: Event, *, previous: str, actor,
+                                      note: str = "") -> int:
+    """Queue an e-mail about the demonstration's new state to each of its organisers, except
+    the one who made the change; returns how many were queued.
+
+    The note goes with it when it is addressed to the organisers (the changes the city asks
+    for, the reason for a cancellation) or was written by an organiser; other notes stay in
+    the log, which organisers do not read.
+    """
+    shown_note = note if (event.state in NOTE_REQUIRED or actor.role == Role.ORGANISER) else ""
+    context = {
+        "event": event,
+        "previous_state": Event.State(previous).label,
+        "state": event.state,
+        "state_label": Event.State(event.state).label,
+        "actor_party": Role(actor.role).label,
+        "note": shown_note,
+        "link": site_url(event.get_absolute_url()),
+    }
+    queued = 0
+    for organiser in organisers_of(event):
+        if organiser.pk == actor.pk:
+            continue  # they know: they just did it
+        queued += queue_email(
+            organiser, subject_template="email/event_state_changed_subject.txt",
+            body_template="email/event_state_changed_body.txt", context=context,
+        )
+    return queued
