@@ -1,0 +1,186 @@
+/* Parley: the public page (templates/public/page.html) — its map, and its notices kept
+ * up to date without reloading the page.
+ *
+ * Configuration comes from <script id="public-config" type="application/json">
+ * (coordination/public_views.py: the GeoJSON and notices addresses, zone colours — those of
+ * zones/styles.py — and kind labels), the translated words from #public-strings. Every
+ * poll_seconds it asks both addresses again with cache: "no-cache": the browser sends the
+ * ETag it holds (If-None-Match) and the server answers 304 when nothing changed, so a
+ * quiet page costs almost nothing. Everything from the server is set as text, never HTML.
+ */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("public-config").textContent);
+  var words = Object.assign({}, document.getElementById("public-strings").dataset);
+  var el = window.parleyDom.el;  // static/js/dom.js
+  var map = null;
+  var layer = null;
+  var byReference = {};   // reference → bounds of what is drawn of it
+  var seen = {};          // url → the ETag of the answer last shown
+
+  function kindColour(kind) {
+    return config.colours.kinds[kind] || "#52525b";
+  }
+
+  function formatTime(iso) {
+    if (!iso) { return ""; }
+    return new Date(iso).toLocaleString(document.documentElement.lang || undefined, {
+      dateStyle: "medium", timeStyle: "short"
+    });
+  }
+
+  function popupOf(title, rows) {
+    var box = el("div", "public-popup");
+    box.appendChild(el("strong", null, title));
+    var list = el("dl");
+    rows.forEach(function (row) {
+      if (!row[1]) { return; }
+      list.appendChild(el("dt", null, row[0]));
+      list.appendChild(el("dd", null, row[1]));
+    });
+    box.appendChild(list);
+    return box;
+  }
+
+  function popup(feature) {
+    var p = feature.properties;
+    var box;
+    if (p.feature === "zone") {
+      box = popupOf(config.zone_kinds[p.zone_kind] || p.zone_kind, [
+        [words.inForce, p.valid_from ? formatTime(p.valid_from) + " – " + formatTime(p.valid_to) : ""],
+        [words.conditions, p.conditions || words.noConditions]
+      ]);
+    } else {
+      var place = {assembly_point: words.assembly, route: words.route,
+                   dispersal_point: words.dispersal}[p.feature];
+      box = popupOf(p.title, [
+        ["", place],
+        [words.kind, config.kinds[p.kind] || p.kind],
+        [words.state, config.states[p.state] || p.state],
+        [words.when, formatTime(p.starts_at) + " – " + formatTime(p.ends_at)]
+      ]);
+    }
+    var link = el("a", null, words.details + " (" + p.reference + ")");
+    link.href = "#" + p.reference;
+    box.appendChild(link);
+    return box;
+  }
+
+  function style(feature) {
+    var p = feature.properties;
+    var faded = p.state === "concluded";
+    if (p.feature === "zone") {
+      var colour = kindColour(p.zone_kind);
+      return {color: colour, weight: 2, fillColor: colour, fillOpacity: 0.25};
+    }
+    return {color: config.colours.route, weight: 5, opacity: faded ? 0.4 : 0.9};
+  }
+
+  function point(feature, latlng) {
+    var p = feature.properties;
+    var colour = p.feature === "dispersal_point" ? config.colours.dispersal
+      : config.colours.assembly;
+    return L.circleMarker(latlng, {radius: 8, color: "#fff", weight: 2, fillColor: colour,
+                                   fillOpacity: p.state === "concluded" ? 0.45 : 0.95});
+  }
+
+  function draw(collection) {
+    if (!map) { return; }
+    if (layer) { layer.remove(); }
+    byReference = {};
+    layer = L.geoJSON(collection, {
+      style: style,
+      pointToLayer: point,
+      onEachFeature: function (feature, drawn) {
+        drawn.bindPopup(function () { return popup(feature); });
+        var ref = feature.properties.reference;
+        var bounds = drawn.getBounds ? drawn.getBounds() : L.latLngBounds([drawn.getLatLng()]);
+        byReference[ref] = byReference[ref] ? byReference[ref].extend(bounds) : L.latLngBounds(bounds.getSouthWest(), bounds.getNorthEast());
+      }
+    }).addTo(map);
+    if (!seen.fitted && collection.features.length) {
+      seen.fitted = true;
+      map.fitBounds(layer.getBounds(), {padding: [20, 20], maxZoom: 16});
+    }
+  }
+
+  function showNotices(notices) {
+    var list = document.getElementById("public-notices");
+    list.textContent = "";
+    if (!notices.length) {
+      list.appendChild(el("li", "public-none", words.noNotices));
+      return;
+    }
+    notices.forEach(function (n) {
+      var item = el("li");
+      item.dataset.id = n.id;
+      var time = el("time", null, formatTime(n.at));
+      time.dateTime = n.at;
+      item.appendChild(time);
+      item.appendChild(document.createTextNode(" "));
+      var link = el("a", null, n.reference + " “" + n.title + "”");
+      link.href = "#" + n.reference;
+      item.appendChild(link);
+      item.appendChild(document.createTextNode(": "));
+      item.appendChild(el("span", "public-notice-text", n.text));
+      list.appendChild(item);
+    });
+  }
+
+  function status(text) {
+    document.getElementById("public-status").textContent = text;
+  }
+
+  /* GET url; calls use(json) only when the answer differs from the one last shown. */
+  function refresh(url, use) {
+    return fetch(url, {cache: "no-cache", headers: {"Accept": "application/json"}})
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        var tag = response.headers.get("ETag");
+        if (tag && seen[url] === tag) { return false; }
+        seen[url] = tag;
+        return response.json().then(function (data) { use(data); return true; });
+      });
+  }
+
+  function poll(first) {
+    Promise.all([
+      refresh(config.geojson_url, draw),
+      refresh(config.notices_url, function (data) { if (!first) { showNotices(data.notices); } })
+    ]).then(function (changed) {
+      if (!first && (changed[0] || changed[1])) {
+        status(words.updated.replace("%(time)s", formatTime(new Date().toISOString())));
+      }
+    }).catch(function () {
+      status(words.failed);
+    }).then(function () {
+      window.setTimeout(function () { poll(false); }, config.poll_seconds * 1000);
+    });
+  }
+
+  window.parleyPublicMap = function (leafletMap) {
+    map = leafletMap;
+    poll(true);
+  };
+
+  function start() {
+    document.querySelectorAll(".public-zone-swatch").forEach(function (swatch) {
+      swatch.style.background = kindColour(swatch.dataset.kind);
+    });
+    document.querySelectorAll(".public-show").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var bounds = byReference[button.dataset.reference];
+        if (!map || !bounds) { return; }
+        document.getElementById("public-map").scrollIntoView({behavior: "smooth"});
+        map.fitBounds(bounds, {padding: [20, 20], maxZoom: 17});
+      });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();
