@@ -53,6 +53,8 @@ api_v1 = [
     path("messages/<int:pk>/acks/", messaging_api.MessageAcksView.as_view(), name="message-acks"),
     path("messages/<int:pk>/key-moment/", key_moments_api.MessageKeyMomentView.as_view(),
          name="message-key-moment"),
+    path("instructions/", messaging_api.StandardInstructionsView.as_view(),
+         name="standard-instructions"),
     path("ws-tickets/", messaging_api.TicketView.as_view(), name="ws-tickets"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Redoc writes its styles into <style> elements as it renders, and builds its search
@@ -71,6 +73,7 @@ urlpatterns = [
     path("public/", include("coordination.public_urls")),
     path("", include("coordination.review_urls")),
     path("", include("coordination.privacy_urls")),
+    path("", include("messaging.urls")),
     path("", include("zones.urls")),
     path("", include("events.urls")),
 ]

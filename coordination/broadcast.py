@@ -137,7 +137,8 @@ def _desk_news_of(loop: asyncio.AbstractEventLoop) -> _DeskNews:
     return news
 
 
-def send_now(event_id: int, payload: dict, *, officials: bool = False) -> None:
+def send_now(event_id: int, payload: dict, *, officials: bool = False,
+             variants: dict[str, dict] | None = None) -> None:
     """Deliver ``payload`` to the event's group now (use ``broadcast_on_commit``).
 
     Inside the server, the send is handed to the server's event loop without waiting for it:
@@ -146,6 +147,10 @@ def send_now(event_id: int, payload: dict, *, officials: bool = False) -> None:
 
     Every notification passes here, so this is also where the desk hears, in a few words
     (``desk_changed``), about the changes it shows.
+
+    ``variants``: the payload as readers of other languages receive it, by language code (a
+    standard instruction's text); each is serialised once too, and a connection whose
+    language is among them relays that one instead.
     """
     layer = get_channel_layer()
     if layer is None:
@@ -159,6 +164,9 @@ def send_now(event_id: int, payload: dict, *, officials: bool = False) -> None:
         "seq": payload.get("seq"),
         "text": json.dumps(payload, ensure_ascii=False),
     }
+    if variants:
+        message["variants"] = {code: json.dumps(variant, ensure_ascii=False)
+                               for code, variant in variants.items()}
     what = desk_news(payload)
     loop = _server_loop()
     if loop is not None:
@@ -176,7 +184,9 @@ def send_now(event_id: int, payload: dict, *, officials: bool = False) -> None:
                        exc_info=True)
 
 
-def broadcast_on_commit(event_id: int, payload: dict, *, officials: bool = False) -> None:
+def broadcast_on_commit(event_id: int, payload: dict, *, officials: bool = False,
+                        variants: dict[str, dict] | None = None) -> None:
     """Tell the event's connected clients (or only its officials) about ``payload`` once the
-    transaction commits."""
-    transaction.on_commit(lambda: send_now(event_id, payload, officials=officials))
+    transaction commits (``variants``: see ``send_now``)."""
+    transaction.on_commit(lambda: send_now(event_id, payload, officials=officials,
+                                           variants=variants))

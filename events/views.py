@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, get_language_info, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from coordination.errors import Conflict
@@ -22,6 +22,7 @@ from events.serializers import CONTACT_FIELDS
 from events.workflow import NOTE_REQUIRED, PERMISSION_FOR, next_states
 from messaging.models import Channel, Message
 from messaging.rules import CLOSED_STATES
+from messaging.selectors import channel_languages, standard_instructions
 from messaging.services import get_channel
 from zones.event_map import event_map
 
@@ -151,6 +152,30 @@ def _channel_panel(user, event: Event) -> dict | None:
         "can_mark_key_moments": can_mark,
         # "/0/" is replaced by the message's id.
         "key_moment_url": reverse("api:message-key-moment", args=[0]),
+        # Sent in two clicks (police and city); each shown in the sender's language.
+        "standard_instructions": [
+            {"id": i.pk, "label": i.label, "text": i.text_in(get_language())}
+            for i in standard_instructions()
+        ] if user.has_perm("messaging.send_standard_instruction") else [],
+    }
+
+
+def _language_name(code: str) -> str:
+    try:
+        return get_language_info(code)["name_translated"]
+    except KeyError:  # a language Django does not know: its code says it
+        return code
+
+
+def _channel_languages(event: Event) -> dict:
+    """Who reads what, for the languages section next to the channel."""
+    found = channel_languages(event)
+    return {
+        "event": [_language_name(code) for code in found["event"]],
+        "members": [{**member, "role_label": Role(member["role"]).label,
+                     "language_label": _language_name(member["language"])
+                     if member["language"] else None}
+                    for member in found["members"]],
     }
 
 
@@ -169,7 +194,8 @@ def event_detail(request, pk):
         "can_edit": user.has_perm("events.change_event", event) and event.is_open_for_changes,
         "can_add_member": user.has_perm("events.add_member", event),
         "member_form": AddMemberForm(),
-        "channel_panel": _channel_panel(user, event),
+        "channel_panel": (panel := _channel_panel(user, event)),
+        "channel_languages": _channel_languages(event) if panel else None,
         "zone_map": event_map(user, event),
     })
 

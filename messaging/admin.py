@@ -3,7 +3,7 @@ unmarks go through ``messaging.key_moments`` (the channel panel and the API), wh
 
 from django.contrib import admin
 
-from messaging.models import KeyMoment
+from messaging.models import KeyMoment, StandardInstruction
 
 
 @admin.register(KeyMoment)
@@ -21,3 +21,17 @@ class KeyMomentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(StandardInstruction)
+class StandardInstructionAdmin(admin.ModelAdmin):
+    """City administrators keep the standard instructions here too (or on /instructions/).
+    An instruction that was sent is never deleted: untick "active" instead."""
+
+    list_display = ("label", "active", "position", "updated_at")
+    list_editable = ("active", "position")
+    list_filter = ("active",)
+    search_fields = ("label",)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is None or not obj.messages.exists()

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -13,8 +14,8 @@ from rest_framework.views import APIView
 from coordination.log import format_timestamp
 from events.selectors import get_event_for
 from messaging import selectors, services
-from messaging.frames import acked_frame, message_frame
-from messaging.models import Message
+from messaging.frames import acked_frame, in_language, message_frame
+from messaging.models import Message, StandardInstruction
 
 MAX_LIMIT = 500
 
@@ -22,9 +23,14 @@ MAX_LIMIT = 500
 class SendSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=["all", "officials"])
     kind = serializers.ChoiceField(choices=Message.Kind.values, default="message")
-    body = serializers.CharField(trim_whitespace=False)
+    body = serializers.CharField(trim_whitespace=False, required=False,
+                                 help_text="The text; omitted for a standard instruction.")
     client_id = serializers.UUIDField()
     reply_to = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    standard_instruction = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**31 - 1,
+        help_text="The id of a standard instruction to send instead of a body (kind "
+                  "`instruction`; police and city only).")
 
 
 class PersonSerializer(serializers.Serializer):
@@ -44,6 +50,27 @@ class KeyMomentInfoSerializer(serializers.Serializer):
     marked_at = serializers.DateTimeField()
 
 
+class StandardInstructionRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    texts = serializers.DictField(child=serializers.CharField(),
+                                  help_text="The text per language code, as sent.")
+
+
+class StandardInstructionSerializer(serializers.ModelSerializer):
+    """A standard instruction as police and city choose it."""
+
+    text = serializers.SerializerMethodField(help_text="The text in the caller's language "
+                                                       "(English when it has none).")
+    texts = serializers.DictField(child=serializers.CharField())
+
+    class Meta:
+        model = StandardInstruction
+        fields = ["id", "label", "text", "texts", "position"]
+
+    def get_text(self, instruction: StandardInstruction) -> str:
+        return instruction.text_in(get_language())
+
+
 class MessageFrameSerializer(serializers.Serializer):
     """The ``message`` frame of the live channel (documents the schema)."""
 
@@ -60,6 +87,9 @@ class MessageFrameSerializer(serializers.Serializer):
     acks = AckSerializer(many=True)
     awaiting = PersonSerializer(many=True)
     key_moment = KeyMomentInfoSerializer(allow_null=True)
+    standard_instruction = StandardInstructionRefSerializer(
+        allow_null=True, help_text="Set for a standard instruction: `body` is then its text "
+                                   "in the reader's language (English when it has none).")
 
 
 def _int_param(request, name: str, default: int, minimum: int, maximum: int) -> int:
@@ -97,9 +127,11 @@ class EventMessagesView(APIView):
             raise PermissionDenied(_("You cannot read this channel."))
         after_seq = _int_param(request, "after_seq", 0, 0, 2**31 - 1)
         limit = _int_param(request, "limit", 100, 1, MAX_LIMIT)
-        return Response(selectors.message_frames_between(
-            event.pk, name, after_seq=after_seq, limit=limit
-        ))
+        language = get_language()
+        return Response([
+            in_language(frame, language) for frame in selectors.message_frames_between(
+                event.pk, name, after_seq=after_seq, limit=limit)
+        ])
 
     @extend_schema(request=SendSerializer,
                    responses={201: MessageFrameSerializer, 200: MessageFrameSerializer})
@@ -109,8 +141,19 @@ class EventMessagesView(APIView):
         serializer.is_valid(raise_exception=True)
         message, created = services.send_message(event=event, sender=request.user,
                                                  **serializer.validated_data)
-        return Response(message_frame(message),
+        return Response(in_language(message_frame(message), get_language()),
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class StandardInstructionsView(APIView):
+    """The standard instructions in use, in order (police and city, to choose one to send)."""
+
+    @extend_schema(responses=StandardInstructionSerializer(many=True))
+    def get(self, request):
+        if not request.user.has_perm("messaging.view_standard_instructions"):
+            raise PermissionDenied(_("Only police and city staff use standard instructions."))
+        return Response(StandardInstructionSerializer(
+            selectors.standard_instructions(), many=True).data)
 
 
 class MessageAcksView(APIView):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.conf import settings
+
 from coordination.log import format_timestamp
 from coordination.parties import actor_of
-from messaging.models import Acknowledgement, KeyMoment, Message
+from messaging.models import REFERENCE_LANGUAGE, Acknowledgement, KeyMoment, Message, text_in
 from messaging.rules import CHANNEL_ROLES
 
 
@@ -28,6 +30,9 @@ def message_frames(messages: Iterable[Message], *, new: bool = False) -> list[di
     is null, or ``{"note", "marked_by", "marked_at"}`` when city staff marked the message as
     a key moment (messaging/key_moments.py). ``new``: the messages were just stored, so
     nobody has acknowledged or marked them yet.
+
+    ``standard_instruction`` is null, or ``{"id", "texts"}`` for a standard instruction;
+    its ``body`` here is the English text: ``in_language()`` gives each reader theirs.
     """
     messages = list(messages)
     if not messages:
@@ -60,6 +65,10 @@ def message_frames(messages: Iterable[Message], *, new: bool = False) -> list[di
                      for a in acks[message.pk]],
             "awaiting": [],
             "key_moment": _key_moment(key_moments.get(message.pk)),
+            "standard_instruction": (
+                {"id": message.standard_instruction_id, "texts": message.texts}
+                if message.standard_instruction_id is not None else None
+            ),
         }
         if message.needs_acknowledgement:
             if message.channel_id not in audiences:
@@ -86,3 +95,23 @@ def message_frame(message: Message, *, new: bool = False) -> dict:
 def acked_frame(ack: Acknowledgement) -> dict:
     return {"type": "acked", "message_id": ack.message_id, "user": actor_of(ack.user),
             "at": format_timestamp(ack.at)}
+
+
+def in_language(frame: dict, language: str | None) -> dict:
+    """``frame`` as a reader of ``language`` receives it: a standard instruction's ``body``
+    is its text in that language (English when it has none). Other frames, free text
+    included, are returned as they are."""
+    instruction = frame.get("standard_instruction")
+    if not instruction:
+        return frame
+    body = text_in(instruction["texts"], language)
+    return frame if body == frame.get("body") else {**frame, "body": body}
+
+
+def language_variants(frame: dict) -> dict[str, dict] | None:
+    """The ``frame`` of a standard instruction as each language reads it, for the broadcast
+    (every connection picks its own without further work); None for any other frame."""
+    if not frame.get("standard_instruction"):
+        return None
+    return {code: in_language(frame, code) for code, _name in settings.LANGUAGES
+            if code != REFERENCE_LANGUAGE}

@@ -1,8 +1,42 @@
 """The live channel's records: channels, messages, acknowledgements, tickets and presence."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
+
+#: The language every standard instruction must have, and the one its readers fall back to.
+REFERENCE_LANGUAGE = "en"
+
+
+def validate_instruction_texts(value) -> None:
+    """A standard instruction's texts: ``{"en": ..., "fr": ..., "es": ...}``, English required,
+    only languages Parley ships, each a non-empty text within the message limit."""
+    known = [code for code, _name in settings.LANGUAGES]
+    if not isinstance(value, dict):
+        raise ValidationError(_("Texts are an object of language code → text."), code="invalid")
+    errors = []
+    for code, text in value.items():
+        if code not in known:
+            errors.append(ValidationError(_("Unknown language: %(code)s (use %(known)s)."),
+                                          code="invalid",
+                                          params={"code": code, "known": ", ".join(known)}))
+        elif not isinstance(text, str) or not text.strip():
+            errors.append(ValidationError(_("The %(code)s text is empty."), code="invalid",
+                                          params={"code": code}))
+        elif len(text) > settings.PARLEY_MESSAGE_MAX_CHARS:
+            errors.append(ValidationError(
+                _("The %(code)s text has more than %(max)s characters."), code="too_large",
+                params={"code": code, "max": settings.PARLEY_MESSAGE_MAX_CHARS}))
+    if not errors and REFERENCE_LANGUAGE not in value:
+        errors.append(ValidationError(_("An English text is required."), code="invalid"))
+    if errors:
+        raise ValidationError(errors)
+
+
+def text_in(texts: dict, language: str | None) -> str:
+    """The text of ``texts`` in ``language``, else in English."""
+    return texts.get(language or REFERENCE_LANGUAGE) or texts[REFERENCE_LANGUAGE]
 
 
 class Channel(models.Model):
@@ -39,6 +73,36 @@ class Channel(models.Model):
         return self.last_seq
 
 
+class StandardInstruction(models.Model):
+    """A ready instruction kept by the city, with a text per language: sent in two clicks,
+    each recipient reads it in their own language."""
+
+    label = models.CharField(_("label"), max_length=80, unique=True,
+                             help_text=_("A short name for staff, e.g. “Assembly area”."))
+    texts = models.JSONField(
+        _("texts"), validators=[validate_instruction_texts],
+        help_text=_("One text per language code (en required; fr, es optional), e.g. "
+                    "{\"en\": \"Please move to the assembly area.\", \"fr\": \"…\"}."),
+    )
+    active = models.BooleanField(_("active"), default=True,
+                                 help_text=_("Only active instructions can be sent."))
+    position = models.PositiveSmallIntegerField(_("position"), default=0,
+                                                help_text=_("Lower numbers are listed first."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["position", "label", "pk"]
+        verbose_name = _("standard instruction")
+        verbose_name_plural = _("standard instructions")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def text_in(self, language: str | None) -> str:
+        """The text in ``language``, else in English."""
+        return text_in(self.texts, language)
+
+
 class Message(models.Model):
     """A message as stored: the database is the source of truth, the channel layer only
     carries notifications."""
@@ -60,6 +124,13 @@ class Message(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies"
     )
     sent_at = models.DateTimeField(_("sent at"))
+    #: A standard instruction sent as it read then: ``texts`` is a copy of its texts, so
+    #: later edits never change history; ``body`` holds the English text for plain readers.
+    standard_instruction = models.ForeignKey(
+        StandardInstruction, null=True, blank=True, on_delete=models.PROTECT,
+        related_name="messages", verbose_name=_("standard instruction"),
+    )
+    texts = models.JSONField(_("texts"), null=True, blank=True)
 
     class Meta:
         ordering = ["channel", "seq"]

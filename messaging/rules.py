@@ -7,7 +7,7 @@ only — organisers never read or write it.
 
 import rules
 
-from coordination.parties import Role, is_city
+from coordination.parties import Role, is_city, is_official
 
 CHANNEL_ROLES = {
     "all": {Role.ORGANISER, Role.POLICE, Role.CITY},
@@ -51,3 +51,11 @@ def reads_messages_channel(user, message) -> bool:
 # Key moments (messaging/key_moments.py): city staff who read the message's channel mark
 # any message of it, in any state of the event (they are marked during the review too).
 rules.add_perm("messaging.mark_key_moment", is_city & reads_messages_channel)
+
+
+# Standard instructions (messaging.models.StandardInstruction): city staff keep the set;
+# police and city send them and list them to choose one. Organisers neither list nor send
+# them: every message frame they receive carries the instruction's texts already.
+rules.add_perm("messaging.manage_standard_instructions", is_city)
+rules.add_perm("messaging.view_standard_instructions", is_official)
+rules.add_perm("messaging.send_standard_instruction", is_official)

@@ -11,7 +11,7 @@ from coordination.parties import actor_of
 from events.models import EventMembership
 from events.selectors import get_event_for
 from messaging.frames import acked_frame, message_frames
-from messaging.models import Acknowledgement, Channel, Message
+from messaging.models import Acknowledgement, Channel, Message, StandardInstruction
 from messaging.rules import CHANNEL_ROLES
 from messaging.services import get_channel
 
@@ -151,3 +151,27 @@ def awaiting_acknowledgement(event_ids, *, limit: int = 200) -> dict[int, list[d
         if awaiting:
             found[message.channel.event_id].append({"message": message, "awaiting": awaiting})
     return found
+
+
+def standard_instructions(*, include_inactive: bool = False) -> list[StandardInstruction]:
+    """The standard instructions, in their order; only those in use unless
+    ``include_inactive``."""
+    found = StandardInstruction.objects.all()
+    if not include_inactive:
+        found = found.filter(active=True)
+    return list(found)
+
+
+def channel_languages(event) -> dict:
+    """Who reads what, shown next to the channel: the languages the organisers asked for
+    (the event's ``languages``) and each member's own setting (``""``: follows their
+    browser)."""
+    members = (
+        EventMembership.objects.filter(event=event, user__is_active=True)
+        .select_related("user").order_by("user__role", "pk")
+    )
+    return {
+        "event": list(event.languages or []),
+        "members": [{"id": m.user.pk, "name": m.user.display_name, "role": m.user.role,
+                     "language": m.user.language} for m in members],
+    }

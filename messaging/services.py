@@ -19,15 +19,28 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from coordination.broadcast import broadcast_on_commit
 from coordination.errors import RateLimited
 from coordination.log import lock_for_log, record, record_many
 from events.models import Event
 from messaging import metrics
-from messaging.frames import acked_frame, message_frames
-from messaging.models import Acknowledgement, Channel, ConnectionTicket, Message
+from messaging.frames import acked_frame, language_variants, message_frames
+from messaging.models import (
+    REFERENCE_LANGUAGE,
+    Acknowledgement,
+    Channel,
+    ConnectionTicket,
+    Message,
+    StandardInstruction,
+)
+
+# The refusals below are lazy: a channel's writer stores the sends of several connections
+# in one worker thread, so each refusal is put in words by the connection it answers, in
+# that connection's language (messaging/consumers.py), not in the writer's.
 
 
 def get_channel(event: Event, name: str) -> Channel:
@@ -46,16 +59,25 @@ def get_channel(event: Event, name: str) -> Channel:
     return channel
 
 
-def _validate_message(*, kind: str, body, client_id) -> uuid.UUID:
+def _validate_message(*, kind: str, body, client_id, standard_instruction=None) -> uuid.UUID:
     errors: dict[str, list] = {}
     if kind not in Message.Kind.values:
         errors["kind"] = [_("Kind must be “message”, “instruction” or “alert”.")]
-    if not isinstance(body, str) or not body.strip():
+    if standard_instruction is not None:
+        # A standard instruction brings its own texts: the message has no body of its own.
+        if isinstance(standard_instruction, bool) or not isinstance(standard_instruction, int):
+            errors["standard_instruction"] = [_("standard_instruction must be the id of a "
+                                                "standard instruction.")]
+        if kind != Message.Kind.INSTRUCTION:
+            errors["kind"] = [_("A standard instruction is sent with kind “instruction”.")]
+        if body not in (None, ""):
+            errors["body"] = [_("A standard instruction is sent without a body.")]
+    elif not isinstance(body, str) or not body.strip():
         errors["body"] = [_("Write a message.")]
     elif len(body) > settings.PARLEY_MESSAGE_MAX_CHARS:
         raise ValidationError({"body": ValidationError(
-            _("A message may have at most %(max)s characters.")
-            % {"max": settings.PARLEY_MESSAGE_MAX_CHARS}, code="too_large",
+            _("A message may have at most %(max)s characters."), code="too_large",
+            params={"max": settings.PARLEY_MESSAGE_MAX_CHARS},
         )})
     try:
         parsed = uuid.UUID(str(client_id))
@@ -76,27 +98,33 @@ class MessageDraft:
     body: Any
     client_id: Any
     reply_to: int | None = None
+    #: The id of a standard instruction to send (kind ``instruction``, no body).
+    standard_instruction: Any = None
+
+
+def _slow_down() -> str:
+    return gettext("Slow down: at most %(n)s messages every %(s)s seconds.") % {
+        "n": settings.PARLEY_RATE_LIMIT_MESSAGES, "s": settings.PARLEY_RATE_LIMIT_SECONDS}
 
 
 def _rate_limited() -> RateLimited:
-    return RateLimited(
-        _("Slow down: at most %(n)s messages every %(s)s seconds.")
-        % {"n": settings.PARLEY_RATE_LIMIT_MESSAGES, "s": settings.PARLEY_RATE_LIMIT_SECONDS}
-    )
+    return RateLimited(lazy(_slow_down, str)())
 
 
 def send_message(
-    *, event: Event, sender, channel: str | Channel, kind: str, body, client_id, reply_to=None,
+    *, event: Event, sender, channel: str | Channel, kind: str, body=None, client_id,
+    reply_to=None, standard_instruction=None,
 ) -> tuple[Message, bool]:
     """Store a message with its channel's next ``seq`` and its log entry; announce it after
     commit. Returns ``(message, created)``: the same ``client_id`` from the same sender
     returns the first message again and stores nothing.
 
     ``channel`` is the channel's name, or the ``Channel`` of ``event`` if the caller holds it
-    already (a live connection does).
+    already (a live connection does). ``standard_instruction``: the id of a standard
+    instruction to send instead of a body (police and city only).
     """
     draft = MessageDraft(sender=sender, kind=kind, body=body, client_id=client_id,
-                         reply_to=reply_to)
+                         reply_to=reply_to, standard_instruction=standard_instruction)
     (result,) = send_messages(event=event, channel=channel, drafts=[draft])
     if isinstance(result, Exception):
         raise result
@@ -146,7 +174,8 @@ def _send_batch(room: Channel, drafts: list[MessageDraft], *, look_up_retries: b
     for i, draft in enumerate(drafts):
         try:
             parsed[i] = _validate_message(kind=draft.kind, body=draft.body,
-                                          client_id=draft.client_id)
+                                          client_id=draft.client_id,
+                                          standard_instruction=draft.standard_instruction)
         except ValidationError as exc:
             results[i] = exc
     # The same client_id again (a retry): the first result stands, nothing new is stored.
@@ -157,6 +186,7 @@ def _send_batch(room: Channel, drafts: list[MessageDraft], *, look_up_retries: b
         )
     } if parsed and look_up_retries else {}
     replies = _replies_in(room, {drafts[i].reply_to for i in parsed} - {None})
+    instructions = _instructions_in({drafts[i].standard_instruction for i in parsed} - {None})
     recent = _recent_counts({drafts[i].sender.pk for i in parsed})
     to_store: list[int] = []
     first_of: dict[tuple[int, uuid.UUID], int] = {}
@@ -169,6 +199,17 @@ def _send_batch(room: Channel, drafts: list[MessageDraft], *, look_up_retries: b
         elif draft.reply_to is not None and draft.reply_to not in replies:
             results[i] = ValidationError(
                 {"reply_to": [_("No such message in this channel.")]}, code="invalid")
+        elif draft.standard_instruction is not None and not draft.sender.has_perm(
+            "messaging.send_standard_instruction"
+        ):
+            results[i] = PermissionDenied(_("Only police and city staff send standard "
+                                            "instructions."))
+        elif draft.standard_instruction is not None and (
+            draft.standard_instruction not in instructions
+        ):
+            results[i] = ValidationError(
+                {"standard_instruction": [_("No such standard instruction, or it is no "
+                                            "longer in use.")]}, code="invalid")
         elif recent[draft.sender.pk] >= settings.PARLEY_RATE_LIMIT_MESSAGES:
             # A retry of a message stored before the limit was reached gets its answer.
             existing = _stored(draft.sender, client_id)
@@ -178,7 +219,8 @@ def _send_batch(room: Channel, drafts: list[MessageDraft], *, look_up_retries: b
             first_of[key] = i
             to_store.append(i)
     if to_store:
-        outcome = _store_messages(room, [(drafts[i], parsed[i]) for i in to_store], replies)
+        outcome = _store_messages(room, [(drafts[i], parsed[i]) for i in to_store], replies,
+                                  instructions)
         for i, result in zip(to_store, outcome, strict=True):
             results[i] = result
     for i, client_id in parsed.items():
@@ -193,6 +235,13 @@ def _replies_in(room: Channel, ids: set) -> dict[int, Message]:
     if not ids:
         return {}
     return {m.pk: m for m in Message.objects.filter(pk__in=ids, channel=room)}
+
+
+def _instructions_in(ids: set) -> dict[int, StandardInstruction]:
+    """The active standard instructions among ``ids``, by id."""
+    if not ids:
+        return {}
+    return {i.pk: i for i in StandardInstruction.objects.filter(pk__in=ids, active=True)}
 
 
 def _recent_counts(sender_ids: set[int]) -> dict[int, int]:
@@ -210,7 +259,9 @@ def _recent_counts(sender_ids: set[int]) -> dict[int, int]:
 
 @transaction.atomic
 def _store_messages(room: Channel, drafts: list[tuple[MessageDraft, uuid.UUID]],
-                    replies: dict[int, Message]) -> list[tuple[Message, bool] | Exception]:
+                    replies: dict[int, Message],
+                    instructions: dict[int, StandardInstruction] | None = None,
+                    ) -> list[tuple[Message, bool] | Exception]:
     # The event's row first, locked as for its log: the writes of one event go one after
     # another, and the permission is asked on the event as it is now, so a message is never
     # stored in a channel its sender has just been removed from, or that has just closed.
@@ -226,24 +277,53 @@ def _store_messages(room: Channel, drafts: list[tuple[MessageDraft, uuid.UUID]],
         last_seq = room.take_next_seqs(len(accepted))
         now = timezone.now()
         messages = [
-            Message(channel=room, seq=last_seq - len(accepted) + n, sender=draft.sender,
-                    kind=draft.kind, body=draft.body, client_id=client_id,
-                    reply_to=replies.get(draft.reply_to), sent_at=now)
+            _new_message(room, seq=last_seq - len(accepted) + n, draft=draft,
+                         client_id=client_id, reply_to=replies.get(draft.reply_to),
+                         instruction=(instructions or {}).get(draft.standard_instruction),
+                         sent_at=now)
             for n, (draft, client_id) in enumerate(accepted, start=1)
         ]
         Message.objects.bulk_create(messages)
         transaction.on_commit(partial(metrics.message_stored, len(messages)))
-        record_many(room.event, [
-            (m.sender, "message.sent", {
-                "message_id": m.pk, "channel": room.name, "seq": m.seq, "kind": m.kind,
-                "body": m.body, "client_id": str(m.client_id), "reply_to": m.reply_to_id,
-            }) for m in messages
-        ], locked=True)
+        record_many(room.event, [(m.sender, "message.sent", _log_data(m)) for m in messages],
+                    locked=True)
         for frame in message_frames(messages, new=True):
             broadcast_on_commit(room.event_id, frame,
-                                officials=room.name == Channel.Name.OFFICIALS)
+                                officials=room.name == Channel.Name.OFFICIALS,
+                                variants=language_variants(frame))
     stored = iter(messages)
     return [refusals[d.sender.pk] or (next(stored), True) for d, _c in drafts]
+
+
+def _new_message(room: Channel, *, seq: int, draft: MessageDraft, client_id: uuid.UUID,
+                 reply_to: Message | None, instruction: StandardInstruction | None,
+                 sent_at: dt.datetime) -> Message:
+    message = Message(channel=room, seq=seq, sender=draft.sender, kind=draft.kind,
+                      body=draft.body, client_id=client_id, reply_to=reply_to, sent_at=sent_at)
+    if instruction is not None:
+        # A copy of the texts as they are now: editing the instruction later leaves what was
+        # sent unchanged. The body is the English text, for every reader of plain bodies.
+        message.standard_instruction = instruction
+        message.texts = dict(instruction.texts)
+        message.body = message.texts[REFERENCE_LANGUAGE]
+    return message
+
+
+def _log_data(message: Message) -> dict:
+    """What the log keeps of a sent message; for a standard instruction, which one and every
+    text its readers were shown."""
+    data = {
+        "message_id": message.pk, "channel": message.channel.name, "seq": message.seq,
+        "kind": message.kind, "body": message.body, "client_id": str(message.client_id),
+        "reply_to": message.reply_to_id,
+    }
+    if message.standard_instruction_id is not None:
+        data["standard_instruction"] = {
+            "id": message.standard_instruction_id,
+            "label": message.standard_instruction.label,
+            "texts": message.texts,
+        }
+    return data
 
 
 def _refusal(sender, room: Channel) -> PermissionDenied | None:
@@ -311,3 +391,12 @@ def redeem_ticket(key: str):
     ticket.used_at = now
     ticket.save(update_fields=["used_at"])
     return ticket.user if ticket.user.is_active else None
+
+
+@transaction.atomic
+def save_standard_instruction(instruction: StandardInstruction) -> StandardInstruction:
+    """Save a standard instruction (new or changed) after checking its texts. Messages that
+    sent it keep the texts they were sent with."""
+    instruction.full_clean()
+    instruction.save()
+    return instruction

@@ -31,7 +31,7 @@ demonstration of Alice's that is over; ``missing`` an id that does not exist; ``
 ``event``; ``citywide`` a city-wide sensitive site; ``message`` an instruction from Carol in
 ``event``'s ``all`` channel; ``officials`` a message in its ``officials`` channel; ``reset`` a
 password-reset link with a made-up token; ``proxied`` a request through the reverse proxy;
-``-`` a URL without parameters.
+``standard`` a standard instruction; ``-`` a URL without parameters.
 """
 
 from __future__ import annotations
@@ -101,6 +101,11 @@ coordination:replay       GET    event                  302  403   404     403  
 coordination:replay       GET    concluded              302  403   404     403  403  200   200  302
 privacy:event             GET    event                  302  200   404     403  403  200   404  302
 zones:city_map            GET    -                      302  403   403     200  200  200   403  302
+messaging:instructions    GET    -                      302  403   403     403  403  200   403  302
+messaging:instruction_add GET    -                      302  403   403     403  403  200   403  302
+messaging:instruction_add POST   -                      302  403   403     403  403  302   403  302
+messaging:instruction_edit GET   standard               302  403   403     403  403  200   403  302
+messaging:instruction_edit POST  standard               302  403   403     403  403  302   403  302
 zones:briefing            GET    event                  302  409   404     409  409  409   404  302
 zones:briefing            GET    live                   302  200   404     200  200  200   404  302
 api:token                 GET    -                      405  405   405     405  405  405   405  401
@@ -151,6 +156,7 @@ api:message-acks          POST   officials              401  404   404     400  
 api:message-key-moment    GET    message                401  405   405     405  405  405   405  401
 api:message-key-moment    POST   message                401  403   404     403  404  201   404  401
 api:message-key-moment    DELETE message                401  403   404     403  404  204   404  401
+api:standard-instructions GET    -                      401  403   403     200  200  200   403  401
 api:ws-tickets            GET    -                      401  405   405     405  405  405   405  401
 api:ws-tickets            POST   -                      401  201   201     201  201  201   201  401
 api:schema                GET    -                      200  200   200     200  200  200   200  401
@@ -195,6 +201,10 @@ BODIES: dict[tuple[str, str, str], dict] = {
     ("events:transition", "POST", "event"): {"to": "withdrawn"},
     ("events:add_member", "POST", "event"): {"username": "erin"},
     ("coordination:add_note", "POST", "concluded"): {"body": "A lesson learned."},
+    ("messaging:instruction_add", "POST", "-"): {"label": "Matrix", "position": 0,
+                                                 "active": "on", "text_en": "Hello."},
+    ("messaging:instruction_edit", "POST", "standard"): {"label": "Renamed", "position": 0,
+                                                         "text_en": "Hello."},
     ("api:token", "POST", "-"): {},
     ("api:event-list", "POST", "-"): "EVENT",
     ("api:event-detail", "PATCH", "event"): {"title": "A new title"},
@@ -351,6 +361,10 @@ def world(alices_event, alice, bob, carol, dave, mallory):
     site = make_sensitive_site(carol)
     instruction = say(alices_event, carol, "Keep the north lane clear.", kind="instruction")
     standby = say(alices_event, bob, "Two units on standby.", channel="officials")
+    from messaging.models import StandardInstruction
+
+    standard = StandardInstruction.objects.create(label="Assembly area",
+                                                  texts={"en": "Please move on."})
     events.register_event(organiser=mallory, **event_fields(title="Mallory's vigil"))
 
     over = events.register_event(organiser=alice, **event_fields(title="Last month's march"))
@@ -378,6 +392,7 @@ def world(alices_event, alice, bob, carol, dave, mallory):
         "live": {"pk": today.pk},
         "missing": {"pk": 999_999}, "zone": {"pk": zone.pk}, "citywide": {"pk": site.pk},
         "message": {"pk": instruction.pk}, "officials": {"pk": standby.pk},
+        "standard": {"pk": standard.pk},
         "reset": {"uidb64": "MQ", "token": "set-password"}, "proxied": {},
     }
     return {"pages": pages, "apis": apis, "targets": targets, "event": alices_event,

@@ -473,6 +473,7 @@
     var frame = item.frame;
     var node = item.node;
     node.className = "msg msg-" + frame.kind + (frame.sender.id === me.id ? " msg-mine" : "") +
+      (frame.standard_instruction ? " msg-standard" : "") +
       (node.classList.contains("msg-flash") ? " msg-flash" : "");
     node.textContent = "";
     var head = el("p", "msg-head");
@@ -817,7 +818,8 @@
       if (keep.length) {
         session.setItem(OUTBOX_KEY, JSON.stringify(keep.map(function (item) {
           return {client_id: item.client_id, channel: item.channel, kind: item.kind,
-            body: item.body, created: item.created, retryAt: item.retryAt || 0};
+            body: item.body, created: item.created, retryAt: item.retryAt || 0,
+            standard_instruction: item.standard_instruction || null};
         })));
       } else {
         session.removeItem(OUTBOX_KEY);
@@ -837,8 +839,14 @@
       if (item.retryAt && item.retryAt > now) {
         return;
       }
-      if (send({type: "send", channel: item.channel, kind: item.kind, body: item.body,
-        client_id: item.client_id})) {
+      var frame = {type: "send", channel: item.channel, kind: item.kind,
+        client_id: item.client_id};
+      if (item.standard_instruction) {
+        frame.standard_instruction = item.standard_instruction; // the server adds the texts
+      } else {
+        frame.body = item.body;
+      }
+      if (send(frame)) {
         inFlight.add(item.client_id);
         item.error = null;
         item.retryAt = 0;
@@ -918,12 +926,14 @@
     if (item.failed) {
       line.setAttribute("role", "alert");
       line.appendChild(document.createTextNode(" "));
-      line.appendChild(actionButton(t("edit"), function () {
-        forget(item.client_id);
-        body.value = item.body;
-        kind.value = item.kind;
-        body.focus();
-      }));
+      if (!item.standard_instruction) {
+        line.appendChild(actionButton(t("edit"), function () {
+          forget(item.client_id);
+          body.value = item.body;
+          kind.value = item.kind;
+          body.focus();
+        }));
+      }
       line.appendChild(actionButton(t("dismiss"), function () {
         forget(item.client_id);
       }));
@@ -950,6 +960,12 @@
     var channel = channels[active];
     var canPost = !stopped && channel && channel.canPost;
     body.disabled = kind.disabled = $(".channel-send", form).disabled = !canPost;
+    if (standardToggle) {
+      standardToggle.disabled = !canPost;
+      if (!canPost) {
+        showStandardList(false);
+      }
+    }
     var why = "";
     if (!stopped && channel && !channel.canPost) {
       why = config.closed ? t("readOnly") : t("cannotPost");
@@ -978,6 +994,36 @@
     renderOutbox();
     flushOutbox();
     channel.list.scrollTop = channel.list.scrollHeight;
+  }
+
+  /* Standard instructions: one click opens the list, a click on one sends it. */
+  var standardToggle = $(".channel-standard-toggle", form);
+  var standardList = $("#channel-standard-list");
+
+  function showStandardList(open) {
+    standardList.hidden = !open;
+    standardToggle.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+
+  if (standardToggle && standardList) {
+    standardToggle.addEventListener("click", function () {
+      showStandardList(standardList.hidden);
+    });
+    standardList.addEventListener("click", function (event) {
+      var button = event.target.closest(".channel-standard");
+      var channel = channels[active];
+      if (!button || !channel || !channel.canPost) {
+        return;
+      }
+      outbox.push({client_id: newClientId(), channel: channel.name, kind: "instruction",
+        body: button.dataset.text, standard_instruction: Number(button.dataset.id),
+        created: Date.now(), retryAt: 0});
+      saveOutbox();
+      showStandardList(false);
+      renderOutbox();
+      flushOutbox();
+      channel.list.scrollTop = channel.list.scrollHeight;
+    });
   }
 
   form.addEventListener("submit", function (event) {
