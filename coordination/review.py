@@ -204,6 +204,19 @@ def _describe(entry: LogEntry, zone_labels: dict[int, str]) -> tuple[str, str, s
     if kind == "zone.withdrawn":
         return (_("Withdrew %(zone)s.") % {"zone": _zone_name(data.get("zone"), zone_labels)},
                 "", {"zone", "version"})
+    if kind == "message.sent" and isinstance(data.get("standard_instruction"), dict):
+        # Which instruction, and every text its readers were shown (each read their own).
+        instruction = data["standard_instruction"]
+        texts = instruction.get("texts") if isinstance(instruction.get("texts"), dict) else {}
+        return (_("Standard instruction “%(label)s” in the “%(channel)s” channel (#%(seq)s), "
+                  "each reader shown their language:")
+                % {"label": instruction.get("label", instruction.get("id")),
+                   "channel": dict(Channel.Name.choices).get(data.get("channel"),
+                                                             data.get("channel")),
+                   "seq": data.get("seq")},
+                " — ".join(f"{code}: {text}" for code, text in texts.items()),
+                {"kind", "channel", "seq", "body", "message_id", "client_id", "reply_to",
+                 "standard_instruction"})
     if kind == "message.sent":
         labels = dict(Message.Kind.choices)
         return (_("%(kind)s in the “%(channel)s” channel (#%(seq)s):")

@@ -344,3 +344,32 @@ def test_the_channel_panel_offers_them_to_police_not_to_organisers(alices_event,
     log_in(client, alice)
     page = client.get(f"/events/{alices_event.pk}/").content.decode()
     assert "channel-standard-toggle" not in page
+
+
+def test_the_after_action_timeline_shows_the_instruction_and_every_text(alices_event, bob,
+                                                                         assembly):
+    from coordination.review import timeline_entries, timeline_rows
+
+    services.send_message(event=alices_event, sender=bob, channel="all", kind="instruction",
+                          standard_instruction=assembly.pk, client_id=uuid.uuid4())
+    (row,) = [r for r in timeline_rows(alices_event, timeline_entries(alices_event))
+              if r.kind == "message.sent"]
+    assert "Assembly area" in row.description
+    for text in ASSEMBLY.values():
+        assert text in row.text
+    assert "standard_instruction" not in dict(row.details)
+
+
+def test_the_demo_data_brings_three_instructions_in_three_languages(db, tmp_path, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.VAR_DIR = tmp_path
+    for _run in range(2):  # loading twice adds nothing
+        call_command("load_demo_data", stdout=StringIO())
+    instructions = list(StandardInstruction.objects.all())
+    assert len(instructions) == 3
+    for instruction in instructions:
+        assert set(instruction.texts) == {"en", "fr", "es"}
+        instruction.full_clean()

@@ -25,6 +25,7 @@ from django.utils import timezone
 from coordination import two_factor
 from events import services as event_services
 from events.models import Event
+from messaging.models import StandardInstruction
 
 DEMO_ACCOUNTS = [
     # username, role, first name, last name
@@ -55,6 +56,26 @@ def _save_passwords(passwords: dict[str, str]) -> None:
         json.dump(passwords, handle, indent=2)
 
 
+#: The city's standard instructions (messaging.models.StandardInstruction): label, texts.
+DEMO_INSTRUCTIONS = [
+    ("Assembly area", {
+        "en": "Please move to the assembly area.",
+        "fr": "Veuillez rejoindre la zone de rassemblement.",
+        "es": "Por favor, diríjanse a la zona de concentración.",
+    }),
+    ("Route changed", {
+        "en": "The route has changed: see the map.",
+        "fr": "L'itinéraire a changé : voir la carte.",
+        "es": "El recorrido ha cambiado: consulten el mapa.",
+    }),
+    ("Entrance clear", {
+        "en": "Please keep the entrance clear.",
+        "fr": "Merci de laisser l'entrée dégagée.",
+        "es": "Por favor, mantengan despejada la entrada.",
+    }),
+]
+
+
 class Command(BaseCommand):
     help = "Create the demo accounts and demonstrations (idempotent) and print the accounts."
 
@@ -62,6 +83,7 @@ class Command(BaseCommand):
         passwords = _load_passwords()
         users = self._ensure_accounts(passwords)
         self._ensure_events(users)
+        self._ensure_standard_instructions()
         self._print_accounts(passwords, users)
 
     def _ensure_accounts(self, passwords: dict[str, str]) -> dict:
@@ -144,6 +166,12 @@ class Command(BaseCommand):
         event_services.transition_event(vigil, to="live", actor=carol)
         event_services.transition_event(vigil, to="concluded", actor=carol,
                                         note="Ended peacefully.")
+
+    def _ensure_standard_instructions(self) -> None:
+        """The city's ready instructions, in English, French and Spanish."""
+        for position, (label, texts) in enumerate(DEMO_INSTRUCTIONS):
+            StandardInstruction.objects.get_or_create(
+                label=label, defaults={"texts": texts, "position": position})
 
     def _print_accounts(self, passwords: dict[str, str], users: dict) -> None:
         self.stdout.write("")
