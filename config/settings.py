@@ -192,6 +192,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="parley@localhost")
 # breaks an action (docs/operations.md, "E-mail notifications").
 INSTALLED_APPS += ["mailer"]
 MAILER_EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
+#: A mail server that stops answering fails the attempt after this long (then it is retried).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 MAILER_USE_FILE_LOCK = False  # row locks keep two notifiers from sending one e-mail twice
 MAILER_ERROR_HANDLER = "coordination.notifications.defer_failed_delivery"
 #: A message that failed this many retries stays deferred (visible in the admin), unsent.

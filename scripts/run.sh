@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Parley, embedded mode: one command from a fresh clone to a running server.
-#   bootstrap -> migrate -> load_demo_data -> exec daphne on 127.0.0.1:${PORT:-8000}
+#   bootstrap -> migrate -> load_demo_data -> the e-mail notifier in the background ->
+#   daphne on 127.0.0.1:${PORT:-8000} (Ctrl-C stops both)
 #
 # Defaults (each overridable from the environment):
 #   DEBUG=true; SECRET_KEY generated once into var/dev-secret-key (not in git);
@@ -31,6 +32,8 @@ fi
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 export PORT
+# Links in e-mails point here.
+export PARLEY_SITE_URL="${PARLEY_SITE_URL:-http://${HOST}:${PORT}}"
 
 # Fail early and clearly if the port is taken (before spending time on migrations).
 if ! "$PY" - "$HOST" "$PORT" <<'PYEOF'
@@ -58,7 +61,32 @@ say "Loading demo data"
 "$PY" manage.py load_demo_data
 echo "    (demo account passwords are also stored in var/demo-accounts.json)"
 
+# The notifier sends queued e-mail (printed here by the default console back-end; set
+# EMAIL_URL for real mail) and stops with the server.
+say "Starting the e-mail notifier (e-mails are printed below unless EMAIL_URL is set)"
+"$PY" manage.py run_notifier &
+notifier=$!
+stop_notifier() { kill "$notifier" 2>/dev/null || true; }
+trap stop_notifier EXIT
+
 say "Starting Parley on http://${HOST}:${PORT}/  (Ctrl-C to stop)"
 # 64 KiB: the largest WebSocket message the live channel accepts (CONTRACT.md limits).
-exec "$ROOT/.venv/bin/daphne" -b "$HOST" -p "$PORT" \
-    --websocket-max-message-size 65536 config.asgi:application
+# In the background, so that Ctrl-C (or a TERM) reaches this script, which stops the
+# server and the notifier together; the script lives as long as the server.
+"$ROOT/.venv/bin/daphne" -b "$HOST" -p "$PORT" \
+    --websocket-max-message-size 65536 config.asgi:application &
+server=$!
+stopping=false
+stop_all() {
+    stopping=true
+    kill "$server" 2>/dev/null || true
+    stop_notifier
+}
+trap stop_all INT TERM
+status=0
+wait "$server" || status=$?   # returns early when Ctrl-C arrives…
+if $stopping; then
+    wait "$server" 2>/dev/null || true   # …then waits for the server's shutdown
+    status=0
+fi
+exit "$status"

@@ -299,3 +299,16 @@ def test_promtool_accepts_the_alert_rules():
     result = subprocess.run(["promtool", "check", "rules", str(PROMETHEUS_DIR / "alerts.yml")],
                             capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_notifier_sends_the_queued_email_with_the_workers_settings(deployment):
+    services = deployment["services"]
+    notifier = services["notifier"]
+    assert notifier["image"] == "parley:latest"
+    assert notifier["command"] == ["python", "manage.py", "run_notifier"]
+    assert notifier["restart"] == "unless-stopped"
+    assert notifier["environment"] == services[workers(deployment)[0]]["environment"]
+    assert "EMAIL_URL" in notifier["environment"]
+    assert notifier["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert notifier["depends_on"]["db"]["condition"] == "service_healthy"
+    assert not notifier.get("ports")
