@@ -55,7 +55,7 @@ class SessionChecks:
         user = scope.get("user")
         session = scope.get("session")
         if (user is not None and session is not None and user.is_authenticated
-                and not await in_thread(session_may_connect)(session, user)):
+                and not await in_thread(session_may_connect, first=True)(session, user)):
             scope = dict(scope, user=AnonymousUser())
         return await self.application(scope, receive, send)
 
@@ -70,7 +70,7 @@ class TicketOrSessionAuth:
     async def __call__(self, scope, receive, send):
         ticket = _ticket(scope)
         if ticket is not None:
-            user = await in_thread(redeem_ticket)(ticket)
+            user = await in_thread(redeem_ticket, first=True)(ticket)
             scope = dict(scope, user=user or AnonymousUser(), authenticated_by="ticket")
             return await self.application(scope, receive, send)
         if not _has_origin(scope):

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import random
+from collections import Counter
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -20,16 +21,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coordination.broadcast import event_group
 from coordination.errors import RateLimited
-from coordination.languages import language_for
 from coordination.parties import Role
 from events.selectors import get_event_for
 from messaging import metrics, presence, selectors, services
-from messaging.frames import in_language
 from messaging.models import Channel, Message
 from messaging.threads import in_thread
 from messaging.writer import writer_for
@@ -60,7 +59,6 @@ class FrameError(Exception):
         self.code, self.detail, self.client_id = code, detail, client_id
 
 
-@in_thread
 def admission(user, event_id: int):
     """``(event, None)`` if ``user`` may be connected to the event's channel, else
     ``(None, close_code)``."""
@@ -116,17 +114,13 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         self.event_id = int(self.scope["url_route"]["kwargs"]["event_id"])
         self.user = self.scope["user"]
         self.joined = False
-        self.event, refusal = await admission(self.user, self.event_id)
+        self.event, refusal = await in_thread(admission, first=True)(self.user, self.event_id)
         if refusal is not None:
             # Accept, then close at once with our code and no data: a bare HTTP 403 would
             # not tell the client why.
             await self.accept()
             await self.close(code=refusal)
             return
-        # The connection's language, for its whole life: activated in this task's context,
-        # so the tasks started below and their database threads inherit it.
-        self.language = language_for(self.user, _header(self.scope, b"accept-language"))
-        translation.activate(self.language)
         self.is_official = self.user.role in (Role.POLICE, Role.CITY)
         # seq of the last message sent to this client, per subscribed channel
         self.delivered: dict[str, int] = {}
@@ -136,6 +130,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         self.delivery_lock = asyncio.Lock()
         self.reminded_at: dict[int, dt.datetime] = {}
         self.rooms: dict[str, Channel] = {}  # the event's channels, read once
+        self.subscribing: Counter[str] = Counter()  # subscribes on their way, per channel
         # Client frames wait here and are handled in order by their own task, so that a
         # write waiting for the database never holds up the notifications of this connection.
         self.inbox: asyncio.Queue = asyncio.Queue(maxsize=INBOX_FRAMES)
@@ -148,7 +143,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         self.joined = True
-        await in_thread(presence.join)(
+        await in_thread(presence.join, first=True)(
             self.event_id, user=self.user, connection=self.channel_name
         )
         self.housekeeping = asyncio.create_task(self._housekeeping())
@@ -210,9 +205,11 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             frame_type = content.get("type")
             if frame_type == "send":
                 return self._answer_send(await self._submit_send(content)), client_id
+            if frame_type == "subscribe":
+                return await self._start_subscribe(content), client_id
             # Only a string can name a frame type (a list or an object is not hashable).
             handler = {
-                "subscribe": self._subscribe, "ack": self._ack, "ping": self._ping,
+                "ack": self._ack, "ping": self._ping,
             }.get(frame_type) if isinstance(frame_type, str) else None
             if handler is None:
                 raise FrameError("bad_frame", _("Unknown frame type. Use subscribe, send, "
@@ -275,18 +272,44 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
     async def _ping(self, content: dict) -> None:
         await self._send_json({"type": "pong"})
 
-    async def _subscribe(self, content: dict) -> None:
+    async def _start_subscribe(self, content: dict):
+        """The work that answers a ``subscribe``, its replay already being read.
+
+        A resuming client sends its subscribes together (police and city read two
+        channels): their replays are read side by side, each ahead of the worker's other
+        database work, and answered in turn. A second subscribe to a channel whose first is
+        still on its way waits for it, so that what a channel has delivered never goes back.
+        """
         channel = _channel_field(content)
         after_seq = _int_field(content, "after_seq", default=0)
+        reading = None if self.subscribing[channel] else await self._begin_replay(channel,
+                                                                                 after_seq)
+        self.subscribing[channel] += 1
+        return self._subscribe(channel, after_seq, reading)
+
+    async def _begin_replay(self, channel: str, after_seq: int) -> asyncio.Future:
         # Joined the groups at connect, before reading: anything committed from now on is
         # either in this replay or announced after it. Announcements that arrive during the
         # replay wait in ``ahead``; those already replayed are dropped by seq.
         async with self.delivery_lock:
             self.delivered.pop(channel, None)
             self.ahead[channel] = {}
-        start = await in_thread(selectors.start_replay)(
+        reading = asyncio.ensure_future(in_thread(selectors.start_replay, first=True)(
             self.user, self.event_id, channel, after_seq=after_seq
-        )
+        ))
+        # Read even if the connection closes before its turn: no "never retrieved" noise.
+        reading.add_done_callback(lambda done: done.cancelled() or done.exception())
+        return reading
+
+    async def _subscribe(self, channel: str, after_seq: int, reading) -> None:
+        try:
+            if reading is None:
+                reading = await self._begin_replay(channel, after_seq)
+            await self._replay(channel, after_seq, await reading)
+        finally:
+            self.subscribing[channel] -= 1
+
+    async def _replay(self, channel: str, after_seq: int, start) -> None:
         if start is None:
             self.ahead.pop(channel, None)
             raise FrameError("forbidden", _("You cannot read this channel."))
@@ -299,7 +322,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             metrics.message_delivered(len(frames))
             if frames[-1]["seq"] >= head:
                 break
-            frames = await in_thread(selectors.message_frames_between)(
+            frames = await in_thread(selectors.message_frames_between, first=True)(
                 self.event_id, channel, after_seq=frames[-1]["seq"], up_to=head
             )
         # Acknowledgements of messages the client already had, given while it was away.
@@ -322,8 +345,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         if not isinstance(kind, str):
             raise FrameError("invalid", _("“kind” must be message, instruction or alert."))
         draft = services.MessageDraft(sender=self.user, kind=kind, body=content.get("body"),
-                                      client_id=client_id, reply_to=reply_to,
-                                      standard_instruction=content.get("standard_instruction"))
+                                      client_id=client_id, reply_to=reply_to)
         # The event as of connecting is enough here: whether the channel is still open is
         # decided by the service on the event's current row, inside its transaction.
         return writer_for(self.event, await self._room(channel)).submit(draft)
@@ -366,10 +388,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
     async def parley_notify(self, event: dict) -> None:
         """A notification from ``coordination.broadcast``: the frame, already as text."""
         if event["frame"] == "message":
-            # A standard instruction comes in every language: this connection's, if there.
-            variants = event.get("variants")
-            text = variants.get(self.language, event["text"]) if variants else event["text"]
-            await self._deliver_message(event["channel"], event["seq"], text)
+            await self._deliver_message(event["channel"], event["seq"], event["text"])
         else:
             await self.send(text_data=event["text"])
 
@@ -487,7 +506,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
 
     async def _recheck_membership(self) -> None:
         """Close with 4403 a connection whose user was removed or deactivated."""
-        _event, refusal = await admission(self.user, self.event_id)
+        _event, refusal = await in_thread(admission)(self.user, self.event_id)
         if refusal is not None:
             await self.close(code=CLOSE_NOT_MEMBER)
             raise ConnectionClosed
@@ -509,8 +528,6 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
     # --- helpers ----------------------------------------------------------------------
 
     async def _send_json(self, content: dict) -> None:
-        if content.get("standard_instruction"):
-            content = in_language(content, self.language)
         await self.send(text_data=json.dumps(content, ensure_ascii=False))
 
     async def _error(self, code: str, detail: str, client_id=None) -> None:
@@ -518,14 +535,6 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         if client_id is not None:
             frame["client_id"] = client_id
         await self._send_json(frame)
-
-
-def _header(scope: dict, name: bytes) -> str | None:
-    """A header of the handshake, or None."""
-    for key, value in scope.get("headers", ()):
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return None
 
 
 def _codes(exc: ValidationError) -> set:
