@@ -77,6 +77,12 @@ def test_carol_reads_the_city_wide_map_page_in_spanish(carol, client):
     assert "Resaltar los conflictos" in page
 
 
+def test_a_visitor_reads_the_public_page_in_spanish(db, client):
+    page = page_text(client.get("/public/", **SPANISH))
+    assert '<html lang="es"' in page
+    assert "Manifestaciones: información pública" in page
+
+
 def test_the_api_answers_a_spanish_client_in_spanish(alice):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
