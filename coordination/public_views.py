@@ -142,18 +142,20 @@ def geojson_of(events: list[public.PublicEvent]) -> dict:
             "state": event.state, "starts_at": _iso(event.starts_at),
             "ends_at": _iso(event.ends_at), "url": f"{page}#{event.anchor}",
         }
-        for place, geometry in (("assembly_point", event.assembly_point),
-                                ("route", event.route),
-                                ("dispersal_point", event.dispersal_point)):
-            if geometry is not None:
-                features.append(_feature(f"{event.reference}/{place}", geometry,
-                                         {"feature": place, **about}))
+        # Zones first, then the route, then the points: drawn in this order, the places
+        # stay on top where they lie inside a zone.
         for zone in event.zones:
             features.append(_feature(f"{event.reference}/zone-{zone.pk}", zone.geometry, {
                 "feature": "zone", "reference": event.reference, "zone_kind": zone.kind,
                 "conditions": zone.conditions, "valid_from": _iso(zone.valid_from),
                 "valid_to": _iso(zone.valid_to), "url": f"{page}#{event.anchor}",
             }))
+        for place, geometry in (("route", event.route),
+                                ("assembly_point", event.assembly_point),
+                                ("dispersal_point", event.dispersal_point)):
+            if geometry is not None:
+                features.append(_feature(f"{event.reference}/{place}", geometry,
+                                         {"feature": place, **about}))
     return {"type": "FeatureCollection", "features": features}
 
 

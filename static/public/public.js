@@ -67,9 +67,20 @@
     return box;
   }
 
+  function pointStyle(feature) {
+    var p = feature.properties;
+    var colour = p.feature === "dispersal_point" ? config.colours.dispersal
+      : config.colours.assembly;
+    return {radius: 8, color: "#fff", weight: 2, fillColor: colour,
+            fillOpacity: p.state === "concluded" ? 0.45 : 0.95};
+  }
+
   function style(feature) {
     var p = feature.properties;
     var faded = p.state === "concluded";
+    if (feature.geometry.type === "Point") {
+      return pointStyle(feature);
+    }
     if (p.feature === "zone") {
       var colour = kindColour(p.zone_kind);
       return {color: colour, weight: 2, fillColor: colour, fillOpacity: 0.25};
@@ -78,11 +89,7 @@
   }
 
   function point(feature, latlng) {
-    var p = feature.properties;
-    var colour = p.feature === "dispersal_point" ? config.colours.dispersal
-      : config.colours.assembly;
-    return L.circleMarker(latlng, {radius: 8, color: "#fff", weight: 2, fillColor: colour,
-                                   fillOpacity: p.state === "concluded" ? 0.45 : 0.95});
+    return L.circleMarker(latlng, pointStyle(feature));
   }
 
   function draw(collection) {
@@ -144,8 +151,9 @@
       });
   }
 
-  function poll(first) {
-    Promise.all([
+  /* Ask both addresses once; resolves when the page shows what the server has. */
+  function check(first) {
+    return Promise.all([
       refresh(config.geojson_url, draw),
       refresh(config.notices_url, function (data) { if (!first) { showNotices(data.notices); } })
     ]).then(function (changed) {
@@ -154,10 +162,17 @@
       }
     }).catch(function () {
       status(words.failed);
-    }).then(function () {
+    });
+  }
+
+  function poll(first) {
+    check(first).then(function () {
       window.setTimeout(function () { poll(false); }, config.poll_seconds * 1000);
     });
   }
+
+  /* Check for changes now instead of at the next poll (what a test asks). */
+  window.parleyPublicRefresh = function () { return check(false); };
 
   window.parleyPublicMap = function (leafletMap) {
     map = leafletMap;

@@ -1,0 +1,55 @@
+"""A resident whose browser speaks French opens the public page on her phone: she reads it in
+French, sees the agreed demonstration and its zone on the map, and when the march sets off
+the notice appears without the page reloading."""
+
+import pytest
+from playwright.sync_api import expect
+
+from events import services
+from tests.e2e.conftest import PHONE, offline_tiles
+from tests.publichelpers import agreed, agreed_zone
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_resident_follows_an_agreed_march_on_the_public_page_in_french(
+    asgi_live_server, browser, alice, bob, carol, screenshot
+):
+    base = asgi_live_server
+    event = agreed(alice, carol, title="Marche pour la rivière",
+                   contact_name="Alice Privée", description="Pas pour le public")
+    agreed_zone(event, alice, bob, carol, kind="first_aid",
+                conditions="Laisser passer les secours.")
+    context = browser.new_context(viewport=PHONE, locale="fr-FR",
+                                  extra_http_headers={"Accept-Language": "fr"})
+    offline_tiles(context, base)
+    page = context.new_page()
+
+    page.goto(f"{base}/public/")
+
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Manifestations : informations publiques")
+    section = page.locator(f"#{event.reference}")
+    expect(section).to_contain_text("Marche pour la rivière")
+    expect(section).to_contain_text("Laisser passer les secours.")
+    expect(section).to_contain_text("Zone convenue : Premiers secours.")
+    expect(page.locator("#public-notices")).to_contain_text(
+        "Convenue : la manifestation aura lieu comme indiqué ici.")
+    # On the map: the agreed zone (a polygon) and the assembly point (a circle marker).
+    expect(page.locator("#public-map path.leaflet-interactive")).to_have_count(2)
+    page.locator("#public-map path[stroke='#db2777']").click()  # first aid's colour
+    expect(page.locator(".public-popup")).to_contain_text("Premiers secours")
+    expect(page.locator("body")).not_to_contain_text("Alice Privée")
+    expect(page.locator("body")).not_to_contain_text("Pas pour le public")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "public-page-fr-phone")
+
+    # The march sets off: the page hears it on its next check, without reloading.
+    page.evaluate("window.parleyNoReload = true")
+    services.transition_event(event, to="live", actor=carol)
+    page.evaluate("window.parleyPublicRefresh()")
+    expect(page.locator("#public-notices")).to_contain_text("En cours en ce moment.")
+    expect(page.locator("#public-status")).to_contain_text("Mis à jour")
+    assert page.evaluate("window.parleyNoReload") is True
+    context.close()
