@@ -196,6 +196,8 @@ MAILER_EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 MAILER_USE_FILE_LOCK = False  # row locks keep two notifiers from sending one e-mail twice
 MAILER_ERROR_HANDLER = "coordination.notifications.defer_failed_delivery"
+# Its log of attempts keeps no copy of the e-mails (addresses, alert texts): sent is sent.
+MAILER_EMAIL_LOG_MESSAGE_DATA = False
 #: A message that failed this many retries stays deferred (visible in the admin), unsent.
 MAILER_EMAIL_MAX_RETRIES = env.int("PARLEY_EMAIL_MAX_RETRIES", default=20)
 #: The first retry of failed e-mail waits this long; each failed retry doubles the wait…

@@ -16,6 +16,7 @@ from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import call_command
 from django.db import transaction
 from mailer.models import Message as QueuedEmail
+from mailer.models import MessageLog
 
 from coordination.notifications import Courier
 from events import services as events
@@ -148,6 +149,17 @@ def test_the_change_only_queues_the_email_it_is_sent_by_the_notifier(alices_even
 
     assert mail.outbox == []
     assert QueuedEmail.objects.count() == 1
+
+
+def test_once_sent_no_copy_of_the_email_stays_in_the_database(alices_event, carol):
+    events.transition_event(alices_event, to="under_review", actor=carol)
+
+    deliver()
+
+    assert QueuedEmail.objects.count() == 0
+    (attempt,) = MessageLog.objects.all()
+    assert attempt.result == "1"  # sent
+    assert attempt.message_data is None  # no address, no text kept
 
 
 # --- a failing mail server ------------------------------------------------------------------
