@@ -348,6 +348,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"channels_redis": {"level": "WARNING"}},
 }
+# django-mailer names every recipient at INFO; Parley's notifier logs counts and failures.
+LOGGING["loggers"]["mailer"] = {"level": "WARNING"}
 
 # --- The live channel (CONTRACT.md limits; all overridable) ---------------------------------
 PARLEY_MESSAGE_MAX_CHARS = env.int("PARLEY_MESSAGE_MAX_CHARS", default=4000)
