@@ -14,7 +14,7 @@ from coordination.models import EmailNotice
 from coordination.notifications import queue_email, site_url
 from coordination.parties import Role
 from events.models import EventMembership
-from messaging.models import Acknowledgement, Message, Presence
+from messaging.models import Acknowledgement, Message, Presence, text_in
 from messaging.rules import CHANNEL_ROLES, CLOSED_STATES
 
 #: Older alerts and instructions are not e-mailed about: a notifier started for the first
@@ -29,10 +29,8 @@ def _key(message_id: int, user_id: int) -> str:
 def _text_for(message: Message, recipient) -> str:
     """The message as ``recipient`` reads it in the channel: a standard instruction in their
     language, anything else as written."""
-    texts = getattr(message, "texts", None)
-    if texts:
-        language = language_for(recipient)
-        return texts.get(language) or texts.get("en") or message.body
+    if message.texts:
+        return text_in(message.texts, language_for(recipient))
     return message.body
 
 

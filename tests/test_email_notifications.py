@@ -21,7 +21,7 @@ from mailer.models import MessageLog
 from coordination.notifications import Courier
 from events import services as events
 from messaging import services as messaging
-from messaging.models import Presence
+from messaging.models import Presence, StandardInstruction
 from messaging.notifications import queue_unacknowledged_emails
 from tests.conftest import make_user
 from tests.zonehelpers import geos, square
@@ -388,3 +388,23 @@ def test_a_french_member_reads_the_reminder_in_french(live_event, alice, carol):
 
     (email,) = to("alice@example.org", deliver())
     assert "Alerte en attente de votre accusé de réception" in email.subject
+
+
+def test_a_standard_instruction_is_emailed_in_each_members_own_language(live_event, alice, bob,
+                                                                         carol):
+    alice.language = "fr"
+    alice.save(update_fields=["language"])
+    texts = {"en": "Please move to the assembly area.",
+             "fr": "Veuillez rejoindre la zone de rassemblement."}
+    assembly = StandardInstruction.objects.create(label="Assembly area", texts=texts)
+    message, _created = messaging.send_message(
+        event=live_event, sender=carol, channel="all", kind="instruction",
+        standard_instruction=assembly.pk, client_id=uuid.uuid4())
+
+    queue_unacknowledged_emails(now=after(message, 301))
+
+    sent = deliver()
+    (to_alice,) = to("alice@example.org", sent)
+    (to_bob,) = to("bob@example.org", sent)
+    assert texts["fr"] in to_alice.body and texts["en"] not in to_alice.body
+    assert texts["en"] in to_bob.body
