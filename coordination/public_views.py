@@ -6,12 +6,15 @@ response carries ``Cache-Control: public, max-age=60`` and an ``ETag`` computed 
 aggregate queries (``coordination.public.public_version``), and a request whose
 ``If-None-Match`` still matches is answered ``304`` without building anything. A full answer
 is kept in the cache under its ETag, so the page and feeds are built once per change and
-language, not once per reader. Nothing here depends on who asks, so sharing is safe.
+language, not once per reader — compressed once too, for clients that take gzip (the page
+of 1,000 demonstrations is about 2 MB of HTML, 10 times less compressed). Nothing here
+depends on who asks and no response holds a secret, so sharing and compressing are safe.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import wraps
 
@@ -21,7 +24,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.text import compress_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_safe
 
@@ -51,23 +55,45 @@ def requested_language(request: HttpRequest) -> str:
     return translation.get_language()
 
 
+def accepts_gzip(request: HttpRequest) -> bool:
+    """The client takes a gzip-compressed body (every browser does)."""
+    return bool(_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+
+
+_GZIP = re.compile(r"\bgzip\b")
+#: Headers of a built response that are kept with its body.
+_KEPT_HEADERS = ("Content-Type", "Content-Disposition")
+
+
 def public_response(view: Callable[[HttpRequest], HttpResponse]) -> Callable:
-    """Make ``view`` a public, cacheable answer (see the module's docstring)."""
+    """Make ``view`` a public, cacheable answer (see the module's docstring). A gzip body
+    is a different representation, so it has its own ETag (``…-gz``)."""
 
     name = getattr(view, "__name__", type(view).__name__)
 
     def etag(request: HttpRequest) -> str:
-        return public.public_version()
+        # Asked twice per request (conditional GET, then the cache key): computed once.
+        if not hasattr(request, "_public_etag"):
+            request._public_etag = public.public_version() + (
+                "-gz" if accepts_gzip(request) else "")
+        return request._public_etag
 
     @condition(etag_func=etag)
     def built(request: HttpRequest) -> HttpResponse:
-        key = f"parley:public:{name}:{etag(request)}:{translation.get_language()}"
+        key = f"parley:public:{name}:{etag(request)}"
         kept = cache.get(key)
-        if kept is not None:
-            content, content_type = kept
-            return HttpResponse(content, content_type=content_type)
-        response = view(request)
-        cache.set(key, (response.content, response["Content-Type"]), BUILT_FOR)
+        if kept is None:
+            response = view(request)
+            content = response.content
+            if accepts_gzip(request):
+                content = compress_string(content)
+            headers = {h: response[h] for h in _KEPT_HEADERS if response.has_header(h)}
+            kept = (content, headers)
+            cache.set(key, kept, BUILT_FOR)
+        content, headers = kept
+        response = HttpResponse(content, headers=headers)
+        if accepts_gzip(request):
+            response["Content-Encoding"] = "gzip"
         return response
 
     @wraps(view)
@@ -77,6 +103,7 @@ def public_response(view: Callable[[HttpRequest], HttpResponse]) -> Callable:
         with translation.override(language):
             response = built(request)
         patch_cache_control(response, public=True, max_age=MAX_AGE)
+        patch_vary_headers(response, ("Accept-Language", "Accept-Encoding"))
         response.headers["Content-Language"] = language
         return response
 

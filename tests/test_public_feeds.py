@@ -3,6 +3,7 @@ ask again: caching headers, an ETag, and 304 while nothing changed."""
 
 from __future__ import annotations
 
+import gzip
 import json
 
 import feedparser
@@ -161,6 +162,20 @@ def test_each_language_has_its_own_etag(public_world):
     assert client.get("/public/", HTTP_ACCEPT_LANGUAGE="fr",
                       HTTP_IF_NONE_MATCH=english["ETag"]).status_code == 200
     assert "Accept-Language" in english["Vary"]
+
+
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_a_browser_that_takes_gzip_gets_the_same_answer_compressed(public_world, url):
+    client = Client()
+    plain = client.get(url)
+    packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content) == plain.content
+    assert packed["ETag"] != plain["ETag"]  # another representation, another tag
+    assert "Accept-Encoding" in packed["Vary"]
+    assert client.get(url, HTTP_ACCEPT_ENCODING="gzip",
+                      HTTP_IF_NONE_MATCH=packed["ETag"]).status_code == 304
 
 
 def test_public_responses_set_no_cookie(public_world):
