@@ -140,3 +140,19 @@ def test_the_languages_section_is_only_for_those_who_read_the_channel(alices_eve
     page = client.get(f"/events/{alices_event.pk}/")
     assert page.status_code == 200
     assert 'id="channel-languages"' not in page.content.decode()
+
+
+def test_the_http_fallback_words_its_refusals_in_the_callers_language(alices_event, bob,
+                                                                      settings):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    settings.PARLEY_RATE_LIMIT_MESSAGES = 1
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="fr")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=bob).key}")
+    url = f"/api/v1/events/{alices_event.pk}/messages/"
+    for expected in (201, 429):
+        answer = client.post(url, {"channel": "all", "kind": "message", "body": "Bonjour",
+                                   "client_id": str(uuid.uuid4())}, format="json")
+        assert answer.status_code == expected
+    assert answer.json()["detail"].startswith("Ralentissez")
