@@ -18,7 +18,8 @@ ALL_FIELDS = {
     "id", "reference", "title", "kind", "counter_to", "organisation", "description",
     "expected_attendance", "stewards", "starts_at", "ends_at", "assembly_point", "route",
     "dispersal_point", "amplified_sound", "accessibility_needs", "languages", "contact_name",
-    "contact_phone", "contact_email", "public", "state", "organiser", "created_at", "updated_at",
+    "contact_phone", "contact_email", "public", "publish_description", "state", "organiser",
+    "created_at", "updated_at",
 }
 
 
