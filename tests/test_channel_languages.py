@@ -156,3 +156,15 @@ def test_the_http_fallback_words_its_refusals_in_the_callers_language(alices_eve
                                    "client_id": str(uuid.uuid4())}, format="json")
         assert answer.status_code == expected
     assert answer.json()["detail"].startswith("Ralentissez")
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_refusal_decided_in_a_database_thread_is_in_the_connections_language(
+    alices_event, alice,
+):
+    # Acknowledging is checked in a database thread: the connection's language goes there.
+    await sync_to_async(set_language)(alice, "fr")
+    ws = await connect("alice", alices_event)
+    error = await error_for(ws, {"type": "ack", "message_id": 999_999})
+    assert error["code"] == "invalid" and error["detail"] == "Ce message n'existe pas."
+    await ws.disconnect()
