@@ -373,3 +373,26 @@ def test_the_demo_data_brings_three_instructions_in_three_languages(db, tmp_path
     for instruction in instructions:
         assert set(instruction.texts) == {"en", "fr", "es"}
         instruction.full_clean()
+
+
+def test_a_city_administrator_keeps_them_in_the_django_admin_too(alices_event, bob, client,
+                                                                  assembly):
+    from tests.conftest import make_user
+
+    admin = make_user("root", "city", is_staff=True, is_superuser=True)
+    log_in(client, admin)
+    answer = client.post("/admin/messaging/standardinstruction/add/", {
+        "label": "Entrance", "texts": '{"en": "Please keep the entrance clear."}',
+        "active": "on", "position": 2})
+    assert answer.status_code == 302
+    assert StandardInstruction.objects.get(label="Entrance").texts == {
+        "en": "Please keep the entrance clear."}
+    refused = client.post("/admin/messaging/standardinstruction/add/", {
+        "label": "No English", "texts": '{"fr": "Sans anglais."}', "position": 0})
+    assert refused.status_code == 200 and not StandardInstruction.objects.filter(
+        label="No English").exists()
+    # One that was sent is never deleted (it would take history with it): deactivate it.
+    services.send_message(event=alices_event, sender=bob, channel="all", kind="instruction",
+                          standard_instruction=assembly.pk, client_id=uuid.uuid4())
+    delete = client.get(f"/admin/messaging/standardinstruction/{assembly.pk}/delete/")
+    assert delete.status_code == 403
