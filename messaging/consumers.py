@@ -21,14 +21,16 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from coordination.broadcast import event_group
 from coordination.errors import RateLimited
+from coordination.languages import language_for
 from coordination.parties import Role
 from events.selectors import get_event_for
 from messaging import metrics, presence, selectors, services
+from messaging.frames import in_language
 from messaging.models import Channel, Message
 from messaging.threads import in_thread
 from messaging.writer import writer_for
@@ -121,6 +123,10 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             await self.accept()
             await self.close(code=refusal)
             return
+        # The connection's language, for its whole life: activated in this task's context,
+        # so the tasks started below and their database threads inherit it.
+        self.language = language_for(self.user, _header(self.scope, b"accept-language"))
+        translation.activate(self.language)
         self.is_official = self.user.role in (Role.POLICE, Role.CITY)
         # seq of the last message sent to this client, per subscribed channel
         self.delivered: dict[str, int] = {}
@@ -345,7 +351,8 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         if not isinstance(kind, str):
             raise FrameError("invalid", _("“kind” must be message, instruction or alert."))
         draft = services.MessageDraft(sender=self.user, kind=kind, body=content.get("body"),
-                                      client_id=client_id, reply_to=reply_to)
+                                      client_id=client_id, reply_to=reply_to,
+                                      standard_instruction=content.get("standard_instruction"))
         # The event as of connecting is enough here: whether the channel is still open is
         # decided by the service on the event's current row, inside its transaction.
         return writer_for(self.event, await self._room(channel)).submit(draft)
@@ -388,7 +395,10 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
     async def parley_notify(self, event: dict) -> None:
         """A notification from ``coordination.broadcast``: the frame, already as text."""
         if event["frame"] == "message":
-            await self._deliver_message(event["channel"], event["seq"], event["text"])
+            # A standard instruction comes in every language: this connection's, if there.
+            variants = event.get("variants")
+            text = variants.get(self.language, event["text"]) if variants else event["text"]
+            await self._deliver_message(event["channel"], event["seq"], text)
         else:
             await self.send(text_data=event["text"])
 
@@ -528,6 +538,8 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
     # --- helpers ----------------------------------------------------------------------
 
     async def _send_json(self, content: dict) -> None:
+        if content.get("standard_instruction"):
+            content = in_language(content, self.language)
         await self.send(text_data=json.dumps(content, ensure_ascii=False))
 
     async def _error(self, code: str, detail: str, client_id=None) -> None:
@@ -535,6 +547,14 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         if client_id is not None:
             frame["client_id"] = client_id
         await self._send_json(frame)
+
+
+def _header(scope: dict, name: bytes) -> str | None:
+    """A header of the handshake, or None."""
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
 
 
 def _codes(exc: ValidationError) -> set:
