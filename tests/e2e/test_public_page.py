@@ -24,6 +24,12 @@ def test_a_resident_follows_an_agreed_march_on_the_public_page_in_french(
                                   extra_http_headers={"Accept-Language": "fr"})
     offline_tiles(context, base)
     page = context.new_page()
+    # The page runs under the Content-Security-Policy: anything it refused is recorded.
+    page.add_init_script("""
+        window.refused = [];
+        document.addEventListener("securitypolicyviolation", function (e) {
+          window.refused.push(e.violatedDirective + " " + e.blockedURI);
+        }, true);""")
 
     page.goto(f"{base}/public/")
 
@@ -43,6 +49,7 @@ def test_a_resident_follows_an_agreed_march_on_the_public_page_in_french(
     expect(page.locator("body")).not_to_contain_text("Alice Privée")
     expect(page.locator("body")).not_to_contain_text("Pas pour le public")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate("window.refused") == []
     screenshot(page, "public-page-fr-phone")
 
     # The march sets off: the page hears it on its next check, without reloading.
