@@ -78,6 +78,16 @@ def admission(user, event_id: int):
     return event, None
 
 
+def admit(user, event_id: int, connection: str):
+    """``admission``, and for someone admitted their presence recorded: one trip to a
+    database thread for a connecting client. ``(event, None, online)`` or
+    ``(None, close_code, None)``; ``online`` is who is connected now, them included."""
+    event, refusal = admission(user, event_id)
+    if refusal is not None:
+        return None, refusal, None
+    return event, None, presence.join(event_id, user=user, connection=connection)
+
+
 def _int_field(content: dict, name: str, *, default=None, minimum=0) -> int:
     value = content.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_INT:
@@ -116,7 +126,9 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         self.event_id = int(self.scope["url_route"]["kwargs"]["event_id"])
         self.user = self.scope["user"]
         self.joined = False
-        self.event, refusal = await in_thread(admission, first=True)(self.user, self.event_id)
+        self.event, refusal, online = await in_thread(admit, first=True)(
+            self.user, self.event_id, self.channel_name
+        )
         if refusal is not None:
             # Accept, then close at once with our code and no data: a bare HTTP 403 would
             # not tell the client why.
@@ -145,13 +157,17 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         self.groups_joined = [event_group(self.event_id)]
         if self.is_official:
             self.groups_joined.append(event_group(self.event_id, officials=True))
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
+        try:
+            for group in self.groups_joined:
+                await self.channel_layer.group_add(group, self.channel_name)
+            await self.accept()
+        except BaseException:
+            await in_thread(presence.leave)(self.event_id, connection=self.channel_name)
+            raise
         self.joined = True
-        await in_thread(presence.join, first=True)(
-            self.event_id, user=self.user, connection=self.channel_name
-        )
+        # The announcement of this arrival went to the group before this connection was in
+        # it: who is here, this connection included, is told here.
+        await self._send_json({"type": "presence", "online": online})
         self.housekeeping = asyncio.create_task(self._housekeeping())
         # Frames are read by one task and answered, in the order they came, by another:
         # a client may have several sends on their way to the database at once.

@@ -43,18 +43,20 @@ def online_in_events(event_ids) -> dict[int, list[dict]]:
     return {pk: list(people.values()) for pk, people in found.items()}
 
 
-def _announce(event_id: int) -> None:
-    broadcast_on_commit(event_id, {"type": "presence", "online": online_in(event_id)})
+def _announce(event_id: int) -> list[dict]:
+    online = online_in(event_id)
+    broadcast_on_commit(event_id, {"type": "presence", "online": online})
+    return online
 
 
 @transaction.atomic
-def join(event_id: int, *, user, connection: str) -> None:
-    """A connection opened."""
+def join(event_id: int, *, user, connection: str) -> list[dict]:
+    """A connection opened; who is connected now (as ``online_in``)."""
     Presence.objects.update_or_create(
         connection=connection,
         defaults={"event_id": event_id, "user": user, "last_seen": timezone.now()},
     )
-    _announce(event_id)
+    return _announce(event_id)
 
 
 @transaction.atomic
