@@ -82,6 +82,8 @@ DEFAULT_DATABASE_URL = "postgis://postgres@127.0.0.1:5432/parley_soak"
 OFFICIAL_ROLES = ("police", "city")
 #: Codes of ``error`` answers after which a send is tried again (same ``client_id``).
 RETRY_CODES = {"unavailable", "rate_limited"}
+#: Resumes begun this many seconds after a fault count as that fault's herd in the table.
+HERD_WINDOW = 10.0
 #: Sends a client has on their way at once; more wait in its outbox (as the page's do).
 WINDOW = 10
 
@@ -101,6 +103,10 @@ class SoakConfig:
     drain: float = 120.0  # seconds to wait for the last answers and deliveries
     max_resume: float = 2.0
     seed: int = 1
+    #: After a drop, the first attempt to reconnect waits this long (random in the range),
+    #: as the page does (static/messaging/channel.js: half to all of one second). (0, 0):
+    #: at once, so that every client of a killed worker comes back in the same instant.
+    first_retry: tuple[float, float] = (0.5, 1.0)
 
 
 @dataclass(eq=False)
@@ -111,6 +117,7 @@ class SoakClient:
     event_id: int
     workers: list[Worker]
     rng: random.Random
+    first_retry: tuple[float, float] = (0.0, 0.0)
     via_http: bool = False
     token: str | None = None
     channels: tuple[str, ...] = ("all",)
@@ -130,6 +137,7 @@ class SoakClient:
     pool: ThreadPoolExecutor | None = None
     posting: int = 0  # HTTP sends on their way
     resumes: list[float] = field(default_factory=list)
+    resumed_at: list[float] = field(default_factory=list)  # when each resume started
     offline: list[float] = field(default_factory=list)  # from a drop to subscribed again
     connections: int = 0
     ws: Any = None
@@ -178,6 +186,7 @@ class SoakClient:
                                 now = time.monotonic()
                                 if self.connections > 1:
                                     self.resumes.append(now - started)
+                                    self.resumed_at.append(started)
                                 if dropped_at is not None:
                                     self.offline.append(now - dropped_at)
                                     dropped_at = None
@@ -211,6 +220,8 @@ class SoakClient:
             if not reached:
                 await asyncio.sleep(delay * (0.5 + self.rng.random()))  # back-off, jittered
                 delay = min(delay * 2, 1.0)
+            elif self.first_retry[1] > 0:
+                await asyncio.sleep(self.rng.uniform(*self.first_retry))
 
     async def _handle(self, frame: dict) -> None:
         kind = frame["type"]
@@ -433,6 +444,7 @@ async def _drive(config: SoakConfig, workers: list[Worker], redis: RedisServer |
             clients.append(SoakClient(
                 user=user, event_id=event_ids[i], workers=workers,
                 rng=random.Random(rng.random()), token=tokens[user.pk],
+                first_retry=config.first_retry,
                 via_http=n % round(1 / config.http_share) == 1 if config.http_share else False,
                 channels=("all", "officials") if user.role in OFFICIAL_ROLES else ("all",),
                 home=len(clients), pool=pool))
@@ -471,6 +483,7 @@ async def _drive(config: SoakConfig, workers: list[Worker], redis: RedisServer |
     start = time.monotonic()
     injected = Counter()
     fault_log: list[str] = []
+    fault_times: dict[str, float] = {}  # fault → when it began (monotonic)
 
     # Faults happen when a given share of the messages has been sent (not at a given time:
     # on a busy machine the sending takes longer than planned).
@@ -512,7 +525,7 @@ async def _drive(config: SoakConfig, workers: list[Worker], redis: RedisServer |
     async def kill_worker() -> None:
         await at(0.35)
         victim = workers[0]
-        t0 = time.monotonic()
+        t0 = fault_times["the SIGKILL"] = time.monotonic()
         victim.kill()
         injected["workers killed"] += 1
         await asyncio.sleep(config.worker_down)
@@ -522,7 +535,7 @@ async def _drive(config: SoakConfig, workers: list[Worker], redis: RedisServer |
 
     async def restart_redis() -> None:
         await at(0.65)
-        t0 = time.monotonic()
+        t0 = fault_times["the Redis restart"] = time.monotonic()
         await asyncio.to_thread(redis.restart, config.redis_down)
         injected["Redis restarts"] += 1
         fault_log.append(f"Redis stopped at {t0 - start:.1f} s, up again after "
@@ -671,6 +684,14 @@ async def _drive(config: SoakConfig, workers: list[Worker], redis: RedisServer |
     acks_lost = len(acks_wanted - stored_acks)
     acks_unseen = sum(len(c.acks_wanted - c.acks_seen) for c in clients)
     resumes = [r for c in clients for r in c.resumes]
+    # Which resumes came with a herd: those begun in the 10 s after a fault.
+    herds: dict[str, list[float]] = {name: [] for name in fault_times}
+    alone: list[float] = []
+    for c in clients:
+        for began, took in zip(c.resumed_at, c.resumes, strict=True):
+            herd = next((name for name, t in fault_times.items()
+                         if t <= began <= t + HERD_WINDOW), None)
+            (herds[herd] if herd else alone).append(took)
     offline = [o for c in clients for o in c.offline]
     slowest = max(resumes, default=0.0)
 
@@ -716,6 +737,12 @@ async def _drive(config: SoakConfig, workers: list[Worker], redis: RedisServer |
         ("connection attempts that failed", dict(sum((c.failed_attempts for c in clients),
                                                      Counter())) or 0),
         ("resume p50 (reconnect → subscribed)", f"{percentile(resumes, 50) * 1000:.0f} ms"),
+        *((f"  resumes begun {HERD_WINDOW:g} s after {name}: n, p50 / max",
+           f"{len(took)}, {percentile(took, 50) * 1000:.0f} / {max(took, default=0) * 1000:.0f} ms")
+          for name, took in herds.items()),
+        ("  other resumes: n, p50 / p99 / max",
+         f"{len(alone)}, {percentile(alone, 50) * 1000:.0f} / "
+         f"{percentile(alone, 99) * 1000:.0f} / {max(alone, default=0) * 1000:.0f} ms"),
         ("resume p99", f"{percentile(resumes, 99) * 1000:.0f} ms"),
         ("slowest resume", f"{slowest * 1000:.0f} ms"),
         (f"resumes over {config.max_resume:g} s", sum(r > config.max_resume for r in resumes)),
@@ -817,6 +844,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--websocket-connect-timeout", type=int,
                         help="Daphne's limit for a WebSocket handshake (its default: 5 s)")
+    parser.add_argument("--reconnect-at-once", action="store_true",
+                        help="after a drop, reconnect at once instead of after 0.5-1 s as "
+                             "the page does: the herds after a SIGKILL or a Redis restart "
+                             "then arrive in the same instant")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     args = parser.parse_args()
@@ -825,7 +856,8 @@ def main() -> None:
     config = SoakConfig(messages=args.messages, rate=args.rate, disconnects=args.disconnects,
                         kill_worker=not args.no_kill, restart_redis=not args.no_redis_restart,
                         redis_down=args.redis_down, http_share=args.http_share,
-                        max_resume=args.max_resume, drain=args.drain, seed=args.seed)
+                        max_resume=args.max_resume, drain=args.drain, seed=args.seed,
+                        first_retry=(0.0, 0.0) if args.reconnect_at_once else (0.5, 1.0))
     if args.duration:
         config.rate = args.messages / args.duration
 
@@ -857,7 +889,9 @@ def main() -> None:
         print(f"(worker logs in {log_dir})")
     print()
     print(f"Soak: {args.clients} clients, {args.events} events, {args.workers} workers, "
-          f"{config.messages} messages at {config.rate:g}/s, {config.disconnects} disconnects")
+          f"{config.messages} messages at {config.rate:g}/s, {config.disconnects} disconnects, "
+          + ("reconnecting at once" if not config.first_retry[1] else
+             f"reconnecting after {config.first_retry[0]:g}-{config.first_retry[1]:g} s"))
     print(result.table())
     print()
     if result.failures:
