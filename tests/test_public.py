@@ -270,6 +270,13 @@ def test_anonymous_visitors_find_the_public_page_from_the_login_page():
     assert 'href="/public/"' in html
 
 
+def test_anonymous_visitors_find_the_public_page_in_every_pages_header():
+    html = Client().get("/accounts/signup/").content.decode()
+    header = html.split("</header>")[0]
+
+    assert 'href="/public/"' in header
+
+
 def _fields(title):
     from tests.conftest import event_fields
 
