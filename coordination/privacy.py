@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from coordination.log import format_timestamp
+from coordination.log import format_timestamp, kind_label
 from coordination.models import LogEntry, ReviewerNote
 from events.models import Event
 from messaging.models import Acknowledgement, Channel, KeyMoment, Message
@@ -60,8 +60,8 @@ class EventRecords:
     event: Event
     fields: list[Field]
     log_entries: int
-    #: (kind, count), most frequent first.
-    log_kinds: list[tuple[str, int]]
+    #: (kind, what it records in words, count), most frequent first.
+    log_kinds: list[tuple[str, str, int]]
     #: The channels the reader reads, with their counts.
     channels: list[ChannelCount]
     #: Whether the reader reads the officials' channel (its counts are then in ``channels``).
@@ -160,7 +160,8 @@ def records_of(event: Event, *, reader) -> EventRecords:
         event=event,
         fields=[_field(event, name) for name in REGISTRATION_FIELDS],
         log_entries=sum(kinds.values()),
-        log_kinds=sorted(kinds.items(), key=lambda item: (-item[1], item[0])),
+        log_kinds=[(kind, kind_label(kind), count) for kind, count
+                   in sorted(kinds.items(), key=lambda item: (-item[1], item[0]))],
         channels=channels,
         reads_officials=reads_officials,
         zones=Zone.objects.filter(event=event).count(),

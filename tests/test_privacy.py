@@ -221,7 +221,8 @@ def test_the_organiser_sees_what_is_recorded_with_the_values_she_entered(client,
     assert "Friends of the Library" in text
     entries = event.log_entries.count()
     assert f"{entries} entries" in text
-    assert "<code>message.sent</code>: 3" in text  # the officials' message is in the log too
+    # the officials' message is in the log too
+    assert "Message (<code>message.sent</code>): 3" in text
     # Her channel's messages are counted; the officials' channel is only mentioned.
     assert "2 messages in the channel “Everyone”" in text
     assert "(1 acknowledgement)" in text
@@ -282,3 +283,28 @@ def test_a_co_organiser_added_by_alice_opens_the_page_and_sees_the_contact(clien
     response = client.get(privacy_url(event))
     assert response.status_code == 200
     assert CONTACT_PHONE in response.content.decode()
+
+
+def test_every_kind_of_log_entry_parley_writes_has_words_for_it():
+    """The privacy page counts entries by kind in words: a new kind cannot be forgotten."""
+    import re
+    from pathlib import Path
+
+    from coordination.log import KIND_LABELS
+
+    root = Path(__file__).resolve().parent.parent
+    written = set()
+    for app in ("coordination", "events", "zones", "messaging"):
+        for source in (root / app).rglob("*.py"):
+            text = source.read_text()
+            written |= set(re.findall(r'kind="([a-z_]+\.[a-z_]+)"', text))
+            written |= set(re.findall(r'record_many\([^\n]*"([a-z_]+\.[a-z_]+)"', text))
+    assert {"event.created", "message.sent", "zone.agreed"} <= written  # the scan works
+    assert written <= set(KIND_LABELS), written - set(KIND_LABELS)
+
+
+def test_the_privacy_page_names_the_kinds_of_entries_in_the_readers_language(client, people):
+    event = run_demonstration(people, until="live")
+    log_in(client, people["alice"])
+    text = client.get(privacy_url(event), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Manifestation enregistrée (<code>event.created</code>)" in text
