@@ -1,7 +1,10 @@
 """Forms of the account pages."""
 
+from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
 
+from coordination.languages import language_choices
 from coordination.models import User
 from coordination.parties import Role
 
@@ -27,3 +30,18 @@ class OrganiserSignUpForm(UserCreationForm):
         if commit:
             user.save()
         return user
+
+
+class LanguageSettingForm(forms.ModelForm):
+    """The language a person reads Parley in; empty: their browser's."""
+
+    class Meta:
+        model = User
+        fields = ["language"]
+        help_texts = {"language": _("Pages, messages from the service, standard instructions "
+                                    "and e-mails come in this language.")}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("My browser's language")),
+                                           *language_choices()]

@@ -7,6 +7,7 @@ from coordination import two_factor_views, views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("settings/", views.account_settings, name="account_settings"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("two-factor/setup/", two_factor_views.setup, name="two_factor_setup"),
     path("two-factor/verify/", two_factor_views.verify, name="two_factor_verify"),

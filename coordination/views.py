@@ -1,16 +1,18 @@
 """Account pages that django.contrib.auth does not provide: organiser sign-up, and a login
 that takes police and city to their desk."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.debug import sensitive_post_parameters
 
-from coordination.forms import OrganiserSignUpForm
+from coordination.forms import LanguageSettingForm, OrganiserSignUpForm
 from coordination.languages import supported_language
 
 
@@ -49,3 +51,24 @@ def set_language(request):
         user.language = chosen
         user.save(update_fields=["language"])
     return response
+
+
+@login_required
+def account_settings(request):
+    """A person's own settings: the language they read Parley in, or their browser's."""
+    form = LanguageSettingForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        response = redirect("account_settings")
+        # The switcher's cookie would otherwise go on choosing for this browser.
+        if user.language:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language,
+                                max_age=settings.LANGUAGE_COOKIE_AGE,
+                                secure=settings.LANGUAGE_COOKIE_SECURE,
+                                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                                samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+        else:
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        messages.success(request, _("Your settings are saved."))
+        return response
+    return render(request, "registration/account_settings.html", {"form": form})

@@ -57,6 +57,8 @@ healthz                   GET    -                      200  200   200     200  
 set_language              GET    -                      302  302   302     302  302  302   302  302
 set_language              POST   -                      302  302   302     302  302  302   302  302
 signup                    GET    -                      200  302   302     302  302  302   302  200
+account_settings          GET    -                      302  200   200     200  200  200   200  302
+account_settings          POST   -                      302  302   302     302  302  302   302  302
 signup                    POST   -                      200  302   302     302  302  302   302  200
 login                     GET    -                      200  200   200     200  200  200   200  200
 login                     POST   -                      200  200   200     200  200  200   200  200
@@ -195,6 +197,7 @@ BODIES: dict[tuple[str, str, str], dict] = {
     ("two_factor_verify", "POST", "-"): {"code": "000000"},
     ("password_reset", "POST", "-"): {"email": "nobody@example.org"},
     ("set_language", "POST", "-"): {"language": "fr"},
+    ("account_settings", "POST", "-"): {"language": "fr"},
     ("password_reset_confirm", "POST", "reset"): {"new_password1": "x", "new_password2": "x"},
     ("events:register", "POST", "-"): {},
     ("events:edit", "POST", "event"): {},

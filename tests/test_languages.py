@@ -65,3 +65,31 @@ def test_the_rule_falls_back_from_setting_to_browser_to_default(alice, settings)
     alice.language = ""
     assert language_for(alice, "de, *") == settings.LANGUAGE_CODE
     assert language_from_accept_header("de-DE, fr-CA;q=0.7") == "fr"
+
+
+def test_alice_chooses_her_language_on_her_settings_page(alice, client):
+    log_in(client, alice)
+    assert client.get("/accounts/settings/").status_code == 200
+    client.post("/accounts/settings/", {"language": "es"})
+    alice.refresh_from_db()
+    assert alice.language == "es"
+    page = client.get("/events/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert '<html lang="es"' in page.content.decode()
+
+
+def test_alice_goes_back_to_her_browsers_language(alice, client):
+    log_in(client, alice)
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/events/"})
+    answer = client.post("/accounts/settings/", {"language": ""})
+    alice.refresh_from_db()
+    assert alice.language == ""
+    assert answer.cookies["django_language"].value == ""  # the switcher's choice is gone
+    page = client.get("/events/", HTTP_ACCEPT_LANGUAGE="es")
+    assert '<html lang="es"' in page.content.decode()
+
+
+def test_an_unknown_language_is_refused_on_the_settings_page(alice, client):
+    log_in(client, alice)
+    answer = client.post("/accounts/settings/", {"language": "xx"})
+    assert answer.status_code == 200
+    assert "language" in answer.context["form"].errors
