@@ -26,7 +26,7 @@ install: ## Install missing system packages, create .venv, install requirements.
 lint: install ## ruff check
 	.venv/bin/ruff check .
 
-messages: install ## Update French translations (makemessages -l fr) and compile them
+messages: install ## Update the French and Spanish translations (makemessages -l fr -l es) and compile them
 	DEBUG=true $(PY) manage.py makemessages -l fr -l es --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_modules
 	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
 
