@@ -93,3 +93,10 @@ def test_an_unknown_language_is_refused_on_the_settings_page(alice, client):
     answer = client.post("/accounts/settings/", {"language": "xx"})
     assert answer.status_code == 200
     assert "language" in answer.context["form"].errors
+
+
+def test_the_account_forms_keep_their_buttons_in_the_readers_language(alice, client):
+    log_in(client, alice)
+    page = client.get("/accounts/password_change/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Modifier mon mot de passe" in page
+    assert 'name="old_password"' in page
