@@ -8,28 +8,18 @@ import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.contrib.auth import get_user_model
 from django.utils import translation
 
-from config.asgi import application
 from messaging import services
 from tests.accounthelpers import log_in
 from tests.conftest import make_user
-from tests.wshelpers import communicator, receive_until, session_cookie_for
+from tests.wshelpers import connect_to_event as connect
+from tests.wshelpers import receive_until
 
 UNKNOWN_FRAME_FR = "Type de trame inconnu. Utilisez subscribe, send, ack ou ping."
 UNKNOWN_FRAME_EN = "Unknown frame type. Use subscribe, send, ack or ping."
 
 
-async def connect(username: str, event, *, accept_language: str | None = None):
-    user = await sync_to_async(get_user_model().objects.get)(username=username)
-    cookie = await sync_to_async(session_cookie_for)(user)
-    ws = communicator(application, f"/ws/events/{event.pk}/", cookie=cookie)
-    if accept_language:
-        ws.scope["headers"].append((b"accept-language", accept_language.encode()))
-    connected, _ = await ws.connect()
-    assert connected
-    return ws
 
 
 async def error_for(ws, frame: dict) -> dict:

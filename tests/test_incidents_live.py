@@ -9,26 +9,18 @@ import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point
 
-from config.asgi import application
 from events import services as event_services
 from messaging import key_moments
 from messaging.services import send_message
-from tests.wshelpers import communicator, receive_until, session_cookie_for
+from tests.wshelpers import connect_to_event as connect
+from tests.wshelpers import receive_until
 from zones import incidents
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def connect(username: str, event):
-    user = await sync_to_async(get_user_model().objects.get)(username=username)
-    cookie = await sync_to_async(session_cookie_for)(user)
-    ws = communicator(application, f"/ws/events/{event.pk}/", cookie=cookie)
-    connected, _ = await ws.connect()
-    assert connected
-    return ws
 
 
 @pytest.fixture

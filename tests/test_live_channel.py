@@ -19,17 +19,11 @@ from events.models import EventMembership
 from messaging import selectors, services
 from messaging.models import Acknowledgement, Channel, Message
 from tests.wshelpers import communicator, receive_until, session_cookie_for
+from tests.wshelpers import connect_to_event as connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def connect(username: str, event, **kwargs):
-    user = await sync_to_async(get_user_model().objects.get)(username=username)
-    cookie = await sync_to_async(session_cookie_for)(user)
-    ws = communicator(application, f"/ws/events/{event.pk}/", cookie=cookie, **kwargs)
-    connected, _ = await ws.connect()
-    assert connected
-    return ws
 
 
 async def subscribe(ws, channel="all", after_seq=0):

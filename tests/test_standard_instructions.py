@@ -9,17 +9,16 @@ import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from config.asgi import application
 from coordination.models import LogEntry
 from messaging import services
 from messaging.models import Message, StandardInstruction
 from tests.accounthelpers import log_in
-from tests.wshelpers import communicator, receive_until, session_cookie_for
+from tests.wshelpers import connect_to_event as connect
+from tests.wshelpers import receive_until
 
 ASSEMBLY = {
     "en": "Please move to the assembly area.",
@@ -46,15 +45,6 @@ def token_client(user, **headers) -> APIClient:
     return client
 
 
-async def connect(username: str, event, *, accept_language: str | None = None):
-    user = await sync_to_async(get_user_model().objects.get)(username=username)
-    cookie = await sync_to_async(session_cookie_for)(user)
-    ws = communicator(application, f"/ws/events/{event.pk}/", cookie=cookie)
-    if accept_language:
-        ws.scope["headers"].append((b"accept-language", accept_language.encode()))
-    connected, _ = await ws.connect()
-    assert connected
-    return ws
 
 
 async def next_message(ws, skipped: list[dict] = ()) -> dict:

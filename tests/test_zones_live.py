@@ -7,25 +7,17 @@ organises another one.
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.contrib.auth import get_user_model
 
-from config.asgi import application
 from events import services as event_services
 from tests.conftest import event_fields
-from tests.wshelpers import communicator, receive_until, session_cookie_for
+from tests.wshelpers import connect_to_event as connect
+from tests.wshelpers import receive_until
 from tests.zonehelpers import geos, make_zone, square
 from zones import services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def connect(username: str, event):
-    user = await sync_to_async(get_user_model().objects.get)(username=username)
-    cookie = await sync_to_async(session_cookie_for)(user)
-    ws = communicator(application, f"/ws/events/{event.pk}/", cookie=cookie)
-    connected, _ = await ws.connect()
-    assert connected
-    return ws
 
 
 async def test_members_see_a_zone_appear_change_and_get_agreed(alices_event, alice, bob, carol):

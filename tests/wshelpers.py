@@ -21,13 +21,32 @@ def session_cookie_for(user, *, verified: bool = True) -> bytes:
 
 
 def communicator(application, path: str, *, origin: bytes | None = b"http://127.0.0.1",
-                 cookie: bytes | None = None) -> WebsocketCommunicator:
+                 cookie: bytes | None = None,
+                 accept_language: str | None = None) -> WebsocketCommunicator:
     headers = [(b"host", b"127.0.0.1")]
     if origin is not None:
         headers.append((b"origin", origin))
     if cookie is not None:
         headers.append((b"cookie", cookie))
+    if accept_language is not None:
+        headers.append((b"accept-language", accept_language.encode()))
     return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def connect_to_event(username: str, event, **kwargs) -> WebsocketCommunicator:
+    """``username``'s browser connected to ``event``'s live channel (``kwargs``: as for
+    ``communicator``)."""
+    from asgiref.sync import sync_to_async
+    from django.contrib.auth import get_user_model
+
+    from config.asgi import application
+
+    user = await sync_to_async(get_user_model().objects.get)(username=username)
+    cookie = await sync_to_async(session_cookie_for)(user)
+    ws = communicator(application, f"/ws/events/{event.pk}/", cookie=cookie, **kwargs)
+    connected, _ = await ws.connect()
+    assert connected
+    return ws
 
 
 async def receive_until(ws: WebsocketCommunicator, frame_type: str, *, timeout: float = 5,
