@@ -29,7 +29,7 @@ from coordination.errors import RateLimited
 from coordination.languages import language_for
 from coordination.parties import Role
 from events.selectors import get_event_for
-from messaging import metrics, presence, selectors, services
+from messaging import limits, metrics, presence, selectors, services
 from messaging.frames import in_language
 from messaging.models import Channel, Message
 from messaging.threads import in_thread
@@ -47,6 +47,9 @@ INBOX_FRAMES = 100
 #: side (in one batch when they are for the same channel); beyond this many, the connection
 #: reads no more until the oldest is answered.
 FRAMES_IN_FLIGHT = 20
+#: Refusals that count against the sender's rate limit: the client's fault, not the server's
+#: (``unavailable``) nor the limit's own answer.
+REFUSALS_COUNTED = frozenset({"bad_frame", "too_large", "forbidden", "invalid"})
 
 
 class ConnectionClosed(Exception):
@@ -221,10 +224,16 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         """
         client_id = None
         try:
-            content = self._parse(text_data, bytes_data)
+            try:
+                content = self._parse(text_data, bytes_data)
+            except FrameError:
+                self._refuse_if_throttled()
+                raise
             if isinstance(content.get("client_id"), str):
                 client_id = content["client_id"]
             frame_type = content.get("type")
+            if frame_type != "ping":
+                self._refuse_if_throttled()
             if frame_type == "send":
                 return self._answer_send(await self._submit_send(content)), client_id
             if frame_type == "subscribe":
@@ -241,6 +250,12 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             raise
         except Exception as exc:  # answered, in its turn, by _answer_frames
             return _raising(exc), client_id
+
+    def _refuse_if_throttled(self) -> None:
+        """Refuse every frame of someone who has had too many refused lately: a flood of bad
+        frames is throttled like a flood of messages (``messaging.limits``)."""
+        if limits.is_throttled(self.user.pk):
+            raise services.rate_limited()
 
     async def _answer_frames(self) -> None:
         try:
@@ -369,6 +384,9 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         draft = services.MessageDraft(sender=self.user, kind=kind, body=content.get("body"),
                                       client_id=client_id, reply_to=reply_to,
                                       standard_instruction=content.get("standard_instruction"))
+        # Checked before it joins a batch with other people's messages: a draft that cannot
+        # be stored is refused to its sender alone.
+        services.validate_draft(draft)
         # The event as of connecting is enough here: whether the channel is still open is
         # decided by the service on the event's current row, inside its transaction.
         return writer_for(self.event, await self._room(channel)).submit(draft)
@@ -559,6 +577,8 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps(content, ensure_ascii=False))
 
     async def _error(self, code: str, detail: str, client_id=None) -> None:
+        if code in REFUSALS_COUNTED:
+            limits.note_refusal(self.user.pk)
         frame = {"type": "error", "code": code, "detail": str(detail)}
         if client_id is not None:
             frame["client_id"] = client_id

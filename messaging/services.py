@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -26,8 +27,9 @@ from django.utils.translation import gettext_lazy as _
 from coordination.broadcast import broadcast_on_commit
 from coordination.errors import RateLimited
 from coordination.log import lock_for_log, record, record_many
+from coordination.validators import validate_storable_text
 from events.models import Event
-from messaging import metrics
+from messaging import limits, metrics
 from messaging.frames import acked_frame, language_variants, message_frames
 from messaging.models import (
     REFERENCE_LANGUAGE,
@@ -37,6 +39,8 @@ from messaging.models import (
     Message,
     StandardInstruction,
 )
+
+logger = logging.getLogger(__name__)
 
 # The refusals below are lazy: a channel's writer stores the sends of several connections
 # in one worker thread, so each refusal is put in words by the connection it answers, in
@@ -79,6 +83,11 @@ def _validate_message(*, kind: str, body, client_id, standard_instruction=None) 
             _("A message may have at most %(max)s characters."), code="too_large",
             params={"max": settings.PARLEY_MESSAGE_MAX_CHARS},
         )})
+    else:
+        try:
+            validate_storable_text(body)
+        except ValidationError as exc:
+            errors["body"] = exc.error_list
     try:
         parsed = uuid.UUID(str(client_id))
     except (TypeError, ValueError, AttributeError):
@@ -102,12 +111,21 @@ class MessageDraft:
     standard_instruction: Any = None
 
 
+def validate_draft(draft: MessageDraft) -> None:
+    """Check what can be checked of ``draft`` without the database (kind, body, client_id),
+    raising ``ValidationError``: a live connection asks before the draft joins a batch, so a
+    draft that cannot be stored is refused to its sender alone."""
+    _validate_message(kind=draft.kind, body=draft.body, client_id=draft.client_id,
+                      standard_instruction=draft.standard_instruction)
+
+
 def _slow_down() -> str:
     return gettext("Slow down: at most %(n)s messages every %(s)s seconds.") % {
         "n": settings.PARLEY_RATE_LIMIT_MESSAGES, "s": settings.PARLEY_RATE_LIMIT_SECONDS}
 
 
-def _rate_limited() -> RateLimited:
+def rate_limited() -> RateLimited:
+    """The refusal of a sender over the rate limit, put in words by whoever answers."""
     return RateLimited(lazy(_slow_down, str)())
 
 
@@ -145,14 +163,25 @@ def send_messages(
     # Retries (the same client_id again) are rare: the unique constraint finds them, and
     # only then are the drafts looked up before storing.
     try:
-        return _send_batch(room, drafts, look_up_retries=False)
-    except IntegrityError:
-        pass
-    try:
-        return _send_batch(room, drafts, look_up_retries=True)
-    except IntegrityError:
-        # A retry raced with its original on another worker: each draft on its own.
-        return [_send_one(room, draft) for draft in drafts]
+        try:
+            return _send_batch(room, drafts, look_up_retries=False)
+        except IntegrityError:
+            pass
+        try:
+            return _send_batch(room, drafts, look_up_retries=True)
+        except IntegrityError:
+            # A retry raced with its original on another worker: each draft on its own.
+            return [_send_one(room, draft) for draft in drafts]
+    except (OperationalError, InterfaceError):
+        raise  # the database itself is unavailable: every draft alike
+    except Exception:
+        if len(drafts) == 1:
+            raise
+        # Something in one draft broke the batch's transaction: several people's messages
+        # must never fail together, so each is tried on its own.
+        logger.exception("A batch of %s messages failed; storing them one by one",
+                         len(drafts))
+        return [_send_alone(room, draft) for draft in drafts]
 
 
 def _send_one(room: Channel, draft: MessageDraft) -> tuple[Message, bool] | Exception:
@@ -161,6 +190,13 @@ def _send_one(room: Channel, draft: MessageDraft) -> tuple[Message, bool] | Exce
     except IntegrityError as exc:
         existing = _stored(draft.sender, draft.client_id)
         return (existing, False) if existing else exc
+
+
+def _send_alone(room: Channel, draft: MessageDraft) -> tuple[Message, bool] | Exception:
+    try:
+        return _send_one(room, draft)
+    except Exception as exc:  # answered to this draft's sender alone
+        return exc
 
 
 def _stored(sender, client_id) -> Message | None:
@@ -213,7 +249,7 @@ def _send_batch(room: Channel, drafts: list[MessageDraft], *, look_up_retries: b
         elif recent[draft.sender.pk] >= settings.PARLEY_RATE_LIMIT_MESSAGES:
             # A retry of a message stored before the limit was reached gets its answer.
             existing = _stored(draft.sender, client_id)
-            results[i] = (existing, False) if existing else _rate_limited()
+            results[i] = (existing, False) if existing else rate_limited()
         else:
             recent[draft.sender.pk] += 1
             first_of[key] = i
@@ -246,7 +282,8 @@ def _instructions_in(ids: set) -> dict[int, StandardInstruction]:
 
 def _recent_counts(sender_ids: set[int]) -> dict[int, int]:
     """Messages each sender has stored within the rate-limit window, counted in the
-    database so that every worker process agrees."""
+    database so that every worker process agrees, plus the frames refused to them
+    (``messaging.limits``)."""
     since = timezone.now() - dt.timedelta(seconds=settings.PARLEY_RATE_LIMIT_SECONDS)
     counts = dict.fromkeys(sender_ids, 0)
     if sender_ids:
@@ -254,7 +291,8 @@ def _recent_counts(sender_ids: set[int]) -> dict[int, int]:
             Message.objects.filter(sender__in=sender_ids, sent_at__gte=since)
             .values_list("sender").annotate(n=Count("pk")).values_list("sender", "n")
         )
-    return counts
+    # Frames refused to them count too: a flood of bad frames is throttled like good ones.
+    return {sender: n + limits.refusals(sender) for sender, n in counts.items()}
 
 
 @transaction.atomic
