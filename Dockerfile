@@ -41,4 +41,4 @@ HEALTHCHECK --interval=15s --timeout=6s --start-period=20s --retries=3 \
     CMD ["python", "scripts/healthcheck.py"]
 
 # --proxy-headers: take the client address from X-Forwarded-For set by the reverse proxy.
-CMD ["sh", "-c", "exec daphne -b 0.0.0.0 -p \"${PORT}\" --proxy-headers --websocket-max-message-size 65536 config.asgi:application"]
+CMD ["sh", "-c", "exec daphne -b 0.0.0.0 -p \"${PORT}\" --proxy-headers --websocket-max-message-size 1048576 config.asgi:application"]

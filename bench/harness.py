@@ -160,7 +160,7 @@ class Worker:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [str(DAPHNE), "-b", "127.0.0.1", "-p", str(self.port),
-             "--websocket-max-message-size", "65536", *self.daphne_args,
+             "--websocket-max-message-size", "1048576", *self.daphne_args,
              "config.asgi:application"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
         )

@@ -52,6 +52,16 @@ FRAMES_IN_FLIGHT = 20
 REFUSALS_COUNTED = frozenset({"bad_frame", "too_large", "forbidden", "invalid"})
 
 
+
+# Stands in the inbox for a frame over PARLEY_FRAME_MAX_BYTES (answered ``too_large``).
+_TOO_LARGE = object()
+
+
+def _frame_size(text_data: str | None, bytes_data: bytes | None) -> int:
+    if text_data is not None:
+        return len(text_data.encode("utf-8", "surrogatepass"))
+    return len(bytes_data or b"")
+
 class ConnectionClosed(Exception):
     """The connection was closed while handling a frame; nothing more to say."""
 
@@ -201,6 +211,10 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None) -> None:
         if not self.joined:
             return
+        if _frame_size(text_data, bytes_data) > settings.PARLEY_FRAME_MAX_BYTES:
+            # Up to 1 MiB reaches here: queue a marker, not the frame, so that a burst of
+            # large frames cannot fill the worker's memory while it waits its turn.
+            text_data, bytes_data = _TOO_LARGE, None
         try:
             self.inbox.put_nowait((text_data, bytes_data))
         except asyncio.QueueFull:
@@ -294,8 +308,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
 
     def _parse(self, text_data, bytes_data) -> dict:
         raw = text_data if text_data is not None else bytes_data
-        size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw or b"")
-        if size > settings.PARLEY_FRAME_MAX_BYTES:
+        if raw is _TOO_LARGE:
             raise FrameError("too_large", _("A frame may have at most %(max)s bytes.")
                              % {"max": settings.PARLEY_FRAME_MAX_BYTES})
         try:

@@ -70,11 +70,12 @@ stop_notifier() { kill "$notifier" 2>/dev/null || true; }
 trap stop_notifier EXIT
 
 say "Starting Parley on http://${HOST}:${PORT}/  (Ctrl-C to stop)"
-# 64 KiB: the largest WebSocket message the live channel accepts (CONTRACT.md limits).
+# 1 MiB: the largest WebSocket frame Daphne reads; the live channel answers one over 64 KiB
+# with a too_large error and one over 1 MiB closes with 1009 (docs/api.md, "Frame size").
 # In the background, so that Ctrl-C (or a TERM) reaches this script, which stops the
 # server and the notifier together; the script lives as long as the server.
 "$ROOT/.venv/bin/daphne" -b "$HOST" -p "$PORT" \
-    --websocket-max-message-size 65536 config.asgi:application &
+    --websocket-max-message-size 1048576 config.asgi:application &
 server=$!
 stopping=false
 stop_all() {

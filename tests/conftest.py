@@ -171,6 +171,8 @@ def asgi_live_server(transactional_db):
         "127.0.0.1",
         partial(make_application, static_wrapper=ASGIStaticFilesHandler),
         setup=set_database_connection,
+        # As scripts/run.sh and the Dockerfile start Daphne.
+        kwargs={"websocket_max_message_size": 1024 * 1024},
     )
     process.start()
     try:

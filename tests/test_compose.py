@@ -128,8 +128,9 @@ def test_workers_share_one_database_and_one_redis(deployment):
     assert all(env["DEBUG"] == "false" and env["LOG_FORMAT"] == "json" for env in envs)
 
 
-def test_workers_keep_the_64_kib_websocket_frame_limit():
-    assert "--websocket-max-message-size 65536" in (ROOT / "Dockerfile").read_text()
+def test_workers_read_websocket_frames_up_to_1_mib():
+    for started_by in ("Dockerfile", "scripts/run.sh"):
+        assert "--websocket-max-message-size 1048576" in (ROOT / started_by).read_text()
 
 
 def test_every_variable_the_compose_file_reads_is_in_env_example():
