@@ -1,25 +1,79 @@
 """Who is at the other end of a WebSocket: a browser with its session, or a ticket holder.
 
-Browsers always send an ``Origin`` header; it must be this site. A handshake without one
+Browsers always send an ``Origin`` header; it must be this site: the same scheme, host and
+port as the handshake's own (its ``Host`` header, a host of ``ALLOWED_HOSTS``) or one of
+``CSRF_TRUSTED_ORIGINS`` — the rule Django's CSRF check applies to forms. A handshake without one
 comes from an app or a script: it must present a single-use ticket
 (``POST /api/v1/ws-tickets/``) and its cookies are ignored, so that a stolen session cookie
 is useless outside a browser.
 """
 
-from urllib.parse import parse_qs
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from channels.auth import AuthMiddlewareStack
-from channels.security.websocket import OriginValidator
+from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.http.request import split_domain_port, validate_host
 
 from coordination.account_middleware import session_may_connect
 from messaging.services import redeem_ticket
 from messaging.threads import in_thread
 
 
+def _header(scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin1")
+    return None
+
+
 def _has_origin(scope) -> bool:
-    return any(name == b"origin" for name, _value in scope.get("headers", []))
+    return _header(scope, b"origin") is not None
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _scheme_host_port(url: SplitResult) -> tuple[str, str, int] | None:
+    scheme = url.scheme.lower()
+    try:
+        port = url.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:  # a port that is not a number
+        return None
+    if scheme not in _DEFAULT_PORTS or not url.hostname or port is None:
+        return None
+    return scheme, url.hostname.lower(), port
+
+
+def _own_origin(scope) -> tuple[str, str, int] | None:
+    """The origin a page of this site has when it opens this handshake, if its host is ours."""
+    host = _header(scope, b"host")
+    if not host or not validate_host(split_domain_port(host)[0], settings.ALLOWED_HOSTS):
+        return None
+    # Daphne gives ws/wss directly, or http/https from X-Forwarded-Proto behind a proxy.
+    scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"
+    return _scheme_host_port(urlsplit(f"{scheme}://{host}"))
+
+
+def is_this_sites_origin(origin: str, scope) -> bool:
+    """Whether a handshake's ``Origin`` is this site: scheme, host and port all equal."""
+    wanted = _scheme_host_port(urlsplit(origin.strip()))
+    if wanted is None:  # "null", garbage, another scheme
+        return False
+    if wanted == _own_origin(scope):
+        return True
+    for trusted in settings.CSRF_TRUSTED_ORIGINS:
+        trusted_origin = _scheme_host_port(urlsplit(trusted))
+        if trusted_origin is None:
+            continue
+        scheme, host, port = trusted_origin
+        if host.startswith("*."):  # Django's form: any subdomain of that host
+            if (wanted[0], wanted[2]) == (scheme, port) and wanted[1].endswith(host[1:]):
+                return True
+        elif wanted == trusted_origin:
+            return True
+    return False
 
 
 def _ticket(scope) -> str | None:
@@ -27,20 +81,18 @@ def _ticket(scope) -> str | None:
     return values[0] if values else None
 
 
-class SameSiteOrNoOrigin(OriginValidator):
-    """Like ``AllowedHostsOriginValidator``, but lets a handshake with no Origin through:
-    ``TicketOrSessionAuth`` then insists on a ticket."""
+class SameSiteOrNoOrigin:
+    """Refuses a handshake whose ``Origin`` is not this site's; lets one with no Origin
+    through (``TicketOrSessionAuth`` then insists on a ticket)."""
 
     def __init__(self, application) -> None:
-        allowed = settings.ALLOWED_HOSTS
-        if settings.DEBUG and not allowed:
-            allowed = ["localhost", "127.0.0.1", "[::1]"]
-        super().__init__(application, allowed)
+        self.application = application
 
-    def valid_origin(self, parsed_origin) -> bool:
-        if parsed_origin is None:
-            return True
-        return super().valid_origin(parsed_origin)
+    async def __call__(self, scope, receive, send):
+        origin = _header(scope, b"origin")
+        if origin is not None and not is_this_sites_origin(origin, scope):
+            return await WebsocketDenier()(scope, receive, send)
+        return await self.application(scope, receive, send)
 
 
 class SessionChecks:

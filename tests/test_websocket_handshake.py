@@ -30,6 +30,32 @@ async def test_cross_origin_handshake_is_refused(alices_event):
     await ws.disconnect()
 
 
+@pytest.mark.parametrize("origin", [
+    b"http://127.0.0.1:9999",  # same host, another port (another program on the machine)
+    b"https://127.0.0.1",  # same host, another scheme
+    b"http://localhost",  # an allowed host, but not the one this page came from
+    b"http://127.0.0.1.evil.example",
+    b"null",
+    b"not an origin",
+])
+async def test_handshake_from_another_port_scheme_or_host_is_refused(alices_event, origin):
+    cookie = await _cookie("bob")
+    ws = communicator(f"/ws/events/{alices_event.pk}/", origin=origin, cookie=cookie)
+    connected, _ = await ws.connect()
+    assert connected is False
+    await ws.disconnect()
+
+
+async def test_handshake_from_a_trusted_origin_is_admitted(alices_event, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://parley.example.org:8443"]
+    cookie = await _cookie("bob")
+    ws = communicator(f"/ws/events/{alices_event.pk}/", origin=b"https://parley.example.org:8443",
+                      cookie=cookie)
+    connected, _ = await ws.connect()
+    assert connected is True
+    await ws.disconnect()
+
+
 async def test_member_from_this_site_is_admitted(alices_event):
     cookie = await _cookie("bob")
     ws = communicator(f"/ws/events/{alices_event.pk}/", cookie=cookie)
