@@ -360,6 +360,8 @@ PARLEY_TICKET_SECONDS = env.int("PARLEY_TICKET_SECONDS", default=60)
 PARLEY_ALERT_REMINDER_SECONDS = env.float("PARLEY_ALERT_REMINDER_SECONDS", default=120)
 PARLEY_MEMBERSHIP_CHECK_SECONDS = env.float("PARLEY_MEMBERSHIP_CHECK_SECONDS", default=30)
 PARLEY_PRESENCE_STALE_SECONDS = env.float("PARLEY_PRESENCE_STALE_SECONDS", default=90)
+#: Open live-channel connections one person may have, counted across every worker.
+PARLEY_MAX_CONNECTIONS_PER_USER = env.int("PARLEY_MAX_CONNECTIONS_PER_USER", default=20)
 #: How long a notification that overtook another waits for it before the gap is read from
 #: the database.
 PARLEY_GAP_WAIT_SECONDS = env.float("PARLEY_GAP_WAIT_SECONDS", default=1.0)

@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_MEMBER = 4403
 CLOSE_NO_SUCH_EVENT = 4404
+CLOSE_TOO_MANY_CONNECTIONS = 4429
 MAX_INT = 2**31 - 1
 #: Client frames waiting to be handled; more at once are refused with ``rate_limited``.
 INBOX_FRAMES = 100
@@ -98,7 +99,10 @@ def admit(user, event_id: int, connection: str):
     event, refusal = admission(user, event_id)
     if refusal is not None:
         return None, refusal, None
-    return event, None, presence.join(event_id, user=user, connection=connection)
+    try:
+        return event, None, presence.join(event_id, user=user, connection=connection)
+    except presence.TooManyConnections:
+        return None, CLOSE_TOO_MANY_CONNECTIONS, None
 
 
 def _int_field(content: dict, name: str, *, default=None, minimum=0) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -49,9 +50,24 @@ def _announce(event_id: int) -> list[dict]:
     return online
 
 
+class TooManyConnections(Exception):
+    """The person already has ``PARLEY_MAX_CONNECTIONS_PER_USER`` live connections open."""
+
+
 @transaction.atomic
 def join(event_id: int, *, user, connection: str) -> list[dict]:
-    """A connection opened; who is connected now (as ``online_in``)."""
+    """A connection opened; who is connected now (as ``online_in``).
+
+    Raises ``TooManyConnections`` (and records nothing) when the person has as many live
+    connections open as they may, on any worker.
+    """
+    # The person's row, locked: two workers admitting the same person count one at a time.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+    fresh = timezone.now() - dt.timedelta(seconds=settings.PARLEY_PRESENCE_STALE_SECONDS)
+    open_now = (Presence.objects.filter(user=user, last_seen__gte=fresh)
+                .exclude(connection=connection).count())
+    if open_now >= settings.PARLEY_MAX_CONNECTIONS_PER_USER:
+        raise TooManyConnections
     Presence.objects.update_or_create(
         connection=connection,
         defaults={"event_id": event_id, "user": user, "last_seen": timezone.now()},
