@@ -27,23 +27,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import uuid
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 import pytest
-from django.contrib.gis.geos import Point
 from playwright.sync_api import Page, expect
 
 from coordination.review_services import add_reviewer_note
 from events import services as events
-from messaging import services as messaging
-from messaging.key_moments import mark_key_moment
 from messaging.models import StandardInstruction
 from tests.conftest import event_fields
-from tests.zonehelpers import LAT, LON, geos, make_sensitive_site, make_zone, square
-from zones import services as zones
-from zones.incidents import report_incident
+from tests.markuphelpers import marked_up_demonstration, name_everyone
+from tests.zonehelpers import make_sensitive_site
 
 pytestmark = pytest.mark.e2e
 
@@ -128,49 +123,6 @@ class Visit:
     popups_show: tuple[str, ...] = ()
 
 
-def demonstration(alice, bob, carol, *, title: str, conclude: bool):
-    """A demonstration of Alice's with markup in every typed field, live (or concluded)."""
-    event = events.register_event(organiser=alice, **event_fields(
-        title=typed(title), description=typed("description"),
-        organisation=typed("organisation"), accessibility_needs=typed("accessibility"),
-        contact_name=typed("contact"), publish_description=True))
-    events.transition_event(event, to="submitted", actor=alice)
-    events.add_member(event, username="bob", actor=carol)
-    events.add_member(event, username="carol", actor=carol)
-    events.transition_event(event, to="under_review", actor=carol)
-    events.transition_event(event, to="changes_requested", actor=carol,
-                            note=typed("state note"))
-    events.transition_event(event, to="submitted", actor=alice)
-    events.transition_event(event, to="under_review", actor=carol)
-    zone = make_zone(event, carol, label=typed("zone label"), conditions=typed("conditions"))
-    for person in (alice, bob, carol):
-        zone, _new = zones.agree_zone(zone, actor=person, version=1)
-    # Alice's own zone, withdrawn by the city: still listed by the replay.
-    mine = make_zone(event, alice, label=typed("withdrawn label"),
-                     conditions=typed("withdrawn conditions"),
-                     geometry=geos(square(LON - 0.002, LAT)))
-    zones.withdraw_zone(mine, actor=carol)
-    events.transition_event(event, to="agreed", actor=carol)
-    events.transition_event(event, to="live", actor=carol)
-    first = None
-    for sender in (alice, bob, carol):
-        message, _created = messaging.send_message(
-            event=event, sender=sender, channel="all", kind="message",
-            body=typed(f"{sender.username} message"), client_id=str(uuid.uuid4()))
-        first = first or message
-    messaging.send_message(
-        event=event, sender=bob, channel="officials", kind="message",
-        body=typed("officials message"), client_id=str(uuid.uuid4()))
-    report_incident(event=event, reporter=bob, severity="low",
-                    location=Point(LON + 0.0005, LAT + 0.0005, srid=4326),
-                    description=typed("incident"))
-    mark_key_moment(message=first, user=carol, note=typed("key moment"))
-    if conclude:
-        events.transition_event(event, to="concluded", actor=carol)
-    event.refresh_from_db()
-    return event
-
-
 @dataclasses.dataclass
 class Planted:
     live: object
@@ -180,14 +132,14 @@ class Planted:
 
 @pytest.fixture
 def planted(alice, bob, carol, dave) -> Planted:
-    for person in (alice, bob, carol, dave):
-        person.last_name = typed(f"{person.username} name")
-        person.save(update_fields=["last_name"])
+    name_everyone(typed, alice, bob, carol, dave)
     StandardInstruction.objects.create(label=f"label {SHORT_MARKUP}",
                                        texts={"en": typed("standard instruction")})
     make_sensitive_site(carol, label=typed("site label"), conditions=typed("site conditions"))
-    live = demonstration(alice, bob, carol, title="live title", conclude=False)
-    concluded = demonstration(alice, bob, carol, title="concluded title", conclude=True)
+    live = marked_up_demonstration(alice, bob, carol, typed=typed, title="live title",
+                                   conclude=False)
+    concluded = marked_up_demonstration(alice, bob, carol, typed=typed,
+                                        title="concluded title", conclude=True)
     add_reviewer_note(event=concluded, author=dave, body=typed("reviewer note"))
     draft = events.register_event(organiser=alice, **event_fields(
         title=typed("draft title"), description=typed("draft description")))
