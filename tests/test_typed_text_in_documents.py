@@ -10,6 +10,7 @@ E-mails are plain text only.
 from __future__ import annotations
 
 import io
+from xml.etree import ElementTree
 
 import pytest
 from django.core import mail
@@ -90,3 +91,20 @@ def test_markup_typed_anywhere_reaches_the_emails_as_plain_text(named, alice, bo
         assert typed("title") in email.subject + email.body
     bodies = "\n".join(email.body for email in sent)
     assert typed("state note") in bodies
+
+
+def test_markup_in_a_title_reaches_the_atom_feed_as_text(named, alice, bob, carol, client):
+    """Feed readers show an Atom ``title`` as text unless it says ``type="html"``."""
+    marked_up_demonstration(alice, bob, carol, typed=typed, title="title", conclude=False)
+    response = client.get("/public/feed.atom")
+    assert response.status_code == 200
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = ElementTree.fromstring(response.content).findall(f"{atom}entry")
+    assert entries
+    for entry in entries:
+        title = entry.find(f"{atom}title")
+        assert title.get("type", "text") == "text"
+        assert typed("title") in title.text
+        # Only Parley's own words are given as HTML.
+        assert "example.invalid" not in ElementTree.tostring(entry.find(f"{atom}summary"),
+                                                             encoding="unicode")
