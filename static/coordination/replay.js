@@ -101,7 +101,9 @@
         return;  // listed below the map, no longer on it
       }
       var layer = window.ParleyZones.zoneLayer(feature);
-      layer.bindTooltip(feature.properties.label || history.kinds[feature.properties.kind] || "");
+      // A node, not a string: Leaflet reads a string as HTML.
+      layer.bindTooltip(el("span", null,
+                           feature.properties.label || history.kinds[feature.properties.kind] || ""));
       zoneGroup.addLayer(layer);
     });
   }
@@ -150,7 +152,7 @@
           radius: 8, color: "#82071e", fillColor: "#d64545", fillOpacity: 0.9, weight: 2,
           className: "replay-incident"
         });
-        marker.bindTooltip(incident.description);
+        marker.bindTooltip(el("span", null, incident.description));
         incidentGroup.addLayer(marker);
       }
     });

@@ -1,7 +1,8 @@
-/* Parley: the one DOM helper the page scripts share (loaded before them by base.html).
+/* Parley: the DOM helpers the page scripts share (loaded before them by base.html).
  *
  * Text always goes in as textContent, never as markup: whatever people typed is shown as
- * text on every page.
+ * text on every page. Never hand Leaflet's bindPopup, bindTooltip or setContent a string built
+ * from data (it becomes innerHTML): hand it a node made here.
  */
 (function () {
   "use strict";
@@ -18,5 +19,23 @@
     return node;
   }
 
-  window.parleyDom = {el: el};
+  /** A map popup's content: `title` in bold, then a list of [term, value] rows (a row whose
+   * value is empty is left out), all as text. Leaflet is always given this node, never a
+   * string: a string given to bindPopup or bindTooltip is read as HTML. */
+  function popup(className, title, rows) {
+    var box = el("div", className);
+    box.appendChild(el("strong", null, title));
+    var list = el("dl");
+    rows.forEach(function (row) {
+      if (row[1] === undefined || row[1] === null || row[1] === "") {
+        return;
+      }
+      list.appendChild(el("dt", null, row[0]));
+      list.appendChild(el("dd", null, row[1]));
+    });
+    box.appendChild(list);
+    return box;
+  }
+
+  window.parleyDom = {el: el, popup: popup};
 })();

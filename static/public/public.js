@@ -31,16 +31,7 @@
   }
 
   function popupOf(title, rows) {
-    var box = el("div", "public-popup");
-    box.appendChild(el("strong", null, title));
-    var list = el("dl");
-    rows.forEach(function (row) {
-      if (!row[1]) { return; }
-      list.appendChild(el("dt", null, row[0]));
-      list.appendChild(el("dd", null, row[1]));
-    });
-    box.appendChild(list);
-    return box;
+    return window.parleyDom.popup("public-popup", title, rows);
   }
 
   function popup(feature) {

@@ -53,15 +53,7 @@
   }
 
   function popupOf(title, rows, link) {
-    var box = el("div", "city-map-popup");
-    box.appendChild(el("strong", null, title));
-    var list = el("dl");
-    rows.forEach(function (row) {
-      if (row[1] === undefined || row[1] === null || row[1] === "") { return; }
-      list.appendChild(el("dt", null, row[0]));
-      list.appendChild(el("dd", null, row[1]));
-    });
-    box.appendChild(list);
+    var box = window.parleyDom.popup("city-map-popup", title, rows);
     if (link) {
       var a = el("a", null, words.open);
       a.href = link;

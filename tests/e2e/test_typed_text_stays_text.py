@@ -1,42 +1,54 @@
-"""What people type is shown as text, never run: markup in every typed field that Parley
-shows back stays inert on every page that shows it.
+"""What people type is shown as text, never run: markup planted in every field a person can
+type into stays inert on every page that shows it, for every role.
 
-Alice (organiser) names herself and her demonstration with markup in them; the zone's label,
-the incident's description, the message, the key moment's note and the reviewer's note carry
-it too. Alice, Carol (city) and Dave (reviewer) open the pages that show them — the list,
-the demonstration's page with its map popups and channel, the desk, the city-wide map's
-popups, the review and the replay — with the Content-Security-Policy switched OFF in their
-browsers (Playwright's ``bypass_csp``), so that escaping alone must keep the markup inert:
-``window.__xss`` stays undefined, no element made from the markup exists, and the markup is
-on the page as the text that was typed.
+Anyone can sign up as an organiser, so an organiser's words must never become markup in an
+official's browser. Alice (organiser) plants markup — an image whose error handler would run,
+a ``<meta http-equiv=refresh>`` that would send the page elsewhere, a fake "sign in again"
+link — in her demonstrations' title, organisation, description, accessibility needs and
+contact name, in the zones she draws, her messages and her own name; Bob (police), Carol
+(city) and Dave (reviewer) plant it in theirs too: zone labels and conditions, a city-wide
+sensitive site, incident descriptions, messages, a state change's note, a key moment's note,
+a reviewer's note and a standard instruction.
 
-(Message bodies in the live channel have their own story in test_live_channel_page.py; here
-they are checked where else they appear: the review and the replay.)
+Then each of them opens every page their role can open — the list, the demonstrations' pages
+with their map and channel, the edit form, the privacy page, the desk, the city-wide map, the
+review, the replay, the standard instructions, the account settings, the public page — and
+opens every Leaflet popup and tooltip on every map. The Content-Security-Policy is switched
+OFF in their browsers (Playwright's ``bypass_csp``), so that escaping alone must hold. From
+before the first byte of each page, a MutationObserver notes every element the markup would
+make, even one that is on the page only while a tooltip is open; the test then asserts that
+none was ever made, that no script of the markup ran, that nothing asked for
+example.invalid, that the page never navigated, and that the markup is on the page as the
+text that was typed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import uuid
+import json
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 import pytest
-from django.contrib.gis.geos import Point
 from playwright.sync_api import Page, expect
 
 from coordination.review_services import add_reviewer_note
 from events import services as events
-from messaging import services as messaging
-from messaging.key_moments import mark_key_moment
+from messaging.models import StandardInstruction
 from tests.conftest import event_fields
-from tests.zonehelpers import LAT, LON, make_zone
-from zones import services as zones
-from zones.incidents import report_incident
+from tests.markuphelpers import marked_up_demonstration, name_everyone
+from tests.zonehelpers import make_sensitive_site
 
 pytestmark = pytest.mark.e2e
 
-MARKUP = ('"><svg onload=window.__xss=1><img src=x onerror=window.__xss=1>'
-          "<script>window.__xss=1</script>")
+#: What a hostile person types: an image whose error handler would run, a refresh that would
+#: take the reader elsewhere, a phishing link. Short enough for a last name (150 characters).
+MARKUP = ("\"'><img src=x onerror=__xss=1>"
+          "<meta http-equiv=refresh content='0;url=//example.invalid/'>"
+          "<a href=//example.invalid/>sign in again</a>")
+#: The same for the few fields of 80 characters (a standard instruction's label).
+SHORT_MARKUP = "<img src=x onerror=__xss=1><a href=//example.invalid/>sign in again</a>"
 
 
 def typed(field: str) -> str:
@@ -44,125 +56,206 @@ def typed(field: str) -> str:
     return f"{field} {MARKUP}"
 
 
-INERT = """() => ({
-  xss: window.__xss,
-  made: document.querySelectorAll(
-    'img[src="x"], [onload], [onerror]').length,
-  scripts: Array.from(document.scripts).filter(s => s.textContent.includes("__xss=1")
-                                             && s.type !== "application/json").length
-})"""
+#: Every element the markup would make, had it been read as HTML.
+PLANTED = ('img[src="x"], meta[http-equiv], a[href*="example.invalid"], [onerror], [onload], '
+           'iframe, object, embed')
 
-POPUPS = """(name) => {
-  const map = window["leafletmap" + name];
+#: Runs before every page's own scripts: notes each planted element the moment it is made,
+#: so that one shown only while a popup is open is caught too. (Parley's own pages carry no
+#: ``<meta http-equiv>`` at all.)
+WATCH = """(() => {
+  const selector = PLANTED;
+  window.__planted = [];
+  const note = (node) => {
+    if (node.nodeType !== 1) return;
+    const found = node.matches(selector) ? [node] : [];
+    found.push(...node.querySelectorAll(selector));
+    found.forEach(n => window.__planted.push(n.outerHTML.slice(0, 200)));
+  };
+  new MutationObserver(records => records.forEach(record => {
+    if (record.type === "attributes") note(record.target);
+    record.addedNodes.forEach(note);
+  })).observe(document, {childList: true, subtree: true, attributes: true,
+                         attributeFilter: ["src", "href", "http-equiv", "onerror", "onload"]});
+})();""".replace("PLANTED", json.dumps(PLANTED))
+
+#: Opens every popup and tooltip of every map on the page, one after the other, and says
+#: what they showed.
+OPEN_ALL = """() => {
   const texts = [];
-  map.eachLayer(layer => {
-    if (layer.getPopup && layer.getPopup()) {
-      layer.openPopup();
-      const shown = layer.getPopup().getElement();
-      if (shown) texts.push(shown.textContent);
-      layer.closePopup();
-    }
+  let opened = 0;
+  Object.keys(window).filter(name => name.startsWith("leafletmap")).forEach(name => {
+    const map = window[name];
+    if (!map || !map.eachLayer) return;
+    const layers = [];
+    map.eachLayer(layer => layers.push(layer));
+    layers.forEach(layer => {
+      if (layer.getPopup && layer.getPopup()) {
+        layer.openPopup();
+        const shown = layer.getPopup().getElement();
+        if (shown) { texts.push(shown.textContent); opened += 1; }
+        layer.closePopup();
+      }
+      if (layer.getTooltip && layer.getTooltip()) {
+        layer.openTooltip();
+        const shown = layer.getTooltip().getElement();
+        if (shown) { texts.push(shown.textContent); opened += 1; }
+        layer.closeTooltip();
+      }
+    });
   });
-  map.closePopup();
-  return texts.join("\\n");
+  return {opened: opened, texts: texts.join("\\n")};
 }"""
 
-
-def assert_inert(page: Page) -> None:
-    found = page.evaluate(INERT)
-    assert found == {"xss": None, "made": 0, "scripts": 0}, (page.url, found)
-
-
-def assert_shown(page: Page, *fields: str) -> None:
-    main = page.locator("main")
-    for field in fields:
-        expect(main).to_contain_text(typed(field))
+FOUND = """(selector) => ({xss: window.__xss === undefined ? null : window.__xss,
+                          planted: window.__planted,
+                          now: document.querySelectorAll(selector).length})"""
 
 
-def popup_texts(page: Page, map_name: str) -> str:
-    expect(page.locator(f"#{map_name}.leaflet-container")).to_be_visible()
-    return page.evaluate(POPUPS, map_name)
+@dataclasses.dataclass
+class Visit:
+    """A page a role opens: when it is ready, the typed fields its main part shows as text,
+    and those its maps' popups and tooltips show."""
+
+    path: str
+    ready: Callable[[Page], None] = lambda page: None
+    shows: tuple[str, ...] = ()
+    popups_show: tuple[str, ...] = ()
 
 
-def demonstration(alice, bob, carol, *, title: str, conclude: bool):
-    """A demonstration of Alice's with markup in every typed field, live (or concluded)."""
-    event = events.register_event(organiser=alice, **event_fields(
-        title=typed(title), description=typed("description"),
-        organisation=typed("organisation")))
-    events.transition_event(event, to="submitted", actor=alice)
-    events.add_member(event, username="bob", actor=carol)
-    events.add_member(event, username="carol", actor=carol)
-    events.transition_event(event, to="under_review", actor=carol)
-    zone = make_zone(event, carol, label=typed("zone label"), conditions=typed("conditions"))
-    for person in (alice, bob, carol):
-        zone, _new = zones.agree_zone(zone, actor=person, version=1)
-    events.transition_event(event, to="agreed", actor=carol)
-    events.transition_event(event, to="live", actor=carol)
-    message, _created = messaging.send_message(
-        event=event, sender=alice, channel="all", kind="message", body=typed("message"),
-        client_id=str(uuid.uuid4()))
-    report_incident(event=event, reporter=bob, severity="low",
-                    location=Point(LON + 0.0005, LAT + 0.0005, srid=4326),
-                    description=typed("incident"))
-    mark_key_moment(message=message, user=carol, note=typed("key moment"))
-    if conclude:
-        events.transition_event(event, to="concluded", actor=carol)
-    event.refresh_from_db()
-    return event
+@dataclasses.dataclass
+class Planted:
+    live: object
+    concluded: object
+    draft: object
 
 
 @pytest.fixture
-def marked_up(alice, bob, carol, dave):
-    alice.first_name, alice.last_name = "Alice", typed("name")
-    alice.save(update_fields=["first_name", "last_name"])
-    live = demonstration(alice, bob, carol, title="live title", conclude=False)
-    concluded = demonstration(alice, bob, carol, title="concluded title", conclude=True)
+def planted(alice, bob, carol, dave) -> Planted:
+    name_everyone(typed, alice, bob, carol, dave)
+    StandardInstruction.objects.create(label=f"label {SHORT_MARKUP}",
+                                       texts={"en": typed("standard instruction")})
+    make_sensitive_site(carol, label=typed("site label"), conditions=typed("site conditions"))
+    live = marked_up_demonstration(alice, bob, carol, typed=typed, title="live title",
+                                   conclude=False)
+    concluded = marked_up_demonstration(alice, bob, carol, typed=typed,
+                                        title="concluded title", conclude=True)
     add_reviewer_note(event=concluded, author=dave, body=typed("reviewer note"))
-    return live, concluded
+    draft = events.register_event(organiser=alice, **event_fields(
+        title=typed("draft title"), description=typed("draft description")))
+    return Planted(live=live, concluded=concluded, draft=draft)
 
 
-def test_markup_typed_anywhere_is_shown_as_text_and_never_runs(
-    phone_for, marked_up, alice, carol, dave
-):
-    live, concluded = marked_up
+# --- what each page needs before its popups can be opened ------------------------------
 
-    def opened(user, path: str) -> Page:
-        return phone_for(user, path, bypass_csp=True)  # escaping alone must hold
 
-    page = opened(alice, "/")
-    assert_shown(page, "live title")
-    assert_inert(page)
+def event_page_ready(page: Page) -> None:
+    expect(page.locator("#event-map path[data-zone-id]").first).to_be_attached()
+    expect(page.locator("#incident-list [data-incident]").first).to_be_attached()
+    expect(page.locator("#channel-panel .msg").first).to_be_attached()
 
-    page = opened(alice, live.get_absolute_url())
-    assert_shown(page, "live title", "description", "organisation", "incident")
-    expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "live")
-    expect(page.locator("#channel-panel")).to_contain_text(typed("name"))  # the sender
-    popups = popup_texts(page, "event-map")
-    for field in ("zone label", "conditions", "incident"):
-        assert typed(field) in popups, (field, popups)
-    assert_inert(page)
 
-    page = opened(carol, "/desk/")
+def desk_ready(page: Page) -> None:
     expect(page.locator("#desk-status")).to_have_attribute("data-status", "live")
-    assert_shown(page, "live title")
-    assert_inert(page)
 
-    moment = live.starts_at + dt.timedelta(minutes=30)
-    page = opened(carol, "/map/?" + urlencode({"at": moment.astimezone(dt.UTC).isoformat()}))
-    expect(page.locator("#city-map-events")).to_contain_text(typed("live title"))
+
+def city_map_ready(page: Page) -> None:
     expect(page.locator("#city-map path.leaflet-interactive").first).to_be_attached()
-    popups = popup_texts(page, "city-map")
-    for field in ("live title", "zone label", "conditions"):
-        assert typed(field) in popups, (field, popups)
-    assert_inert(page)
 
-    page = opened(dave, f"/events/{concluded.pk}/review/")
-    assert_shown(page, "concluded title", "incident", "message", "key moment", "reviewer note",
-                 "name")
-    assert_inert(page)
 
-    page = opened(dave, f"/events/{concluded.pk}/replay/")
+def replay_ready(page: Page) -> None:
     expect(page.locator("#replay-slider")).to_be_enabled()
-    assert_shown(page, "zone label", "incident", "message")
-    popup_texts(page, "replay-map")
-    assert_inert(page)
+    expect(page.locator("#replay-map path.replay-incident").first).to_be_attached()
+
+
+def public_ready(page: Page) -> None:
+    expect(page.locator("#public-map path.leaflet-interactive").first).to_be_attached()
+
+
+def visits(role: str, story: Planted) -> list[Visit]:
+    """Every page ``role`` can open, with what it must show."""
+    live, concluded, draft = story.live.pk, story.concluded.pk, story.draft.pk
+    moment = story.live.starts_at + dt.timedelta(minutes=30)
+    at = urlencode({"at": moment.astimezone(dt.UTC).isoformat()})
+    demonstration_page = Visit(
+        f"/events/{live}/", event_page_ready,
+        shows=("live title", "description", "organisation", "incident", "alice message"),
+        popups_show=("zone label", "conditions", "incident"))
+    concluded_page = Visit(f"/events/{concluded}/", shows=("concluded title",))
+    everyone = [
+        Visit("/", shows=("concluded title",)),
+        Visit("/public/", public_ready, shows=("live title", "description", "conditions"),
+              popups_show=("live title", "conditions")),
+        Visit("/accounts/settings/"),
+    ]
+    replay = Visit(f"/events/{concluded}/replay/", replay_ready,
+                   shows=("zone label", "withdrawn label", "incident", "alice message"),
+                   popups_show=("zone label", "incident"))
+    review = Visit(f"/events/{concluded}/review/",
+                   shows=("concluded title", "incident", "alice message", "key moment",
+                          "reviewer note", "alice name"))
+    by_role = {
+        "organiser": [
+            demonstration_page, concluded_page,
+            Visit(f"/events/{draft}/", shows=("draft title", "draft description")),
+            Visit(f"/events/{draft}/edit/"),
+            Visit(f"/events/{live}/privacy/", shows=("live title",)),
+        ],
+        "police": [
+            demonstration_page, concluded_page,
+            Visit("/desk/", desk_ready, shows=("live title",)),
+            Visit(f"/map/?{at}", city_map_ready, shows=("live title",),
+                  popups_show=("live title", "zone label", "conditions", "site label")),
+        ],
+        "city": [
+            demonstration_page, concluded_page,
+            Visit("/desk/", desk_ready, shows=("live title",)),
+            Visit(f"/map/?{at}", city_map_ready, shows=("live title",),
+                  popups_show=("live title", "zone label", "conditions", "site label")),
+            Visit(f"/events/{live}/review/", shows=("live title", "officials message")),
+            Visit(f"/events/{live}/replay/", replay_ready, shows=("bob message",),
+                  popups_show=("zone label", "incident")),
+            review, replay,
+            Visit("/instructions/", shows=("standard instruction",)),
+        ],
+        "reviewer": [concluded_page, review, replay],
+    }
+    return everyone + by_role[role]
+
+
+ROLES = {"organiser": "alice", "police": "bob", "city": "carol", "reviewer": "dave"}
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_markup_typed_anywhere_stays_text_on_every_page_each_role_opens(
+    role, request, phone_for, asgi_live_server, planted
+):
+    user = request.getfixturevalue(ROLES[role])
+    requested: list[str] = []
+    navigated: list[str] = []
+
+    def watch(page: Page) -> None:
+        page.add_init_script(WATCH)
+        page.on("request", lambda r: "example.invalid" in r.url and requested.append(r.url))
+        page.on("framenavigated", lambda frame: navigated.append(frame.url))
+
+    page = phone_for(user, "/accounts/settings/", before=watch,
+                     bypass_csp=True)  # escaping alone must hold
+    for visit in visits(role, planted):
+        url = f"{asgi_live_server}{visit.path}"
+        response = page.goto(url)
+        assert response is not None and response.status == 200, (role, visit.path)
+        navigated.clear()
+        visit.ready(page)
+        main = page.locator("main")
+        for field in visit.shows:
+            expect(main).to_contain_text(typed(field))
+        shown = page.evaluate(OPEN_ALL)
+        found = page.evaluate(FOUND, PLANTED)
+        assert found == {"xss": None, "planted": [], "now": 0}, (role, visit.path, found)
+        for field in visit.popups_show:
+            assert typed(field) in shown["texts"], (visit.path, field, shown["texts"])
+        assert page.url.split("?")[0] == url.split("?")[0], (role, visit.path, page.url)
+        # Only the page's own history moves (the city map keeps its moment in the address).
+        assert all(u.startswith(asgi_live_server) for u in navigated), (visit.path, navigated)
+    assert requested == [], (role, requested)
