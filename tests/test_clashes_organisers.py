@@ -19,6 +19,7 @@ from django.utils import timezone
 from events import services
 from tests.conftest import event_fields
 from tests.publichelpers import agreed, registered
+from tests.reviewhelpers import live_event
 from tests.zonehelpers import LAT, LON, geos, iso, make_sensitive_site, make_zone, square
 
 M_PER_DEG_LAT = 111_033.89
@@ -316,3 +317,26 @@ def test_police_and_city_are_told_of_every_clash_by_name(api, alice, mallory, bo
             (counter.pk, "Counter draft", "too_close", True, None, None),
             (None, None, "sensitive_site", False, site.pk, "Women's shelter"),
         ], official
+
+
+# --- reviewers ------------------------------------------------------------------------------
+
+
+def test_a_reviewer_is_told_of_sensitive_sites_but_not_of_demonstrations_he_cannot_see(
+    api, alice, mallory, bob, carol, dave
+):
+    event = registered(alice, carol, **static(0, 0, tomorrow(12)))
+    services.add_member(event, username=bob.username, actor=carol)
+    event, _zone = live_event(event, alice=alice, bob=bob, carol=carol)
+    concluded = services.transition_event(event, to="concluded", actor=carol)
+    # Never reviewed, so never concluded: not the reviewer's to see.
+    hidden = registered(mallory, carol, **static(150, 0, tomorrow(13)))
+    site = make_sensitive_site(carol, label="Women's shelter",
+                               geometry=geos(square(*at(-5, -5), size=0.0001)))
+
+    clashes = conflicts(api, dave, concluded)
+
+    # Dave sees the city-wide layer, so he is told of the site, by name.
+    assert [(c["event"], c["zone"], c["label"]) for c in clashes] == [
+        (None, site.pk, "Women's shelter")]
+    assert {c["event"] for c in conflicts(api, carol, concluded)} == {hidden.pk, None}
