@@ -144,7 +144,7 @@ def clashes(user, events: list[Event], *, limit: int = MAX_CLASH_EVENTS) -> list
     """The clashes of the first ``limit`` of ``events`` (soonest first), each pair once.
 
     A clash names the other demonstration or the sensitive site only when ``user`` may see
-    it, as on an event's page (zones.conflicts.clashes_as_seen_by).
+    it, as on an event's page (zones.selectors.clashes_as_seen_by).
     """
     events = [event for event in events if event.state not in GONE][:limit]
     listed = {event.pk for event in events}

@@ -11,6 +11,10 @@ description only when the organisers chose to publish it. Never the organisation
 details, members, messages, incidents, notes or any reason given for a decision: those
 fields are simply never read here (``only()``), so no page or feed can show them by mistake.
 
+Which demonstrations and zones are public is decided in one place each,
+``events.selectors.public_events_queryset`` and ``zones.selectors.public_zones``, which the
+clash check also asks: it tells organisers of nothing the public page does not show.
+
 Notices ("changes as they happen") are built from the after-action log's entry *kinds* and
 a few of their structured values (the state moved to, a zone's id and status) — never from
 free text written by a person; their wording is Parley's own and translated.
@@ -27,27 +31,23 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
     Max,
-    OuterRef,
     Q,
-    QuerySet,
     Sum,
 )
 from django.db.models.fields.json import KT
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from coordination.models import LogEntry
 from events.models import Event
+from events.selectors import public_events_queryset
 from zones.models import Zone
+from zones.selectors import public_zones
 
 S = Event.State
 
-#: How long a concluded or cancelled demonstration stays on the public page.
-RECENT = dt.timedelta(days=7)
 #: The states in which a listed demonstration is drawn on the map and in the GeoJSON.
 ON_THE_MAP = (S.AGREED, S.LIVE, S.CONCLUDED)
 #: The newest notices shown at the top of the page and in the Atom feed.
@@ -167,26 +167,6 @@ class PublicEvent:
         return self.state in ON_THE_MAP
 
 
-def _moved_to(to: str, since: dt.datetime, **data) -> Exists:
-    """The log says the demonstration was moved to ``to`` at or after ``since`` (the state
-    alone cannot say when)."""
-    return Exists(LogEntry.objects.filter(
-        event=OuterRef("pk"), kind="event.transition", data__to=to, at__gte=since, **data,
-    ))
-
-
-def public_events_queryset(*, now: dt.datetime | None = None) -> QuerySet[Event]:
-    """The demonstrations on the public page at ``now`` (default: now), unordered."""
-    since = (now or timezone.now()) - RECENT
-    concluded = _moved_to(S.CONCLUDED, since)
-    cancelled = _moved_to(S.CANCELLED, since, data__from__in=[S.AGREED, S.LIVE])
-    return Event.objects.filter(public=True).filter(
-        Q(state__in=(S.AGREED, S.LIVE))
-        | (Q(state=S.CONCLUDED) & concluded)
-        | (Q(state=S.CANCELLED) & cancelled)
-    )
-
-
 def public_version(*, now: dt.datetime | None = None) -> str:
     """A short fingerprint of everything the public page and feeds show, in two aggregate
     queries: it changes whenever a public demonstration or one of its zones is saved (every
@@ -220,7 +200,7 @@ def public_events(*, now: dt.datetime | None = None) -> list[PublicEvent]:
     }
     if not events:
         return []
-    zones = (Zone.objects.filter(event_id__in=events.keys(), status=Zone.Status.AGREED)
+    zones = (public_zones(Zone.objects.filter(event_id__in=events.keys()))
              .only("pk", "event_id", "kind", "conditions", "geometry", "valid_from", "valid_to")
              .order_by("pk"))
     for zone in zones:

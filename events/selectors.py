@@ -1,14 +1,21 @@
-"""Reading demonstrations: what each person may see."""
+"""Reading demonstrations: what each person may see, and what everyone may."""
 
 import datetime as dt
 
 from django.contrib.gis.geos import Polygon
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coordination.models import LogEntry
 from coordination.parties import Role
 from events.models import Event
+
+S = Event.State
+
+#: How long a concluded or cancelled demonstration stays on the public page.
+RECENT = dt.timedelta(days=7)
 
 
 def events_visible_to(user) -> QuerySet[Event]:
@@ -21,6 +28,30 @@ def events_visible_to(user) -> QuerySet[Event]:
     if user.role == Role.REVIEWER:
         return events.filter(state=Event.State.CONCLUDED)
     return events.filter(memberships__user=user)
+
+
+def _moved_to(to: str, since: dt.datetime, **data) -> Exists:
+    """The log says the demonstration was moved to ``to`` at or after ``since`` (the state
+    alone cannot say when)."""
+    return Exists(LogEntry.objects.filter(
+        event=OuterRef("pk"), kind="event.transition", data__to=to, at__gte=since, **data,
+    ))
+
+
+def public_events_queryset(*, now: dt.datetime | None = None) -> QuerySet[Event]:
+    """The demonstrations on the public page at ``now`` (default: now), unordered.
+
+    The one definition of what everyone may see: the public page and feeds list these, and
+    the clash check tells organisers of no other demonstration than these and their own.
+    """
+    since = (now or timezone.now()) - RECENT
+    concluded = _moved_to(S.CONCLUDED, since)
+    cancelled = _moved_to(S.CANCELLED, since, data__from__in=[S.AGREED, S.LIVE])
+    return Event.objects.filter(public=True).filter(
+        Q(state__in=(S.AGREED, S.LIVE))
+        | (Q(state=S.CONCLUDED) & concluded)
+        | (Q(state=S.CANCELLED) & cancelled)
+    )
 
 
 def get_event_for(user, pk) -> Event:

@@ -19,6 +19,15 @@ valid at some moment of the demonstration) within the separation distance of its
 listed with kind ``sensitive_site`` (distance 0 when a place is inside it).
 Withdrawn and cancelled demonstrations clash with nothing.
 
+Who is told what
+----------------
+This module asks no permission. Police and city are told every clash. Anyone else (an
+organiser, a reviewer) is told only of clashes with what they already see — the check is
+*measured* only against it (``Within``, built by ``zones.selectors.clash_scope_for``), so
+that nothing hidden can shape an answer: not its existence, times, distance or place. An
+organiser moving a draft about and asking again and again learns nothing the public page and
+her own demonstrations do not show.
+
 How distances are measured, and why this way
 --------------------------------------------
 Coordinates are longitude/latitude (WGS 84), where a degree of longitude is 111 km at the
@@ -48,7 +57,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -82,6 +91,23 @@ class Kind:
 
 #: Every kind, in the order the API documents them (also the OpenAPI enum ``ConflictKindEnum``).
 KINDS = (Kind.OVERLAP, Kind.TOO_CLOSE, Kind.SENSITIVE_SITE)
+
+
+@dataclass(frozen=True)
+class Within:
+    """What a clash check may measure against, when that is not everything.
+
+    Built for one person by ``zones.selectors.clash_scope_for``; each a query, read inside
+    the check's own queries (hidden rows are never loaded, let alone measured).
+    """
+
+    #: The other demonstrations it may be measured against.
+    events: QuerySet[Event]
+    #: Of those, the ones whose own ``counter_to`` may count: a counter-demonstration known
+    #: only from the public page does not say whom it answers.
+    linked: QuerySet[Event]
+    #: The zones it may be measured against: of those demonstrations, and sensitive sites.
+    zones: QuerySet[Zone]
 
 
 @dataclass(frozen=True)
@@ -130,8 +156,15 @@ def search_box(places: list[GEOSGeometry], metres: float) -> Polygon:
     return box
 
 
-def _live_zones() -> QuerySet[Zone]:
-    return Zone.objects.exclude(status=Zone.Status.WITHDRAWN)
+def _live_zones(within: Within | None = None) -> QuerySet[Zone]:
+    zones = Zone.objects.exclude(status=Zone.Status.WITHDRAWN)
+    return zones if within is None else zones.filter(pk__in=within.zones.values("pk"))
+
+
+def _other_events(event: Event, within: Within | None) -> QuerySet[Event]:
+    """The demonstrations besides ``event`` that still take place (and may be measured)."""
+    others = Event.objects.exclude(pk=event.pk).exclude(state__in=GONE)
+    return others if within is None else others.filter(pk__in=within.events.values("pk"))
 
 
 def _same_time(starts_at: dt.datetime, ends_at: dt.datetime) -> Q:
@@ -139,19 +172,22 @@ def _same_time(starts_at: dt.datetime, ends_at: dt.datetime) -> Q:
     return Q(starts_at__lt=ends_at, ends_at__gt=starts_at)
 
 
-def _counterparts(event: Event) -> Q:
-    """The demonstration this one answers, and those that answer it."""
+def _counterparts(event: Event, within: Within | None = None) -> Q:
+    """The demonstration this one answers, and those that answer it (whose link counts)."""
     q = Q(counter_to=event.pk)
+    if within is not None:
+        q &= Q(pk__in=within.linked.values("pk"))
     if event.counter_to_id:
         q |= Q(pk=event.counter_to_id)
     return q
 
 
-def candidate_events(event: Event, places: list[GEOSGeometry], metres: float) -> list[Event]:
+def candidate_events(event: Event, places: list[GEOSGeometry], metres: float,
+                     within: Within | None = None) -> list[Event]:
     """Other demonstrations that may clash: at the same time with a place in the search box,
     or counterparts. A superset of the clashes; ``measure`` decides."""
     box = search_box(places, metres)
-    others = Event.objects.exclude(pk=event.pk).exclude(state__in=GONE)
+    others = _other_events(event, within)
     timely = others.filter(_same_time(event.starts_at, event.ends_at))
     # Three index-driven questions asked in one round trip (UNION), rather than one OR over
     # a subquery, which would keep PostgreSQL from combining the spatial indexes.
@@ -161,20 +197,23 @@ def candidate_events(event: Event, places: list[GEOSGeometry], metres: float) ->
     ).values_list("pk", flat=True).order_by()
     # From the zones in the box to their events (a join on the key), not from the events in
     # the time window to their zones: the box is the narrower question.
-    by_zones = _live_zones().filter(
+    by_zones = _live_zones(within).filter(
         event__isnull=False, geometry__intersects=box,
         event__starts_at__lt=event.ends_at, event__ends_at__gt=event.starts_at,
     ).exclude(event=event).exclude(event__state__in=GONE).values_list(
         "event_id", flat=True).order_by()
-    counterparts = others.filter(_counterparts(event)).values_list("pk", flat=True).order_by()
+    counterparts = others.filter(_counterparts(event, within)).values_list(
+        "pk", flat=True).order_by()
     ids = set(by_places.union(by_zones, counterparts))
-    return list(Event.objects.filter(pk__in=ids).order_by("pk"))
+    # The zones' events are asked again: a zone seen is no way to an event not seen.
+    return list(others.filter(pk__in=ids).order_by("pk"))
 
 
-def candidate_sites(event: Event, places: list[GEOSGeometry], metres: float) -> list[Zone]:
+def candidate_sites(event: Event, places: list[GEOSGeometry], metres: float,
+                    within: Within | None = None) -> list[Zone]:
     """City-wide sensitive sites valid during the demonstration with a part in the box."""
     return list(
-        _live_zones().filter(
+        _live_zones(within).filter(
             event__isnull=True, kind=Zone.Kind.SENSITIVE_SITE,
             geometry__intersects=search_box(places, metres),
         ).filter(
@@ -184,10 +223,11 @@ def candidate_sites(event: Event, places: list[GEOSGeometry], metres: float) -> 
     )
 
 
-def zones_by_event(event_ids: Iterable[int]) -> dict[int, list[Zone]]:
+def zones_by_event(event_ids: Iterable[int], within: Within | None = None,
+                   ) -> dict[int, list[Zone]]:
     """The zones (not withdrawn) of these demonstrations, in one query."""
     found: dict[int, list[Zone]] = {pk: [] for pk in event_ids}
-    for zone in _live_zones().filter(event_id__in=list(found)).order_by("pk"):
+    for zone in _live_zones(within).filter(event_id__in=list(found)).order_by("pk"):
         found[zone.event_id].append(zone)
     return found
 
@@ -242,8 +282,10 @@ def _overlap(a: Event, b: Event) -> tuple[dt.datetime | None, dt.datetime | None
     return (starts, ends) if starts < ends else (None, None)
 
 
-def _is_counterpart(a: Event, b: Event) -> bool:
-    return a.counter_to_id == b.pk or b.counter_to_id == a.pk
+def _is_counterpart(a: Event, b: Event, unlinked: Collection[int] = ()) -> bool:
+    """``a`` answers ``b`` or ``b`` answers ``a`` (``b``'s own link ignored if in
+    ``unlinked``)."""
+    return a.counter_to_id == b.pk or (b.counter_to_id == a.pk and b.pk not in unlinked)
 
 
 def clashes_among(
@@ -254,18 +296,20 @@ def clashes_among(
     others_zones: dict[int, list[Zone]],
     sites: Iterable[Zone],
     metres: float,
+    unlinked: Collection[int] = (),
 ) -> list[Clash]:
     """Which of ``others`` and ``sites`` clash with ``event``, measured exactly.
 
     The candidates may be any superset of the clashes (all events, for the benchmark's naive
-    check): every rule of the module docstring is applied here again.
+    check): every rule of the module docstring is applied here again. ``unlinked``: the ids
+    of others whose own ``counter_to`` does not count (see ``Within.linked``).
     """
     ruler = Ruler(_places(event, own_zones))
     clashes = []
     for other in others:
         if other.pk == event.pk or other.state in GONE:
             continue
-        counter = _is_counterpart(event, other)
+        counter = _is_counterpart(event, other, unlinked)
         starts, ends = _overlap(event, other)
         if starts is None and not counter:
             continue
@@ -298,21 +342,29 @@ def _order(clash: Clash) -> tuple:
     return (clash.kind == Kind.SENSITIVE_SITE, clash.distance_m, thing.pk)
 
 
-def clashes_of(event: Event, *, metres: float | None = None) -> list[Clash]:
-    """Every clash of ``event`` (no permission asked): index-driven candidates, then metres.
+def clashes_of(event: Event, *, metres: float | None = None,
+               within: Within | None = None) -> list[Clash]:
+    """Every clash of ``event`` (no permission asked): index-driven candidates, then metres;
+    with ``within``, only those with what it holds, measured only against that.
 
     A withdrawn or cancelled demonstration has none.
     """
     if event.state in GONE:
         return []
     metres = separation_metres() if metres is None else metres
-    own_zones = zones_by_event([event.pk])[event.pk]
+    own_zones = zones_by_event([event.pk], within)[event.pk]
     places = _places(event, own_zones)
-    others = candidate_events(event, places, metres)
+    others = candidate_events(event, places, metres, within)
+    unlinked: set[int] = set()
+    if within is not None:
+        answering = [other.pk for other in others if other.counter_to_id == event.pk]
+        unlinked = set(answering) - set(
+            within.linked.filter(pk__in=answering).values_list("pk", flat=True))
     return clashes_among(
         event, own_zones=own_zones, others=others,
-        others_zones=zones_by_event(other.pk for other in others),
-        sites=candidate_sites(event, places, metres), metres=metres,
+        others_zones=zones_by_event((other.pk for other in others), within),
+        sites=candidate_sites(event, places, metres, within), metres=metres,
+        unlinked=unlinked,
     )
 
 
@@ -367,31 +419,3 @@ def clashes_of_many(events: Iterable[Event], *, metres: float | None = None,
         )
     return found
 
-
-def clashes_as_seen_by(user, event: Event) -> list[dict]:
-    """The clashes of ``event`` as ``user`` may read them (the caller may see ``event``).
-
-    Everyone who may see a demonstration may see its clashes — its organisers too, since they
-    are the ones asked to move. A clash names the other demonstration (id, reference, title)
-    or the sensitive site (id, label) only when ``user`` may see it; otherwise only that there
-    is one, how far and when. No contact details are ever part of a clash.
-    """
-    shown = []
-    for clash in clashes_of(event):
-        other, site = clash.event, clash.site
-        named_event = other is not None and user.has_perm("events.view_event", other)
-        named_site = site is not None and user.has_perm("zones.view_zone", site)
-        shown.append({
-            "event": other.pk if named_event else None,
-            "reference": other.reference if named_event else None,
-            "title": other.title if named_event else None,
-            "kind": clash.kind,
-            "distance_m": clash.distance_m,
-            "overlap": None if clash.overlap_starts_at is None else {
-                "starts_at": clash.overlap_starts_at, "ends_at": clash.overlap_ends_at,
-            },
-            "counter": clash.counter,
-            "zone": site.pk if named_site else None,
-            "label": site.label if named_site else None,
-        })
-    return shown

@@ -10,7 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from events.selectors import get_event_for
-from zones.conflicts import KINDS, clashes_as_seen_by
+from zones.conflicts import KINDS
+from zones.selectors import clashes_as_seen_by
 
 
 # Named ``ConflictKindEnum`` by SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]: other fields
@@ -31,9 +32,8 @@ class ConflictWindowSerializer(serializers.Serializer):
 
 
 class ConflictSerializer(serializers.Serializer):
-    """One clash. ``event``/``reference``/``title`` name the other demonstration and
-    ``zone``/``label`` the sensitive site, each only when the caller may see it (null
-    otherwise)."""
+    """One clash. ``event``/``reference``/``title`` name the other demonstration (null for
+    a sensitive site) and ``zone``/``label`` the sensitive site (null for a demonstration)."""
 
     event = serializers.IntegerField(allow_null=True, help_text="The other demonstration.")
     reference = serializers.CharField(allow_null=True)
@@ -55,7 +55,11 @@ class EventConflictsView(APIView):
     """Other demonstrations at the same time within the separation distance
     (``PARLEY_SEPARATION_METRES``, default 200 m) of this one's assembly point, route,
     dispersal point or zones; its counter-demonstrations and the one it answers, always; and
-    city-wide sensitive sites within that distance. Nearest first, sensitive sites last."""
+    city-wide sensitive sites within that distance. Nearest first, sensitive sites last.
+
+    Police and city are told of every clash. Anyone else only of clashes with what they
+    already see — their own demonstrations and the public page's, as the public page shows
+    them — and never of a sensitive site unless they may see the city-wide layer."""
 
     @extend_schema(responses=ConflictSerializer(many=True))
     def get(self, request, pk):

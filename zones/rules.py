@@ -66,9 +66,12 @@ def may_view_event(user, event) -> bool:
     return event is not None and user.has_perm("events.view_event", event)
 
 
-# Clashes of a demonstration (zones/conflicts.py): whoever may see it, each clash naming only
-# what the caller may see; the review page shows them to police and city.
+# Clashes of a demonstration (zones/conflicts.py): whoever may see it, but only clashes with
+# what they already see (zones.selectors.clash_scope_for), so that the check is no oracle of
+# hidden demonstrations and sites; police and city, who see everything, every clash. The
+# review page shows them to police and city.
 rules.add_perm("zones.view_conflicts", may_view_event)
+rules.add_perm("zones.view_all_conflicts", is_official & may_view_event)
 rules.add_perm("zones.review_conflicts", is_official & may_view_event)
 
 # The city-wide map (every demonstration and zone at a moment): police and city.

@@ -1,4 +1,4 @@
-"""Reading zones: what each person may see, and the filters of the API."""
+"""Reading zones: what each person may see (zones, and clashes), and the filters of the API."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 
 from coordination.parties import Role
 from events.models import Event
+from events.selectors import events_visible_to, public_events_queryset
+from zones.conflicts import Within, clashes_of
 from zones.models import EVENT_PARTIES, Zone, ZoneAgreement, ZoneVersion
 
 if TYPE_CHECKING:
@@ -36,6 +38,66 @@ def zones_visible_to(user) -> QuerySet[Zone]:
     if user.role == Role.REVIEWER:
         return zones.filter(Q(event__isnull=True) | Q(event__state=Event.State.CONCLUDED))
     return zones.filter(event__memberships__user=user)
+
+
+def public_zones(zones: QuerySet[Zone]) -> QuerySet[Zone]:
+    """Of ``zones`` (of public demonstrations), those the public page shows: the agreed
+    ones, in their agreed shape. A zone being changed is off the public map until agreed."""
+    return zones.filter(status=Zone.Status.AGREED)
+
+
+def clash_scope_for(user, event: Event) -> Within | None:
+    """What the clashes of ``event`` may be measured against for ``user`` (who may see it).
+
+    None — everything — for police and city (``zones.view_all_conflicts``): they are told of
+    every clash, named. Anyone else only of clashes with what they already see: the
+    demonstrations they may open and the public ones (the public page's own selection, so
+    the two cannot drift apart), the zones they may open and the public demonstrations'
+    agreed zones, and sensitive sites only if they may see the city-wide layer. A public
+    demonstration's ``counter_to`` is not on the public page, so it counts only for those
+    who may open that demonstration.
+    """
+    if user.has_perm("zones.view_all_conflicts", event):
+        return None
+    public = public_events_queryset()
+    seen = events_visible_to(user)
+    return Within(
+        events=Event.objects.filter(Q(pk__in=seen.values("pk"))
+                                    | Q(pk__in=public.values("pk"))),
+        linked=seen,
+        zones=Zone.objects.filter(
+            Q(pk__in=zones_visible_to(user).values("pk"))
+            | Q(pk__in=public_zones(Zone.objects.filter(event__in=public.values("pk")))
+                .values("pk"))
+        ),
+    )
+
+
+def clashes_as_seen_by(user, event: Event) -> list[dict]:
+    """The clashes of ``event`` that ``user`` may be told of (the caller may see ``event``;
+    ``zones.view_conflicts``), as the API lists them.
+
+    Only clashes with what ``user`` already sees (``clash_scope_for``), so each names the
+    other demonstration (id, reference, title) or the sensitive site (id, label). No contact
+    details are ever part of a clash.
+    """
+    shown = []
+    for clash in clashes_of(event, within=clash_scope_for(user, event)):
+        other, site = clash.event, clash.site
+        shown.append({
+            "event": other.pk if other else None,
+            "reference": other.reference if other else None,
+            "title": other.title if other else None,
+            "kind": clash.kind,
+            "distance_m": clash.distance_m,
+            "overlap": None if clash.overlap_starts_at is None else {
+                "starts_at": clash.overlap_starts_at, "ends_at": clash.overlap_ends_at,
+            },
+            "counter": clash.counter,
+            "zone": site.pk if site else None,
+            "label": site.label if site else None,
+        })
+    return shown
 
 
 def zones_of_event(event: Event) -> QuerySet[Zone]:

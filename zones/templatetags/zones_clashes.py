@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django import template
 
-from zones.conflicts import clashes_as_seen_by, separation_metres
+from zones.conflicts import separation_metres
+from zones.selectors import clashes_as_seen_by
 
 register = template.Library()
 
