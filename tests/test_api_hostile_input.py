@@ -260,3 +260,13 @@ def test_the_token_endpoint_refuses_a_username_longer_than_any_account_has(lengt
 
     assert response.status_code == 400
     assert list(response.json()) == ["username"]
+
+
+def test_the_api_document_lists_413_for_every_operation_that_takes_a_body(db, api):
+    schema = api().get("/api/v1/schema/", {"format": "json"}).json()
+
+    operations = [(path, method, operation) for path, item in schema["paths"].items()
+                  for method, operation in item.items() if "requestBody" in operation]
+    assert operations
+    assert [f"{method} {path}" for path, method, operation in operations
+            if "413" not in operation["responses"]] == []
