@@ -253,3 +253,25 @@ async def test_a_reply_over_the_live_channel_to_a_hidden_message_is_answered_as_
         assert answers[0] == answers[1] == answers[2]
     finally:
         await ws.disconnect()
+
+
+@pytest.mark.parametrize("sender", ["alice", "bob"])
+def test_a_standard_instruction_out_of_use_is_answered_as_a_missing_one(sender, alices_event,
+                                                                       alice, bob, api):
+    from messaging.models import StandardInstruction
+
+    retired = StandardInstruction.objects.create(label="Old", texts={"en": "Move on."},
+                                                 active=False)
+    url = f"/api/v1/events/{alices_event.pk}/messages/"
+    channel = "officials" if sender == "bob" else "all"
+    client = api({"alice": alice, "bob": bob}[sender])
+
+    def send(instruction):
+        return client.post(url, {"channel": channel, "kind": "instruction",
+                                 "standard_instruction": instruction,
+                                 "client_id": str(uuid.uuid4())}, format="json")
+
+    retired_answer, missing = send(retired.pk), send(MISSING)
+
+    assert retired_answer.status_code in (400, 403)
+    assert answer(retired_answer, retired.pk) == answer(missing, MISSING)
