@@ -1,13 +1,46 @@
-"""How the REST API reports errors: always JSON, never an HTML page or a stack trace."""
+"""How the REST API reports errors: always JSON, never an HTML page, an empty body or a stack
+trace, whatever a client sends."""
+
+from __future__ import annotations
+
+import json
+import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.deprecation import MiddlewareMixin
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.parsers import too_deep
 from coordination.errors import Conflict, RateLimited
+
+
+def _raised_while_parsing(exc: BaseException) -> bool:
+    """Whether ``exc`` came out of DRF reading a request's body (whatever parser a view
+    lists: DRF's token view pins its own)."""
+    frame = exc.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code is Request._parse.__code__:
+            return True
+        frame = frame.tb_next
+    return False
+
+
+def _refused_as_suspicious(exc: SuspiciousOperation, context) -> Response:
+    """A body too large (413) or a form with too many fields or files (400), logged where
+    Django logs them (``django.security.*``) as it does when it answers them itself."""
+    logging.getLogger(f"django.security.{type(exc).__name__}").error(
+        str(exc), extra={"status_code": 400, "request": context.get("request")})
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": _("The request is too large.")},
+                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    return Response({"detail": _("Bad request.")}, status=status.HTTP_400_BAD_REQUEST)
 
 
 def exception_handler(exc, context):
@@ -25,8 +58,54 @@ def exception_handler(exc, context):
         else:
             data = {"detail": " ".join(exc.messages)}
         return Response(data, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, DjangoPermissionDenied):
+    if isinstance(exc, SuspiciousOperation):
+        return _refused_as_suspicious(exc, context)
+    if isinstance(exc, RecursionError) and _raised_while_parsing(exc):
+        exc = too_deep()
+    elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args[:1])
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args[:1])
     return drf_exception_handler(exc, context)
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    """Whether ``request`` is for the REST API, which answers JSON, errors included."""
+    return request.path_info.startswith("/api/")
+
+
+def _error_detail(status_code: int) -> str:
+    details = {
+        400: _("Bad request."),
+        403: _("Forbidden."),
+        404: _("Not found."),
+        405: _("This method is not allowed here."),
+        413: _("The request is too large."),
+    }
+    if status_code >= 500:
+        return _("Something went wrong on our side.")
+    return details.get(status_code, _("This request could not be answered."))
+
+
+class JsonErrorsMiddleware(MiddlewareMixin):
+    """Under ``/api/``, an error answer that is not JSON — Django's own pages for an unknown
+    path or a server error (their DEBUG versions too), a refused host, an empty 4xx — becomes
+    ``{"detail": "…"}`` with the same status and headers. The API's views already answer JSON;
+    this covers what happens before, around or instead of them. First in ``MIDDLEWARE``."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if (response.status_code < 400 or not is_api_request(request)
+                or response.get("Content-Type", "").startswith("application/json")):
+            return response
+        body = json.dumps({"detail": _error_detail(response.status_code)}).encode()
+        if response.streaming:
+            response.streaming_content = [body]
+        else:
+            response.content = body
+        response["Content-Type"] = "application/json"
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(body))
+        for header in ("Content-Disposition", "Content-Encoding"):
+            if response.has_header(header):
+                del response[header]
+        return response

@@ -3,11 +3,11 @@
 Every operation of the API can answer the errors of CONTRACT.md: ``401`` without valid
 credentials, ``403`` for an action the caller's role may not take on something they see,
 ``404`` for something that does not exist or that they may not see, ``400`` for invalid input
-(by field), ``409`` for a write that the object's state does not allow, ``429`` when the
-caller sends too fast. Views document their own answers with ``extend_schema``; this hook adds
-the ones a view left out, with the shapes ``config.api.exception_handler`` gives them, so that
-clients (and schemathesis, tests/test_api_fuzz.py) can rely on every status code the API
-returns being in the document.
+(by field), ``409`` for a write that the object's state does not allow, ``413`` for a body
+larger than the server accepts, ``429`` when the caller sends too fast. Views document their
+own answers with ``extend_schema``; this hook adds the ones a view left out, with the shapes
+``config.api.exception_handler`` gives them, so that clients (and schemathesis,
+tests/test_api_fuzz.py) can rely on every status code the API returns being in the document.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ ANSWERS: dict[str, tuple[str, str]] = {
     "403": ("The caller's role may not do this to something they can see.", "Error"),
     "404": ("No such object, or one the caller may not see (the same answer).", "Error"),
     "409": ("The object's current state does not allow this.", "Error"),
+    "413": ("The request body is larger than the server accepts.", "Error"),
     "429": ("Too many requests; try again shortly.", "Error"),
 }
 
@@ -43,6 +44,8 @@ def _codes_for(method: str, operation: dict[str, Any]) -> list[str]:
     has_query = any(p.get("in") == "query" for p in operation.get("parameters", []))
     if method in WRITE_METHODS or has_query or "requestBody" in operation:
         codes.append("400")
+    if "requestBody" in operation:
+        codes.append("413")
     if method in WRITE_METHODS:
         codes += ["409", "429"]
     return codes

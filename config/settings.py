@@ -267,6 +267,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # DRF's three, with a JSON parser that refuses bodies nested too deeply (400, not 500).
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -385,6 +388,8 @@ PARLEY_RETENTION_DAYS = env.int("PARLEY_RETENTION_DAYS", default=730)
 # config/metrics.py), django-prometheus's timing around everything else.
 INSTALLED_APPS += ["django_prometheus"]
 MIDDLEWARE = [
+    # Outermost: every error answer under /api/ is JSON, whichever layer gave it.
+    "config.api.JsonErrorsMiddleware",
     "config.observability.RequestIdMiddleware",
     "config.metrics.MetricsEndpointMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",

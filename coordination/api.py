@@ -1,5 +1,6 @@
 """Account endpoints of the API."""
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -19,6 +20,10 @@ class TokenRequestSerializer(AuthTokenSerializer):
     """Username and password; ``otp`` too for accounts with two-factor authentication
     (police, city, reviewers, and organisers who turned it on)."""
 
+    # No longer than a username can be: refused as such before any look-up or lockout count.
+    username = serializers.CharField(
+        label=gettext_lazy("Username"), write_only=True,
+        max_length=get_user_model()._meta.get_field("username").max_length)
     otp = serializers.CharField(
         label=gettext_lazy("Two-factor code"), required=False, allow_blank=True,
         write_only=True, max_length=32,

@@ -58,8 +58,8 @@ class DeskConsumer(AsyncJsonWebsocketConsumer):
     async def decode_json(self, text_data):
         try:
             return await super().decode_json(text_data)
-        except ValueError:
-            return None  # not JSON: ignored
+        except (ValueError, RecursionError):
+            return None  # not JSON, or nested too deeply to parse: ignored
 
     async def desk_changed(self, message: dict) -> None:
         """Relay the notice, field by field: nothing else may ever leak through."""

@@ -16,9 +16,12 @@ CSV columns (``CSV_HEADER``):
   (else empty; ``coordination.log.happened_at_text``); it is copied from ``data``, so the hash
   already covers it.
 
-Values are never altered: a cell may start with ``=``, ``+``, ``-`` or ``@`` (a title typed by an
-organiser). Escaping them against spreadsheet formula injection would break the hash; open the file
-in a spreadsheet as text, or verify it with a script.
+A cell that a spreadsheet would take for a formula (one that starts with ``=``, ``+``, ``-``,
+``@``, ``|``, ``%``, a tab or a carriage return: an actor's name such as ``=HYPERLINK(…)``) is
+written with a ``'`` in front (``defusedcsv``, plus tab and carriage return, which it leaves).
+Only the columns for people can start so: ``data`` and ``actor``, which the hash covers, are
+JSON text (``{…}`` or ``null``), and ``seq``, ``at``, ``kind`` and ``hash`` never do, so a row
+still verifies.
 
 JSON Lines: one object per line, ``{"seq", "at", "actor", "kind", "data", "hash"}``, plus
 ``"happened_at"`` on the entries where it differs from ``at``.
@@ -26,11 +29,12 @@ JSON Lines: one object per line, ``{"seq", "at", "actor", "kind", "data", "hash"
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
+
+from defusedcsv import csv
 
 from coordination.log import format_timestamp, happened_at_text
 from coordination.models import LogEntry
@@ -70,16 +74,25 @@ class _Line:
         return text
 
 
+def _inert(value: Any) -> Any:
+    """``value``, with a ``'`` in front if it starts with a tab or a carriage return: some
+    spreadsheets skip those and run the formula after them. (``defusedcsv`` escapes the
+    other formula starts.)"""
+    if isinstance(value, str) and value[:1] in ("\t", "\r"):
+        return "'" + value
+    return value
+
+
 def csv_lines(rows: Iterable[Row]) -> Iterator[str]:
-    """The CSV export, one line (header first) at a time."""
+    """The CSV export, one line (header first) at a time, no cell a spreadsheet formula."""
     writer = csv.writer(_Line(), lineterminator="\r\n")
     yield writer.writerow(CSV_HEADER)
     for seq, at, actor, kind, data, hash_ in rows:
         person = actor if isinstance(actor, dict) else {}
-        yield writer.writerow([
+        yield writer.writerow([_inert(cell) for cell in (
             seq, at, person.get("id", ""), person.get("name", ""), person.get("role", ""),
             kind, _json(data), hash_, _json(actor), happened_at_text(at, data) or "",
-        ])
+        )])
 
 
 def jsonl_lines(rows: Iterable[Row]) -> Iterator[str]:

@@ -33,8 +33,10 @@ class EventSerializer(serializers.ModelSerializer):
     route = GeoJSONGeometryField(required=False, allow_null=True)
     dispersal_point = GeoJSONGeometryField(required=False, allow_null=True)
     organiser = serializers.CharField(source="organiser.username", read_only=True)
+    # A missing id reads as a hidden one (validate_counter_to): "No such demonstration.".
     counter_to = serializers.PrimaryKeyRelatedField(
-        queryset=Event.objects.all(), required=False, allow_null=True
+        queryset=Event.objects.all(), required=False, allow_null=True,
+        error_messages={"does_not_exist": _("No such demonstration.")},
     )
     languages = serializers.ListField(
         child=serializers.CharField(max_length=16), required=False, max_length=20

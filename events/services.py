@@ -179,18 +179,17 @@ def add_member(event: Event, *, username: str, actor) -> tuple[EventMembership, 
     """
     if not actor.has_perm("events.add_member", event):
         raise PermissionDenied(_("Your role cannot add members to this demonstration."))
-    try:
-        user = get_user_model().objects.get(username=username, is_active=True)
-    except get_user_model().DoesNotExist:
-        raise ValidationError({"username": [_("No active user has this username.")]}) from None
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
     allowed = (Role.POLICE, Role.CITY) if actor.role == Role.CITY else (Role.ORGANISER,)
+    if actor.role != Role.CITY and (user is None or user.role not in allowed):
+        # Organisers, whom anyone can become, learn nothing of other accounts: an official's
+        # username reads like one that does not exist.
+        raise ValidationError({"username": [_("No organiser has this username.")]})
+    if user is None:
+        raise ValidationError({"username": [_("No active user has this username.")]})
     if user.role not in allowed:
-        if actor.role == Role.CITY:
-            message = _("City officials add police and city staff; organisers add "
-                        "co-organisers themselves.")
-        else:
-            message = _("Organisers can add only other organisers as co-organisers.")
-        raise ValidationError({"username": [message]})
+        raise ValidationError({"username": [_("City officials add police and city staff; "
+                                              "organisers add co-organisers themselves.")]})
     event = Event.objects.select_for_update().get(pk=event.pk)
     membership, created = EventMembership.objects.get_or_create(
         event=event, user=user, defaults={"role": user.role, "added_by": actor}

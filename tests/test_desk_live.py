@@ -199,3 +199,15 @@ async def test_an_app_opens_the_desk_with_a_ticket_not_a_cookie(carol):
     assert connected
     assert await without.receive_output(timeout=5) == {"type": "websocket.close", "code": 4401}
     await without.disconnect()
+
+
+async def test_a_frame_nested_too_deeply_is_ignored_like_any_other_that_is_not_json(carol):
+    ws = await connected_desk("carol")
+    try:
+        for text in ("[" * 50_000, "{not json"):
+            await ws.send_to(text_data=text)
+        await ws.send_json_to({"type": "ping"})
+        pong, _ = await receive_until(ws, "pong")
+        assert pong == {"type": "pong"}
+    finally:
+        await ws.disconnect()

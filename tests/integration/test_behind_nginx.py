@@ -58,7 +58,10 @@ class Nginx:
         (tmp_path / "nginx.conf").write_text(
             f"daemon off;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\n"
             f"worker_processes 1;\nevents {{}}\n"
-            f"http {{\n{temp}  include {tmp_path}/parley.conf;\n}}\n"
+            # nginx's workers run as nobody, who cannot write under pytest's private
+            # tmp_path: request bodies stay in memory instead of a temporary file.
+            f"http {{\n{temp}  client_body_buffer_size 8m;\n"
+            f"  include {tmp_path}/parley.conf;\n}}\n"
         )
         self.command = ["nginx", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
                         "-e", str(tmp_path / "error.log")]
@@ -212,3 +215,31 @@ async def test_a_websocket_through_nginx_is_upgraded_and_counted_while_open(
     await alice.stop()
     await sync_to_async(wait_until)(lambda: open_connections(workers) == 0, timeout=10,
                                     what="the connection counted as closed")
+
+
+def post(url: str, body: bytes, content_type: str = "application/json"):
+    """Status, headers and body of a POST."""
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def test_a_body_too_large_for_nginx_or_django_is_a_json_413_under_the_api(behind_nginx):
+    nginx, _workers = behind_nginx()
+    over_nginx = b'{"username": "' + b"x" * (6 * 1024 * 1024) + b'"}'  # nginx's 5m
+    over_django = b'{"username": "' + b"x" * (3 * 1024 * 1024) + b'"}'  # Django's 2.5 MB
+
+    for body in (over_nginx, over_django):
+        status, headers, content = post(f"{nginx.http}/api/v1/auth/token/", body)
+        assert status == 413, (len(body), content[:200])
+        assert headers["Content-Type"].startswith("application/json")
+        assert json.loads(content) == {"detail": "The request is too large."}
+    # Pages keep nginx's own page.
+    status, headers, _ = post(f"{nginx.http}/accounts/login/", over_nginx,
+                              "application/x-www-form-urlencoded")
+    assert status == 413
+    assert headers["Content-Type"].startswith("text/html")
