@@ -307,8 +307,9 @@ def test_the_review_page_catches_the_rewrite_the_plain_check_misses(story, dave)
 def test_the_review_page_explains_a_malformed_receipt(story, dave):
     html = check_on_review_page(story.event, dave, "not a receipt")
 
-    assert "SEQ:HASH" in html
-    assert "receipt-holds" not in html
+    assert "Write each receipt as SEQ:HASH" in html
+    assert "Not a receipt: not a receipt" in html
+    assert 'id="receipt-check"' not in html
 
 
 # --- the event page --------------------------------------------------------------------------
