@@ -26,6 +26,7 @@ api_v1 = [
     path("events/<int:pk>/members/", events_api.EventMembersView.as_view(),
          name="event-members"),
     path("events/<int:pk>/log/", log_api.EventLogView.as_view(), name="event-log"),
+    path("events/<int:pk>/log/head/", log_api.EventLogHeadView.as_view(), name="event-log-head"),
     re_path(r"^events/(?P<pk>\d+)/log/verify/?$", log_api.EventLogVerifyView.as_view(),
             name="event-log-verify"),
     re_path(r"^events/(?P<pk>\d+)/log/export/?$", log_api.EventLogExportView.as_view(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -227,3 +228,133 @@ def verify_event_log(event_id: int) -> Verification:
         "seq", "at", "actor", "kind", "data", "hash"
     )
     return verify_rows(rows.iterator(chunk_size=2000))
+
+
+# --- receipts ------------------------------------------------------------------------------
+#
+# The chain proves the order of a log, not that it is the log that was written: whoever can
+# write the database can rewrite a log and recompute every hash. A receipt — an entry's
+# ``seq`` and ``hash``, kept by someone outside the database (an e-mail, a page, the public
+# feed) — anchors it: the log still holds that entry with that hash, or it was rewritten at or
+# before that entry (docs/log.md, "Receipts").
+
+RECEIPT_FORMAT = "SEQ:HASH"
+_RECEIPT = re.compile(r"^\s*(\d+)\s*:\s*([0-9a-fA-F]{64})\s*$")
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Entry ``seq`` of a log had ``hash`` (recorded ``at``): the log's head at one moment.
+    A log without entries has the head ``seq`` 0, the genesis hash, ``at`` None."""
+
+    seq: int
+    hash: str
+    at: dt.datetime | None = None
+
+    @property
+    def text(self) -> str:
+        """The receipt as ``verify_log --receipt`` and the review page take it."""
+        return f"{self.seq}:{self.hash}"
+
+    @property
+    def at_text(self) -> str | None:
+        return format_timestamp(self.at) if self.at else None
+
+    def as_dict(self) -> dict:
+        return {"seq": self.seq, "hash": self.hash, "at": self.at_text}
+
+
+def receipt_of(entry: LogEntry) -> Receipt:
+    """The receipt of one entry: the log's head just after it was written."""
+    return Receipt(seq=entry.seq, hash=entry.hash, at=entry.at)
+
+
+def log_head(event_id: int) -> Receipt:
+    """The current head of an event's log (its last entry), in one query."""
+    last = (LogEntry.objects.filter(event_id=event_id).order_by("-seq")
+            .values("seq", "hash", "at").first())
+    return Receipt(**last) if last else Receipt(seq=0, hash=GENESIS_HASH)
+
+
+def parse_receipt(text: str) -> Receipt:
+    """``"SEQ:HASH"`` (``seq`` ≥ 1, 64 hex digits) as a :class:`Receipt`; ``ValueError``
+    naming the expected form otherwise."""
+    match = _RECEIPT.match(text or "")
+    if not match or int(match[1]) < 1:
+        raise ValueError(f"{text!r} is not a receipt: write it as {RECEIPT_FORMAT}, the entry's "
+                         "number (1 or more), a colon and its 64-digit hash.")
+    return Receipt(seq=int(match[1]), hash=match[2].lower())
+
+
+@dataclass(frozen=True)
+class ReceiptResult:
+    """One receipt checked against a log. When it does not hold, the log was changed at or
+    before ``first_bad_seq``; ``holds_up_to`` is the last seq a receipt showed intact (0 if
+    none), so the change lies after it."""
+
+    receipt: Receipt
+    holds: bool
+    first_bad_seq: int | None = None
+    holds_up_to: int = 0
+    #: Why it does not hold: "chain" (the chain itself breaks at ``first_bad_seq``),
+    #: "missing" (the log ends before the receipt's entry) or "hash" (the entry has another
+    #: hash: the log was rewritten at or before it).
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ReceiptCheck:
+    """Receipts checked against a log, with the plain verification of its whole chain."""
+
+    verification: Verification
+    results: list[ReceiptResult]
+
+    @property
+    def holds(self) -> bool:
+        """Every receipt holds (the chain after the last one may still be broken)."""
+        return all(result.holds for result in self.results)
+
+    @property
+    def valid(self) -> bool:
+        """Every receipt holds and the whole chain verifies."""
+        return self.holds and self.verification.valid
+
+    @property
+    def first_bad_seq(self) -> int | None:
+        """The first seq where the log no longer holds what a receipt or the chain says."""
+        found = [r.first_bad_seq for r in self.results if not r.holds]
+        if not self.verification.valid:
+            found.append(self.verification.first_bad_seq)
+        return min(found) if found else None
+
+
+def check_receipts(event_id: int, receipts: Iterable[Receipt]) -> ReceiptCheck:
+    """Does ``event_id``'s log still hold each receipt's entry with that hash?
+
+    The whole chain is verified first: a receipt holds only where the chain holds up to its
+    entry, and the stored hash of that entry is the receipt's. A receipt whose entry is
+    missing names the first missing seq. A rewrite that recomputed every hash leaves no
+    trace in the chain; it is found by the first receipt at or after the rewritten entry,
+    and every receipt before it that still holds narrows down where (``holds_up_to``).
+    """
+    receipts = sorted(set(receipts), key=lambda r: (r.seq, r.hash))
+    verification = verify_event_log(event_id)
+    stored = dict(LogEntry.objects.filter(event_id=event_id, seq__in=[r.seq for r in receipts])
+                  .values_list("seq", "hash"))
+    results = []
+    holds_up_to = 0
+    for receipt in receipts:
+        if (verification.first_bad_seq is not None
+                and verification.first_bad_seq <= receipt.seq):
+            result = ReceiptResult(receipt, False, verification.first_bad_seq, holds_up_to,
+                                   "chain")
+        elif receipt.seq not in stored:
+            result = ReceiptResult(receipt, False, verification.entries + 1, holds_up_to,
+                                   "missing")
+        elif stored[receipt.seq] != receipt.hash:
+            result = ReceiptResult(receipt, False, receipt.seq, holds_up_to, "hash")
+        else:
+            result = ReceiptResult(receipt, True, holds_up_to=holds_up_to)
+            holds_up_to = receipt.seq
+        results.append(result)
+    return ReceiptCheck(verification=verification, results=results)

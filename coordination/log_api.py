@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coordination import exports
-from coordination.log import format_timestamp, verify_event_log
+from coordination.log import format_timestamp, log_head, verify_event_log
 from coordination.models import LogEntry
 from events.selectors import get_event_for
 
@@ -82,6 +82,40 @@ class EventLogVerifyView(APIView):
     def get(self, request, pk):
         event = _event_log_for(request.user, pk)
         return Response(verify_event_log(event.pk).as_dict())
+
+
+class EventLogHeadView(APIView):
+    """The current head of an event's log: a receipt to keep (docs/log.md, "Receipts")."""
+
+    @extend_schema(
+        summary="The head of an event's log (a receipt)",
+        description=(
+            "The event's last log entry as `{seq, hash, at}`. Keep it: `manage.py verify_log "
+            "REFERENCE --receipt SEQ:HASH` and the review page check later that the log still "
+            "holds that entry with that hash, which a log rewritten with every hash recomputed "
+            "does not. For the event's organisers, its police members, city staff and (for a "
+            "concluded event) reviewers; other callers who see the event get 403, those who "
+            "do not 404."),
+        responses={
+            200: inline_serializer("LogHead", {
+                "seq": serializers.IntegerField(help_text="0 for a log without entries."),
+                "hash": serializers.CharField(help_text="64 hex digits."),
+                "at": serializers.DateTimeField(allow_null=True,
+                                                help_text="As the log writes it (UTC, Z)."),
+            }),
+            403: OpenApiResponse(description="Sees the event but is not one of its parties."),
+            404: OpenApiResponse(description="No such event, or not visible to the caller."),
+        },
+    )
+    def get(self, request, pk):
+        event = get_event_for(request.user, pk)
+        if not request.user.has_perm("events.view_log_receipts", event):
+            raise PermissionDenied(_("Receipts of the log are for the demonstration's "
+                                     "organisers, its police members, city staff and "
+                                     "reviewers."))
+        response = Response(log_head(event.pk).as_dict())
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class StreamingExportResponse(StreamingHttpResponse):

@@ -17,7 +17,10 @@ clash check also asks: it tells organisers of nothing the public page does not s
 
 Notices ("changes as they happen") are built from the after-action log's entry *kinds* and
 a few of their structured values (the state moved to, a zone's id and status) — never from
-free text written by a person; their wording is Parley's own and translated.
+free text written by a person; their wording is Parley's own and translated. The notice that a
+demonstration was concluded carries the receipt of its log at that moment (the entry's ``seq``
+and ``hash``, docs/log.md "Receipts"): published, it is a copy of the record's state that
+nobody holding the database can take back.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from django.db.models.fields.json import KT
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from coordination.log import Receipt
 from coordination.models import LogEntry
 from events.models import Event
 from events.selectors import public_events_queryset
@@ -103,6 +107,8 @@ class Notice:
     at: dt.datetime
     what: str
     zone_kind: str = ""
+    #: The log's head at this notice: only for "concluded" (the record as it was closed).
+    receipt: Receipt | None = None
 
     @property
     def text(self) -> str:
@@ -122,6 +128,20 @@ class Notice:
             NoticeKind.ZONE_WITHDRAWN: _("Zone withdrawn: %(zone)s.") % {"zone": zone},
         }
         return texts.get(self.what, "")
+
+    @property
+    def receipt_text(self) -> str:
+        """The receipt in words, in the active language ("" for notices without one)."""
+        if self.receipt is None:
+            return ""
+        return _("Receipt of the record at its conclusion: %(receipt)s (entry:hash). Anyone "
+                 "can check later that the record of this demonstration still holds this "
+                 "entry with this hash.") % {"receipt": self.receipt.text}
+
+    @property
+    def description(self) -> str:
+        """The notice with its receipt, where it has one (feed entries)."""
+        return " ".join(part for part in (self.text, self.receipt_text) if part)
 
     @property
     def headline(self) -> str:
@@ -165,6 +185,14 @@ class PublicEvent:
     @property
     def on_the_map(self) -> bool:
         return self.state in ON_THE_MAP
+
+    @property
+    def receipt(self) -> Receipt | None:
+        """The receipt of its log at its conclusion, once concluded."""
+        if self.state != S.CONCLUDED:
+            return None
+        receipts = [n.receipt for n in self.notices if n.receipt is not None]
+        return receipts[-1] if receipts else None
 
 
 def public_version(*, now: dt.datetime | None = None) -> str:
@@ -251,25 +279,29 @@ def _notices(events: dict[int, PublicEvent]) -> list[Notice]:
         )
         .order_by("event_id", "seq")
         .values_list("pk", "event_id", "at", "kind", "to", "status", "zone", "new_version",
-                     "public_change")
+                     "public_change", "seq", "hash")
     )
     notices: list[Notice] = []
     published: set[int] = set()
     ever_agreed: dict[int, set[int]] = defaultdict(set)  # event → zones agreed at some time
     agreed_now: set[int] = set()  # zones whose current version is agreed
-    for pk, event_pk, at, kind, to, status, zone, new_version, public_change in entries:
+    for (pk, event_pk, at, kind, to, status, zone, new_version, public_change,
+         seq, hash_) in entries:
         event = events[event_pk]
 
-        def notice(what: str, zone_kind: str = "", *, _event=event, _pk=pk, _at=at) -> None:
+        def notice(what: str, zone_kind: str = "", *, _event=event, _pk=pk, _at=at,
+                   receipt: Receipt | None = None) -> None:
             notices.append(Notice(id=_pk, event_pk=_event.pk, reference=_event.reference,
-                                  title=_event.title, at=_at, what=what, zone_kind=zone_kind))
+                                  title=_event.title, at=_at, what=what, zone_kind=zone_kind,
+                                  receipt=receipt))
 
         zone_pk = int(zone) if zone not in (None, "") else None
         if kind == "event.transition":
             if to == S.AGREED:
                 published.add(event_pk)
             if event_pk in published and to in _STATE_NOTICES:
-                notice(_STATE_NOTICES[to])
+                notice(_STATE_NOTICES[to], receipt=Receipt(seq=seq, hash=hash_, at=at)
+                       if to == S.CONCLUDED else None)
         elif kind == "zone.agreed":
             if status == Zone.Status.AGREED and zone_pk:
                 ever_agreed[event_pk].add(zone_pk)

@@ -92,7 +92,7 @@ class NoticesFeed(Feed):
         return item.headline
 
     def item_description(self, item: public.Notice) -> str:
-        return item.text
+        return item.description
 
     def item_link(self, item: public.Notice) -> str:
         return f"{reverse('public:page')}#{item.reference}"

@@ -211,6 +211,7 @@ def public_notices(request: HttpRequest) -> HttpResponse:
     notices = public.latest_notices(public.public_events())
     return JsonResponse({"notices": [
         {"id": n.id, "reference": n.reference, "title": n.title, "at": _iso(n.at),
-         "text": n.text, "url": f"{page}#{n.reference}"}
+         "text": n.text, "url": f"{page}#{n.reference}",
+         "receipt": n.receipt.as_dict() if n.receipt else None}
         for n in notices
     ]})

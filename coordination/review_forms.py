@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coordination.log import RECEIPT_FORMAT, Receipt, parse_receipt
 from coordination.review import KIND_GROUPS, PARTIES
 from coordination.review_services import NOTE_MAX_CHARS
 from events.forms import MinuteDateTimeField
@@ -52,3 +53,36 @@ class ReviewerNoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": NOTE_MAX_CHARS}),
         help_text=_("Lessons learned. Notes are kept beside the log, never in it."),
     )
+
+
+#: Receipts checked at once on the review page (every state change of a demonstration fits).
+MAX_RECEIPTS = 50
+
+
+class ReceiptCheckForm(forms.Form):
+    """Receipts of the log to check, one per line (a GET form: nothing is written)."""
+
+    receipts = forms.CharField(
+        label=_("Receipts, one per line"), max_length=MAX_RECEIPTS * 100,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
+        help_text=_("As the event page, the e-mails to organisers and the public page give "
+                    "them: the entry's number, a colon and its hash (SEQ:HASH)."),
+    )
+
+    def clean_receipts(self) -> list[Receipt]:
+        lines = [line for line in self.cleaned_data["receipts"].splitlines() if line.strip()]
+        if len(lines) > MAX_RECEIPTS:
+            raise forms.ValidationError(
+                _("Check at most %(count)d receipts at once.") % {"count": MAX_RECEIPTS})
+        receipts, wrong = [], []
+        for line in lines:
+            try:
+                receipts.append(parse_receipt(line))
+            except ValueError:
+                wrong.append(line.strip())
+        if wrong or not receipts:
+            raise forms.ValidationError(
+                _("Write each receipt as %(format)s: the entry's number (1 or more), a colon "
+                  "and its 64-digit hash. Not a receipt: %(wrong)s")
+                % {"format": RECEIPT_FORMAT, "wrong": ", ".join(wrong) or "—"})
+        return receipts

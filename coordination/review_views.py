@@ -19,8 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from coordination import review
-from coordination.log import verify_event_log
-from coordination.review_forms import ReviewerNoteForm, TimelineFilterForm
+from coordination.log import check_receipts, verify_event_log
+from coordination.review_forms import ReceiptCheckForm, ReviewerNoteForm, TimelineFilterForm
 from coordination.review_services import add_reviewer_note
 from events.models import Event
 from events.selectors import get_event_for
@@ -47,6 +47,9 @@ def _review_page(request, event: Event, *, note_form: ReviewerNoteForm, status: 
     page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    receipt_form = ReceiptCheckForm(request.GET if "receipts" in request.GET else None)
+    receipt_check = (check_receipts(event.pk, receipt_form.cleaned_data["receipts"])
+                     if receipt_form.is_valid() else None)
     return render(request, "coordination/review.html", {
         "event": event,
         "form": form,
@@ -56,7 +59,11 @@ def _review_page(request, event: Event, *, note_form: ReviewerNoteForm, status: 
         "query": query.urlencode(),
         "key_moments": review.key_moments(event, per_page=PER_PAGE),
         "per_page": PER_PAGE,
-        "verification": verify_event_log(event.pk),
+        # Checking receipts verifies the whole chain too: no need to do it twice.
+        "verification": (receipt_check.verification if receipt_check
+                         else verify_event_log(event.pk)),
+        "receipt_form": receipt_form,
+        "receipt_check": receipt_check,
         "exports": _export_links(event),
         "notes": review.reviewer_notes(event),
         "note_form": note_form,

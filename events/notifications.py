@@ -3,6 +3,7 @@ organiser's language; coordination/notifications.py sends them)."""
 
 from __future__ import annotations
 
+from coordination.log import Receipt
 from coordination.notifications import queue_email, site_url
 from coordination.parties import Role
 from events.models import Event
@@ -19,13 +20,16 @@ def organisers_of(event: Event) -> list:
 
 
 def notify_organisers_of_state_change(event: Event, *, previous: str, actor,
-                                      note: str = "") -> int:
+                                      note: str = "", receipt: Receipt | None = None) -> int:
     """Queue an e-mail about the demonstration's new state to each of its organisers, except
     the one who made the change; returns how many were queued.
 
     The note goes with it when it is addressed to the organisers (the changes the city asks
     for, the reason for a cancellation) or was written by an organiser; other notes stay in
     the log, which organisers do not read.
+
+    ``receipt``: the log's head just after the change, for the organisers to keep outside
+    Parley (docs/log.md, "Receipts").
     """
     shown_note = note if (event.state in NOTE_REQUIRED or actor.role == Role.ORGANISER) else ""
     context = {
@@ -36,6 +40,7 @@ def notify_organisers_of_state_change(event: Event, *, previous: str, actor,
         "actor_party": Role(actor.role).label,
         "note": shown_note,
         "link": site_url(event.get_absolute_url()),
+        "receipt": receipt,
     }
     queued = 0
     for organiser in organisers_of(event):

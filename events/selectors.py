@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coordination.log import receipt_of
 from coordination.models import LogEntry
 from coordination.parties import Role
 from events.models import Event
@@ -97,3 +98,21 @@ def members_of(event: Event) -> list[dict]:
         {"username": m.user.username, "name": m.user.display_name, "role": m.role}
         for m in event.memberships.select_related("user").order_by("added_at", "pk")
     ]
+
+
+#: Log entries that open a new state of a demonstration: each one's receipt is handed out.
+STATE_ENTRY_KINDS = ("event.created", "event.transition")
+
+
+def state_receipts(event: Event) -> list[dict]:
+    """A receipt of the log at each state the demonstration entered, oldest first, as
+    ``{"state", "state_label", "receipt"}``: its registration (``draft``) and every change
+    of state. Each entry is the log's head as it was just after that change."""
+    entries = (LogEntry.objects.filter(event=event, kind__in=STATE_ENTRY_KINDS)
+               .order_by("seq").only("seq", "hash", "at", "kind", "data"))
+    receipts = []
+    for entry in entries:
+        state = Event.State.DRAFT if entry.kind == "event.created" else entry.data.get("to")
+        label = Event.State(state).label if state in Event.State.values else state
+        receipts.append({"state": state, "state_label": label, "receipt": receipt_of(entry)})
+    return receipts

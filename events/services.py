@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from coordination.broadcast import broadcast_on_commit
 from coordination.errors import Conflict
-from coordination.log import record
+from coordination.log import receipt_of, record
 from coordination.parties import Role
 from events.models import Event, EventMembership, ReferenceCounter
 from events.notifications import notify_organisers_of_state_change
@@ -164,10 +164,11 @@ def transition_event(event: Event, *, to: str, actor, note: str = "") -> Event:
     previous = event.state
     event.state = to
     event.save(update_fields=["state", "updated_at"])
-    record(event, actor=actor, kind="event.transition",
-           data={"from": previous, "to": to, "note": note})
+    entry = record(event, actor=actor, kind="event.transition",
+                   data={"from": previous, "to": to, "note": note})
     broadcast_on_commit(event.pk, {"type": "state", "event": event.pk, "state": to})
-    notify_organisers_of_state_change(event, previous=previous, actor=actor, note=note)
+    notify_organisers_of_state_change(event, previous=previous, actor=actor, note=note,
+                                      receipt=receipt_of(entry))
     return event
 
 

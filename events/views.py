@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from coordination.errors import Conflict
+from coordination.log import log_head
 from coordination.parties import Role
 from events import selectors, services
 from events.forms import AddMemberForm, EventFilterForm, EventForm, TransitionForm
@@ -179,6 +180,13 @@ def _channel_languages(event: Event) -> dict:
     }
 
 
+def _receipts(user, event: Event) -> dict | None:
+    """The receipts of the event's log for its parties (``events.view_log_receipts``)."""
+    if not user.has_perm("events.view_log_receipts", event):
+        return None
+    return {"states": selectors.state_receipts(event), "head": log_head(event.pk)}
+
+
 @login_required
 def event_detail(request, pk):
     event = selectors.get_event_for(request.user, pk)
@@ -197,6 +205,7 @@ def event_detail(request, pk):
         "channel_panel": (panel := _channel_panel(user, event)),
         "channel_languages": _channel_languages(event) if panel else None,
         "zone_map": event_map(user, event),
+        "receipts": _receipts(user, event),
     })
 
 

@@ -361,12 +361,12 @@ def documented_script() -> str:
     return after_marker.split("```python\n", 1)[1].split("```", 1)[0]
 
 
-def run_documented_script(tmp_path, text: str, suffix: str):
+def run_documented_script(tmp_path, text: str, suffix: str, *receipts: str):
     script = tmp_path / "verify_export.py"
     script.write_text(documented_script())
     export_file = tmp_path / f"export.{suffix}"
     export_file.write_text(text, encoding="utf-8", newline="")
-    return subprocess.run([sys.executable, "-I", str(script), str(export_file)],
+    return subprocess.run([sys.executable, "-I", str(script), str(export_file), *receipts],
                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
 
 
@@ -394,6 +394,38 @@ def test_documented_script_names_the_first_bad_entry(fmt, awkward_event, carol, 
 
     assert result.returncode == 1
     assert result.stdout.strip() == "BROKEN at seq 7"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_documented_script_checks_receipts_kept_outside_parley(fmt, awkward_event, carol, api,
+                                                               tmp_path):
+    entry = LogEntry.objects.get(event=awkward_event, seq=5)
+    receipt = f"{entry.seq}:{entry.hash}"
+    text = body_of(export(api(carol), awkward_event, fmt))
+
+    result = run_documented_script(tmp_path, text, fmt, receipt)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == f"receipt {receipt}: holds"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_documented_script_catches_a_rewritten_log_that_still_chains(fmt, awkward_event,
+                                                                     carol, api, tmp_path):
+    from tests.loghelpers import rewrite_log
+
+    entry = LogEntry.objects.get(event=awkward_event, seq=5)
+    receipt = f"{entry.seq}:{entry.hash}"
+    rewrite_log(awkward_event, seq=3, data={"forged": True})
+    text = body_of(export(api(carol), awkward_event, fmt))
+
+    result = run_documented_script(tmp_path, text, fmt, receipt)
+
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"OK: 9 entries, last hash {LogEntry.objects.get(event=awkward_event, seq=9).hash}",
+        f"receipt {receipt}: does NOT hold",
+    ]
 
 
 # --- two timestamps -------------------------------------------------------------------------
