@@ -350,9 +350,8 @@ def _walk() -> dict[str, tuple[str, set[str]]]:
 def world(alices_event, alice, bob, carol, dave, mallory):
     """Alice's submitted demonstration with a zone and messages, a concluded one, Mallory's
     own, a city-wide site, and everyone's clients (sessions and API tokens)."""
-    from rest_framework.authtoken.models import Token
-
     from events import services as events
+    from tests.accounthelpers import api_token
     from tests.conftest import event_fields, make_user
     from tests.reviewhelpers import concluded_story, live_event, say
     from tests.zonehelpers import make_sensitive_site, make_zone
@@ -386,7 +385,7 @@ def world(alices_event, alice, bob, carol, dave, mallory):
     pages, apis = {"anon": None}, {"anon": None}
     for name, user in people.items():
         pages[name] = _session_of(user)
-        apis[name] = Token.objects.create(user=user).key
+        apis[name] = api_token(user)
     gone.is_active = False  # after logging in and taking a token
     gone.save(update_fields=["is_active"])
 
