@@ -308,6 +308,25 @@ def test_deactivating_a_person_from_code_revokes_every_token(alice):
     assert not works(phone)
 
 
+def test_the_admin_can_revoke_a_token_but_not_make_one(alice):
+    from knox.models import AuthToken
+
+    phone = log_in_to_api()["token"]
+    laptop = log_in_to_api()["token"]
+    admin = Client()
+    log_in(admin, make_user("root", "city", is_staff=True, is_superuser=True))
+    listed = admin.get("/admin/knox/authtoken/").content.decode()
+    assert phone[:15] in listed and phone not in listed
+    assert admin.get("/admin/knox/authtoken/add/").status_code == 403
+
+    digest = AuthToken.objects.get(token_key=phone[:15]).digest
+    response = admin.post(f"/admin/knox/authtoken/{digest}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not works(phone)
+    assert works(laptop)
+
+
 # --- WebSocket tickets ---------------------------------------------------------------------
 
 
