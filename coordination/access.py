@@ -99,7 +99,7 @@ def revoke_all_access(user, *, reason: Reason, request=None) -> int:
 def _announce(user, reason: Reason, *, token_key: str | None = None) -> None:
     def send() -> None:
         for receiver, error in access_revoked.send_robust(
-                sender=type(user), user=user, reason=reason, token_key=token_key):
+                sender=user.__class__, user=user, reason=reason, token_key=token_key):
             # The access is already gone; a listener that failed must not undo the answer.
             if error is not None:
                 logger.error("access_revoked receiver %r failed", receiver, exc_info=error)
