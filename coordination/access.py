@@ -8,7 +8,7 @@ Access is taken back at these moments, all of which end in :func:`revoke_all_acc
 - the person logs out of the site (not when an idle session times out: walking away from
   one browser is not logging out of every device);
 - their password changes, by whatever path sets a new one: the password-change and reset
-  pages, the admin, ``manage.py changepassword``, ``create_party_user``, code;
+  pages, the admin, ``manage.py changepassword``, code;
 - they are deactivated (``is_active`` becomes false on a save, from the admin or code).
 
 One device revoking its own token (``DELETE /api/v1/auth/token/``) ends in

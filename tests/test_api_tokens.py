@@ -253,12 +253,22 @@ def test_resetting_a_forgotten_password_revokes_every_token(alice):
     assert not works(phone)
 
 
-def test_a_password_set_by_code_or_command_revokes_every_token(alice):
-    """``manage.py changepassword`` and the admin's password form do just this."""
+def test_a_password_set_by_code_revokes_every_token(alice):
     phone = log_in_to_api()["token"]
 
     alice.set_password(NEW_PASSWORD)
-    alice.save()
+    alice.save(update_fields=["password"])
+
+    assert not works(phone)
+
+
+def test_a_password_set_with_manage_py_changepassword_revokes_every_token(alice, monkeypatch):
+    from django.core.management import call_command
+
+    phone = log_in_to_api()["token"]
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": NEW_PASSWORD)
+
+    call_command("changepassword", "alice", stdout=__import__("io").StringIO())
 
     assert not works(phone)
 
