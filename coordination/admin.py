@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 from knox import admin as _knox_admin  # noqa: F401  (registered first, replaced below)
 from knox.models import AuthToken
 
-from coordination.access import revoke_token
 from coordination.models import LogEntry, User
 
 
@@ -64,8 +63,13 @@ class AuthTokenAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request, obj: AuthToken) -> None:
-        revoke_token(obj, request=request)
+        self.delete_queryset(request, AuthToken.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset) -> None:
+        # Imported here, not at the top: admin modules load early, and importing the
+        # security log then would connect its failed-login receiver before django-axes'
+        # (which marks a locked-out request), so lockouts would be logged as bad passwords.
+        from coordination.access import revoke_token
+
         for token in queryset.select_related("user"):
             revoke_token(token, request=request)
