@@ -164,7 +164,7 @@ def test_revoking_needs_a_token(alice):
     assert browser.delete(TOKEN_URL).status_code == 401
 
 
-def test_an_expired_token_still_cannot_log_in_again_by_being_sent_along(alice):
+def test_a_stale_token_sent_along_does_not_stop_a_new_login(alice):
     """A stale token header does not stand in the way of logging in for a new one."""
     token = log_in_to_api()["token"]
     device(token).delete(TOKEN_URL)
