@@ -397,7 +397,8 @@ def make_soak_parties(events, clients_per_event: int) -> tuple[list, list, dict[
     """For each bench event: its members (clients_per_event - 1 of them) and one reviewer;
     HTTP tokens for every one of them. Returns ``(members by event, reviewers, tokens)``."""
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
+
+    from coordination.access import issue_token
 
     User = get_user_model()
     members = [list(e.members[: clients_per_event - 1]) for e in events]
@@ -408,7 +409,7 @@ def make_soak_parties(events, clients_per_event: int) -> tuple[list, list, dict[
         reviewer.set_unusable_password()
         reviewer.save()
         reviewers.append(reviewer)
-    tokens = {user.pk: Token.objects.get_or_create(user=user)[0].key
+    tokens = {user.pk: issue_token(user=user)[0]
               for user in [u for group in members for u in group] + reviewers}
     return members, reviewers, tokens
 

@@ -59,7 +59,7 @@ INSTALLED_APPS = [
     "channels",
     "leaflet",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: hashed at rest, one per login, each with its expiry
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -273,6 +273,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+#: An API token expires this many seconds after the login that made it (django-rest-knox;
+#: coordination/access.py).
+PARLEY_TOKEN_TTL_SECONDS = env.int("PARLEY_TOKEN_TTL_SECONDS", default=12 * 3600)
+if PARLEY_TOKEN_TTL_SECONDS <= 0:
+    raise ImproperlyConfigured("PARLEY_TOKEN_TTL_SECONDS must be a positive number of seconds.")
+REST_KNOX = {
+    "TOKEN_TTL": __import__("datetime").timedelta(seconds=PARLEY_TOKEN_TTL_SECONDS),
+    "AUTH_HEADER_PREFIX": "Token",  # what clients already send
+    "AUTO_REFRESH": False,  # a token ends when it said it would, however busy
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Parley API",

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from coordination.access import IDLE_LOGOUT_ATTRIBUTE
 from coordination.languages import supported_language
 from coordination.security_log import security_event
 from coordination.two_factor import has_second_factor, must_verify
@@ -95,6 +96,8 @@ class IdleSessionMiddleware:
             if session_idle_expired(request.session, now):
                 security_event("idle_timeout", request=request, user=request.user,
                                success=True, reason="idle")
+                # Only this browser's session ends: the person's API tokens stay.
+                setattr(request, IDLE_LOGOUT_ATTRIBUTE, True)
                 logout(request)
                 messages.info(request, _("You were logged out after a period of inactivity."))
             else:

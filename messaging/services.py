@@ -414,6 +414,12 @@ def issue_ticket(*, user) -> tuple[str, dt.datetime]:
     return key, expires_at
 
 
+def discard_unused_tickets(*, user) -> int:
+    """Void every ticket of ``user`` not yet used (their access was taken back); how many."""
+    discarded, _by_model = ConnectionTicket.objects.filter(user=user, used_at__isnull=True).delete()
+    return discarded
+
+
 @transaction.atomic
 def redeem_ticket(key: str):
     """The ticket's user, if the ticket is valid and unused; the ticket is then spent."""

@@ -50,3 +50,11 @@ def log_in(client, user, *, verified: bool = True):
     if verified and (must_verify(user) or user.is_staff):
         verify_session(client, user)
     return client
+
+
+def api_token(user) -> str:
+    """A new API token of ``user``, as logging in to the API (``POST /api/v1/auth/token/``)
+    gives one; in async tests: ``await sync_to_async(api_token)(user)``."""
+    from coordination.access import issue_token
+
+    return issue_token(user=user)[0]

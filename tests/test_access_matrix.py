@@ -110,8 +110,9 @@ messaging:instruction_edit GET   standard               302  403   403     403  
 messaging:instruction_edit POST  standard               302  403   403     403  403  302   403  302
 zones:briefing            GET    event                  302  409   404     409  409  409   404  302
 zones:briefing            GET    live                   302  200   404     200  200  200   404  302
-api:token                 GET    -                      405  405   405     405  405  405   405  401
-api:token                 POST   -                      400  400   400     400  400  400   400  401
+api:token                 GET    -                      405  405   405     405  405  405   405  405
+api:token                 POST   -                      400  400   400     400  400  400   400  400
+api:token                 DELETE -                      401  204   204     204  204  204   204  401
 api:event-list            GET    -                      401  200   200     200  200  200   200  401
 api:event-list            POST   -                      401  201   201     403  403  403   403  401
 api:event-detail          GET    event                  401  200   404     200  200  200   404  401
@@ -352,9 +353,8 @@ def _walk() -> dict[str, tuple[str, set[str]]]:
 def world(alices_event, alice, bob, carol, dave, mallory):
     """Alice's submitted demonstration with a zone and messages, a concluded one, Mallory's
     own, a city-wide site, and everyone's clients (sessions and API tokens)."""
-    from rest_framework.authtoken.models import Token
-
     from events import services as events
+    from tests.accounthelpers import api_token
     from tests.conftest import event_fields, make_user
     from tests.reviewhelpers import concluded_story, live_event, say
     from tests.zonehelpers import make_sensitive_site, make_zone
@@ -388,7 +388,7 @@ def world(alices_event, alice, bob, carol, dave, mallory):
     pages, apis = {"anon": None}, {"anon": None}
     for name, user in people.items():
         pages[name] = _session_of(user)
-        apis[name] = Token.objects.create(user=user).key
+        apis[name] = api_token(user)
     gone.is_active = False  # after logging in and taking a token
     gone.save(update_fields=["is_active"])
 

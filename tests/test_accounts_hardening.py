@@ -428,7 +428,9 @@ def test_logging_out_is_logged(client, alice, caplog):
 
     client.post("/accounts/logout/")
 
-    assert [r["action"] for r in _records(caplog)] == ["login", "logout"]
+    # Logging out also revokes every API token of the person (coordination/access.py).
+    assert [r["action"] for r in _records(caplog)] == ["login", "logout", "access_revoked"]
+    assert _records(caplog)[-1]["reason"] == "logout"
 
 
 # --- Throttling ----------------------------------------------------------------------------

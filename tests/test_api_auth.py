@@ -12,15 +12,15 @@ def test_organiser_exchanges_her_password_for_a_token(alice, api):
 
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"token"}
+    assert set(body) == {"token", "expires_at"}
     assert len(body["token"]) >= 20
 
 
-def test_the_same_person_gets_the_same_token_twice(alice, api):
+def test_the_same_person_gets_a_new_token_at_each_login(alice, api):
     first = api().post(TOKEN_URL, {"username": "alice", "password": PASSWORD}).json()
     second = api().post(TOKEN_URL, {"username": "alice", "password": PASSWORD}).json()
 
-    assert first["token"] == second["token"]
+    assert first["token"] != second["token"]
 
 
 def test_wrong_password_is_refused_with_a_message(alice, api):

@@ -71,7 +71,7 @@ def test_error_messages_follow_the_language(alice, api):
 # --- OpenAPI -----------------------------------------------------------------------------
 
 CONTRACT_PATHS = {
-    "/api/v1/auth/token/": {"post"},
+    "/api/v1/auth/token/": {"post", "delete"},
     "/api/v1/events/": {"get", "post"},
     "/api/v1/events/{id}/": {"get", "patch"},
     "/api/v1/events/{id}/transitions/": {"post"},

@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from django.utils import translation
 
 from messaging import services
-from tests.accounthelpers import log_in
+from tests.accounthelpers import api_token, log_in
 from tests.conftest import make_user
 from tests.wshelpers import connect_to_event as connect
 from tests.wshelpers import receive_until
@@ -134,12 +134,11 @@ def test_the_languages_section_is_only_for_those_who_read_the_channel(alices_eve
 
 def test_the_http_fallback_words_its_refusals_in_the_callers_language(alices_event, bob,
                                                                       settings):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     settings.PARLEY_RATE_LIMIT_MESSAGES = 1
     client = APIClient(HTTP_ACCEPT_LANGUAGE="fr")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=bob).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(bob)}")
     url = f"/api/v1/events/{alices_event.pk}/messages/"
     for expected in (201, 429):
         answer = client.post(url, {"channel": "all", "kind": "message", "body": "Bonjour",

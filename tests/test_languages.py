@@ -1,11 +1,10 @@
 """Which language Parley speaks to whom: the user's own setting, then the browser's, then
 English — for pages and the API alike."""
 
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from coordination.languages import language_for, language_from_accept_header
-from tests.accounthelpers import log_in
+from tests.accounthelpers import api_token, log_in
 
 
 def test_spanish_ships_beside_english_and_french(settings):
@@ -51,7 +50,7 @@ def test_the_api_answers_a_token_client_in_the_users_language(alice):
     alice.language = "fr"
     alice.save()
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice)}")
     answer = client.get("/api/v1/events/999999/", HTTP_ACCEPT_LANGUAGE="en")
     assert answer.status_code == 404
     assert answer.json()["detail"] != "Not found."

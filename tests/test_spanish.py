@@ -15,12 +15,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from coordination.report import after_action_pdf
 from events import services
-from tests.accounthelpers import log_in
+from tests.accounthelpers import api_token, log_in
 from tests.test_report import concluded_event  # noqa: F401  (a fixture)
 from tests.zonehelpers import make_zone
 from zones import services as zone_services
@@ -85,7 +84,7 @@ def test_a_visitor_reads_the_public_page_in_spanish(db, client):
 
 def test_the_api_answers_a_spanish_client_in_spanish(alice):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice)}")
     answer = client.get("/api/v1/events/999999/", HTTP_ACCEPT_LANGUAGE="es")
     assert answer.status_code == 404
     assert answer["Content-Language"] == "es"
@@ -94,7 +93,7 @@ def test_the_api_answers_a_spanish_client_in_spanish(alice):
 
 def test_an_api_validation_error_is_in_spanish(alice):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=alice).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(alice)}")
     answer = client.get("/api/v1/events/?starts_after=tomorrow", HTTP_ACCEPT_LANGUAGE="es")
     assert answer.status_code == 400
     assert "Utilice una fecha y hora ISO 8601" in answer.content.decode()

@@ -10,13 +10,12 @@ import uuid
 import pytest
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from coordination.models import LogEntry
 from messaging import services
 from messaging.models import Message, StandardInstruction
-from tests.accounthelpers import log_in
+from tests.accounthelpers import api_token, log_in
 from tests.wshelpers import connect_to_event as connect
 from tests.wshelpers import receive_until
 
@@ -41,7 +40,7 @@ def french_alice(alice):
 
 def token_client(user, **headers) -> APIClient:
     client = APIClient(**headers)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 
 from bench.harness import free_port, wait_until
 from events import services as event_services
 from messaging import services
+from tests.accounthelpers import api_token
 from tests.liveclient import ResumingClient
 
 pytestmark = [
@@ -195,7 +195,7 @@ async def test_a_websocket_through_nginx_is_upgraded_and_counted_while_open(
     await asyncio.wait_for(alice.subscribed.wait(), TIMEOUT)
     assert await sync_to_async(open_connections)(workers) == 1
 
-    token = (await sync_to_async(Token.objects.get_or_create)(user=bob))[0].key
+    token = await sync_to_async(api_token)(bob)
 
     def post() -> int:
         request = urllib.request.Request(

@@ -10,10 +10,10 @@ import urllib.request
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from websockets.asyncio.client import connect
 
 from messaging import services
+from tests.accounthelpers import api_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,7 +37,7 @@ async def test_a_desk_on_one_worker_hears_of_a_review_made_through_another(
     w1, w2 = await sync_to_async(start_workers)(2)
     user = await sync_to_async(get_user_model().objects.get)(username="carol")
     ticket, _ = await sync_to_async(services.issue_ticket)(user=user)
-    token = (await sync_to_async(Token.objects.get_or_create)(user=user))[0].key
+    token = await sync_to_async(api_token)(user)
 
     async with connect(f"{w1.ws}/ws/desk/?ticket={ticket}", proxy=None, open_timeout=10) as ws:
         await ws.send(json.dumps({"type": "ping"}))

@@ -13,11 +13,11 @@ import uuid
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 
 from events import services as event_services
 from messaging import services
 from messaging.models import Message
+from tests.accounthelpers import api_token
 from tests.liveclient import ResumingClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -103,7 +103,7 @@ async def test_client_that_drops_mid_stream_resumes_and_gets_everything_exactly_
     start_workers, agreed_event, bob
 ):
     w1, w2 = await sync_to_async(start_workers)(2)
-    token = (await sync_to_async(Token.objects.get_or_create)(user=bob))[0].key
+    token = await sync_to_async(api_token)(bob)
     alice = client(w1, agreed_event, "alice")
     await asyncio.wait_for(alice.subscribed.wait(), TIMEOUT)
     for n in range(10):
@@ -122,7 +122,7 @@ async def test_redis_restart_mid_stream_loses_nothing_once_clients_resume(
     start_workers, redis_server, agreed_event, bob
 ):
     w1, w2 = await sync_to_async(start_workers)(2, redis_server.url)
-    token = (await sync_to_async(Token.objects.get_or_create)(user=bob))[0].key
+    token = await sync_to_async(api_token)(bob)
     alice, carol = client(w1, agreed_event, "alice"), client(w2, agreed_event, "carol")
     for c in (alice, carol):
         await asyncio.wait_for(c.subscribed.wait(), TIMEOUT)
