@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 import queue
 import threading
 from concurrent.futures import Executor, Future
@@ -83,3 +84,7 @@ class DatabaseThreads:
 @functools.cache
 def _database_threads() -> DatabaseThreads:
     return DatabaseThreads(settings.PARLEY_DATABASE_THREADS)
+
+
+# A forked process keeps the pool but not its threads: it starts its own on first use.
+os.register_at_fork(after_in_child=_database_threads.cache_clear)

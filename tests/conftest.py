@@ -157,6 +157,21 @@ def alices_event(alice, bob, carol):
     return event
 
 
+def _set_up_forked_server(set_database_connection) -> None:
+    """Run in the live server's process, forked from this one, before it serves.
+
+    A fork keeps asgiref's one-thread executor but not its thread: had an in-process test
+    already used it, every ``sync_to_async`` call of the server would wait forever for a
+    thread that does not exist there (its WebSocket handshakes never answered).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asgiref.sync import SyncToAsync
+
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+    set_database_connection()
+
+
 @pytest.fixture
 def asgi_live_server(transactional_db):
     """Daphne serving the whole ASGI application (HTTP and WebSockets) on the test database.
@@ -170,7 +185,7 @@ def asgi_live_server(transactional_db):
     process = DaphneProcess(
         "127.0.0.1",
         partial(make_application, static_wrapper=ASGIStaticFilesHandler),
-        setup=set_database_connection,
+        setup=partial(_set_up_forked_server, set_database_connection),
         # As scripts/run.sh and the Dockerfile start Daphne.
         kwargs={"websocket_max_message_size": 1024 * 1024},
     )

@@ -265,9 +265,12 @@ def test_an_organiser_proposes_a_zone_with_taps_on_a_touch_screen(
     page = phone_for(alice, f"/events/{alices_event.pk}/", has_touch=True, is_mobile=True)
     expect(page.locator("#zone-list")).to_be_attached()
     page.get_by_role("button", name="Draw a zone").tap()
-    box = page.locator("#event-map").bounding_box()
     vertices = page.locator("#event-map .leaflet-editing-icon")
     for count, (fx, fy) in enumerate(((0.2, 0.25), (0.45, 0.25), (0.3, 0.4)), start=1):
+        # Measured before each tap: the page may still be settling (the live channel's
+        # status, a banner) and a tap aimed by an old measure can land on the tools.
+        page.locator("#event-map").scroll_into_view_if_needed()
+        box = page.locator("#event-map").bounding_box()
         tap_corner(page, box["x"] + box["width"] * fx, box["y"] + box["height"] * fy,
                    vertices, count)
     page.get_by_role("button", name="Finish").tap()
