@@ -48,6 +48,8 @@ def start_workers(transactional_db, tmp_path):
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DEBUG": "true",
+            # Log lines reach the worker's log file as they are written, for tests that read it.
+            "PYTHONUNBUFFERED": "1",
             "DATABASE_URL": test_database_url(),
             "REDIS_URL": redis_url or os.environ["REDIS_URL"],
             # These tests are about delivery, not about the per-person rate limit.

@@ -157,7 +157,7 @@ def test_requests_reach_both_workers_and_carry_nginxs_request_id_into_their_logs
             for w in workers
         )
 
-    wait_until(logged_by_each_worker, timeout=10, what="the workers' request log lines")
+    wait_until(logged_by_each_worker, timeout=TIMEOUT, what="the workers' request log lines")
     # nginx's access log has the same ids.
     access = (nginx.directory / "access.log").read_text()
     assert all(request_id in access for request_id in ids)
