@@ -196,7 +196,8 @@ def _members(user, event: Event) -> list[dict]:
     organisers = sum(1 for member in members if member["role"] == Role.ORGANISER)
     return [
         {**member, "role_label": Role(member["role"]).label,
-         "can_remove": may_remove and can_remove_member(user, event, EventMembership(role=member["role"]))
+         "can_remove": may_remove
+         and can_remove_member(user, event, EventMembership(role=member["role"]))
          and not (member["role"] == Role.ORGANISER and organisers <= 1)}
         for member in members
     ]

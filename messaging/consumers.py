@@ -9,6 +9,7 @@ subscribe, and any gap seen in live traffic is filled from the database too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -467,10 +468,8 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         here; every worker holding one of their connections does the same at once."""
         if message.get("user") not in (None, self.user.pk) or not self.joined:
             return
-        try:
+        with contextlib.suppress(ConnectionClosed):
             await self._recheck_membership(reason=message.get("reason"))
-        except ConnectionClosed:
-            pass
 
     async def parley_notify(self, event: dict) -> None:
         """A notification from ``coordination.broadcast``: the frame, already as text."""
