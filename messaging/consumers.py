@@ -247,7 +247,12 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         try:
             while True:
                 text_data, bytes_data = await self.inbox.get()
-                await self.answers.put(await self._read_frame(text_data, bytes_data))
+                work, client_id = await self._read_frame(text_data, bytes_data)
+                try:
+                    await self.answers.put((work, client_id))
+                except asyncio.CancelledError:
+                    work.close()  # the connection is closing: never to be answered
+                    raise
         except (asyncio.CancelledError, ConnectionClosed):
             pass
 
@@ -608,8 +613,9 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         if self.closing:
             return
         self.closing = True
-        if self.frame_handler is not asyncio.current_task():
-            self.frame_handler.cancel()
+        for task in (self.frame_handler, self.answerer):
+            if task is not asyncio.current_task():
+                task.cancel()
         await self.close(code=code)
 
     async def _remind(self) -> None:
