@@ -4,6 +4,8 @@ Only metadata goes out (``{"type": "desk.changed", "event", "what"}``, sent by
 ``coordination.broadcast``): the page then fetches its sections again over HTTP, where every
 permission is asked as usual. Police and city only; the handshake is protected as the live
 channel's is (same site or a ticket: ``messaging.auth.websocket_security`` in config/asgi.py).
+An open desk joins its person's group too (``user-{id}``) and, when their access is taken
+back (``access.changed``), asks again and closes with 4401 or 4403.
 """
 
 from __future__ import annotations
