@@ -25,6 +25,8 @@ api_v1 = [
          name="event-transitions"),
     path("events/<int:pk>/members/", events_api.EventMembersView.as_view(),
          name="event-members"),
+    path("events/<int:pk>/members/<str:username>/", events_api.EventMemberView.as_view(),
+         name="event-member"),
     path("events/<int:pk>/log/", log_api.EventLogView.as_view(), name="event-log"),
     path("events/<int:pk>/log/head/", log_api.EventLogHeadView.as_view(), name="event-log-head"),
     re_path(r"^events/(?P<pk>\d+)/log/verify/?$", log_api.EventLogVerifyView.as_view(),

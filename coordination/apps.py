@@ -11,11 +11,15 @@ class CoordinationConfig(AppConfig):
 
         from coordination import (
             access,
+            broadcast,
             security_log,  # noqa: F401  (connects the login signals)
         )
         from coordination.log_guard import register_sqlite_function
 
         access.connect()  # the moments that revoke a person's API tokens
+        # ... and that close the person's open connections (live channels, desks) at once.
+        access.access_revoked.connect(broadcast.announce_access_revoked,
+                                      dispatch_uid="parley.broadcast.access_revoked")
         # The SQLite trigger that keeps the log append-only asks this function.
         connection_created.connect(register_sqlite_function,
                                    dispatch_uid="coordination.log_guard")

@@ -26,6 +26,23 @@ def event_group(event_id: int, *, officials: bool = False) -> str:
     return f"event-{event_id}-officials" if officials else f"event-{event_id}"
 
 
+def user_group(user_id: int) -> str:
+    """The channel-layer group of every open connection of one person (live channels and
+    desks alike), told when that person's access is taken back."""
+    return f"user-{user_id}"
+
+
+def access_changed(*, reason: str | None = None, user_id: int | None = None,
+                   token_key: str | None = None) -> dict:
+    """The notice that someone's access changed: each connection it reaches asks the
+    database again whether it may stay open (``messaging.consumers``,
+    ``coordination.desk_consumer``). ``user_id``: only that person's connections ask (the
+    notice went to a group of several people's); ``reason`` and ``token_key``: as
+    ``coordination.access.access_revoked`` gives them."""
+    return {"type": "access.changed", "reason": reason, "user": user_id,
+            "token_key": token_key}
+
+
 #: The channel-layer group of every open desk (coordination/desk_consumer.py).
 DESK_GROUP = "desk"
 #: Frames whose news changes what the desk shows (besides instructions and alerts, below).
@@ -182,6 +199,37 @@ def send_now(event_id: int, payload: dict, *, officials: bool = False,
         channel_layer_error()
         logger.warning("Could not notify event %s of %s", event_id, payload.get("type"),
                        exc_info=True)
+
+
+def send_to_group(group: str, message: dict) -> None:
+    """Deliver a channel-layer ``message`` to ``group`` now (use
+    ``send_to_group_on_commit`` inside a transaction); as ``send_now``, handed to the
+    server's event loop when there is one, never raised when the layer is down."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    loop = _server_loop()
+    if loop is not None:
+        loop.call_soon_threadsafe(_outbox_of(loop).put, group, message)
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        channel_layer_error()
+        logger.warning("Could not deliver %s to %s", message.get("type"), group,
+                       exc_info=True)
+
+
+def send_to_group_on_commit(group: str, message: dict) -> None:
+    """``send_to_group`` once the transaction commits."""
+    transaction.on_commit(lambda: send_to_group(group, message))
+
+
+def announce_access_revoked(sender, *, user, reason, token_key=None, **kwargs) -> None:
+    """Receiver of ``coordination.access.access_revoked`` (sent after commit): every open
+    connection of ``user``, on every worker, asks again whether it may stay open."""
+    send_to_group(user_group(user.pk),
+                  access_changed(reason=str(reason), user_id=user.pk, token_key=token_key))
 
 
 def broadcast_on_commit(event_id: int, payload: dict, *, officials: bool = False,

@@ -31,6 +31,7 @@ KIND_LABELS = {
     "event.changed": _("Registration changed"),
     "event.transition": _("Change of state"),
     "event.member_added": _("Member added"),
+    "event.member_removed": _("Member removed"),
     "zone.created": _("Zone proposed"),
     "zone.changed": _("Zone changed"),
     "zone.agreed": _("Zone agreed"),

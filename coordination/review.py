@@ -183,6 +183,10 @@ def _describe(entry: LogEntry, zone_labels: dict[int, str]) -> tuple[str, str, s
         return (_("Added %(username)s (%(role)s) as a member.")
                 % {"username": data.get("username", ""), "role": _role_label(data.get("role"))},
                 "", {"username", "role"})
+    if kind == "event.member_removed":
+        return (_("Removed %(username)s (%(role)s) from the members.")
+                % {"username": data.get("username", ""), "role": _role_label(data.get("role"))},
+                "", {"username", "role"})
     if kind == "zone.created":
         return (_("Proposed %(zone)s, version %(version)s.")
                 % {"zone": _zone_name(data.get("zone"), zone_labels),

@@ -110,3 +110,12 @@ class EventMembersView(APIView):
         )
 
 
+
+class EventMemberView(APIView):
+    """One member of a demonstration: ``DELETE`` takes them off it (204)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, pk, username):
+        event = selectors.get_event_for(request.user, pk)
+        services.remove_member(event, username=username, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -11,12 +11,10 @@ from events.workflow import NOTE_REQUIRED
 
 
 def organisers_of(event: Event) -> list:
-    """The people who organise ``event``: its organiser and its organiser members, each once,
-    active ones only."""
-    people = {event.organiser_id: event.organiser}
-    for membership in event.memberships.filter(role=Role.ORGANISER).select_related("user"):
-        people.setdefault(membership.user_id, membership.user)
-    return [person for person in people.values() if person.is_active]
+    """The people who organise ``event``: its organiser members, active ones only. The one
+    who registered it is a member from the start; once removed, they hear no more of it."""
+    return [membership.user for membership in event.memberships.filter(
+        role=Role.ORGANISER, user__is_active=True).select_related("user").order_by("pk")]
 
 
 def notify_organisers_of_state_change(event: Event, *, previous: str, actor,

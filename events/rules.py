@@ -2,7 +2,14 @@
 
 import rules
 
-from coordination.parties import is_city, is_official, is_organiser, is_police, is_reviewer
+from coordination.parties import (
+    Role,
+    is_city,
+    is_official,
+    is_organiser,
+    is_police,
+    is_reviewer,
+)
 
 
 @rules.predicate
@@ -31,6 +38,9 @@ rules.add_perm("events.review_event", is_city)
 rules.add_perm("events.run_event", is_city)
 rules.add_perm("events.cancel_event", is_city)
 rules.add_perm("events.add_member", is_city | is_event_organiser)
+# Taking someone off a demonstration: whoever may remove anyone at all (the page shows its
+# buttons to them); whom exactly is ``can_remove_member`` below.
+rules.add_perm("events.remove_member", is_city | is_event_organiser)
 rules.add_perm("events.view_event_log", is_city | is_reviewer)
 # Receipts of the log (its head at each state change, coordination/log.py): the parties to
 # the demonstration keep them, so that a rewritten log is caught. Reviewers read the whole log.
@@ -40,3 +50,15 @@ rules.add_perm(
 )
 # "What Parley records about your event" (coordination/privacy_views.py).
 rules.add_perm("events.view_event_records", is_event_organiser | is_city)
+
+
+def can_remove_member(actor, event, member) -> bool:
+    """Whether ``actor`` may take ``member`` (an ``EventMembership`` of ``event``) off it.
+
+    City officials remove anyone; organisers remove their co-organisers (themselves
+    included). Nobody removes the last organiser: that is a conflict of the demonstration's
+    state, not of the actor's role (``events.services.remove_member``).
+    """
+    if is_city(actor):
+        return True
+    return bool(is_event_organiser(actor, event) and member.role == Role.ORGANISER)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from coordination.log import receipt_of
 from coordination.models import LogEntry
 from coordination.parties import Role
-from events.models import Event
+from events.models import Event, EventMembership
 
 S = Event.State
 
@@ -98,6 +98,21 @@ def members_of(event: Event) -> list[dict]:
         {"username": m.user.username, "name": m.user.display_name, "role": m.role}
         for m in event.memberships.select_related("user").order_by("added_at", "pk")
     ]
+
+
+def membership_for(event: Event, username: str) -> EventMembership:
+    """``username``'s membership of ``event``, with its user; otherwise 404, the same for a
+    username nobody has and for someone who is not a member."""
+    membership = (EventMembership.objects.select_related("user")
+                  .filter(event=event, user__username=username).first())
+    if membership is None:
+        raise Http404(_("No such member of this demonstration."))
+    return membership
+
+
+def organiser_count(event: Event) -> int:
+    """How many organisers ``event`` has among its members."""
+    return event.memberships.filter(role=Role.ORGANISER).count()
 
 
 #: Log entries that open a new state of a demonstration: each one's receipt is handed out.

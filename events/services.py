@@ -13,12 +13,19 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coordination.broadcast import broadcast_on_commit
+from coordination.broadcast import (
+    access_changed,
+    broadcast_on_commit,
+    event_group,
+    send_to_group_on_commit,
+)
 from coordination.errors import Conflict
-from coordination.log import receipt_of, record
+from coordination.log import lock_for_log, receipt_of, record
 from coordination.parties import Role
+from events import selectors
 from events.models import Event, EventMembership, ReferenceCounter
 from events.notifications import notify_organisers_of_state_change
+from events.rules import can_remove_member
 from events.workflow import ALLOWED_FROM, NOTE_REQUIRED, PERMISSION_FOR
 
 #: Fields an organiser writes when registering or editing a demonstration.
@@ -199,3 +206,39 @@ def add_member(event: Event, *, username: str, actor) -> tuple[EventMembership, 
         record(event, actor=actor, kind="event.member_added",
                data={"username": user.username, "role": user.role})
     return membership, created
+
+
+#: Why a connection is asked again after a removal (``coordination.broadcast.access_changed``).
+REMOVED = "removed"
+
+
+@transaction.atomic
+def remove_member(event: Event, *, username: str, actor) -> EventMembership:
+    """Take ``username`` off the demonstration; returns the membership that was deleted.
+
+    City officials remove anyone, organisers their co-organisers; nobody removes the last
+    organiser (``Conflict``). Raises ``PermissionDenied`` for an actor who may remove no one
+    or not this member, ``Http404`` for a username that is not a member (the same for one
+    that does not exist). Logged as ``event.member_removed``; after commit the removed
+    person's open connections to the event's channel are asked to check again, and close.
+    """
+    if not actor.has_perm("events.remove_member", event):
+        raise PermissionDenied(_("Your role cannot remove members from this demonstration."))
+    # Locked as for the log, as a message being stored locks it: a message of the removed
+    # person is either stored before the removal or refused after it, never in between.
+    event = lock_for_log(Event, event.pk)
+    membership = selectors.membership_for(event, username)
+    if not can_remove_member(actor, event, membership):
+        raise PermissionDenied(_("Organisers remove co-organisers only; the city removes "
+                                 "police officers and city officials."))
+    if membership.role == Role.ORGANISER and selectors.organiser_count(event) <= 1:
+        raise Conflict(_("%(name)s is the last organiser of this demonstration and cannot be "
+                         "removed: add another organiser first.")
+                       % {"name": membership.user.display_name})
+    user = membership.user
+    membership.delete()
+    record(event, actor=actor, kind="event.member_removed", locked=True,
+           data={"username": user.username, "role": membership.role})
+    send_to_group_on_commit(event_group(event.pk),
+                            access_changed(reason=REMOVED, user_id=user.pk))
+    return membership

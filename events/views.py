@@ -18,7 +18,8 @@ from coordination.log import log_head
 from coordination.parties import Role
 from events import selectors, services
 from events.forms import AddMemberForm, EventFilterForm, EventForm, TransitionForm
-from events.models import Event
+from events.models import Event, EventMembership
+from events.rules import can_remove_member
 from events.serializers import CONTACT_FIELDS
 from events.workflow import NOTE_REQUIRED, PERMISSION_FOR, next_states
 from messaging.models import Channel, Message
@@ -187,6 +188,21 @@ def _receipts(user, event: Event) -> dict | None:
     return {"states": selectors.state_receipts(event), "head": log_head(event.pk)}
 
 
+def _members(user, event: Event) -> list[dict]:
+    """The members as the page lists them, each with whether ``user`` may remove them (the
+    last organiser never: the button would only meet a refusal)."""
+    members = selectors.members_of(event)
+    may_remove = user.has_perm("events.remove_member", event)
+    organisers = sum(1 for member in members if member["role"] == Role.ORGANISER)
+    return [
+        {**member, "role_label": Role(member["role"]).label,
+         "can_remove": may_remove
+         and can_remove_member(user, event, EventMembership(role=member["role"]))
+         and not (member["role"] == Role.ORGANISER and organisers <= 1)}
+        for member in members
+    ]
+
+
 @login_required
 def event_detail(request, pk):
     event = selectors.get_event_for(request.user, pk)
@@ -196,8 +212,8 @@ def event_detail(request, pk):
         "show_contacts": user.has_perm("events.view_event_contacts", event),
         "contact_fields": CONTACT_FIELDS,
         "geojson": _geometry(event),
-        "members": [{**member, "role_label": Role(member["role"]).label}
-                    for member in selectors.members_of(event)],
+        "members": (members := _members(user, event)),
+        "can_remove_members": any(member["can_remove"] for member in members),
         "transitions": _transitions(user, event),
         "can_edit": user.has_perm("events.change_event", event) and event.is_open_for_changes,
         "can_add_member": user.has_perm("events.add_member", event),
@@ -255,4 +271,20 @@ def add_member(request, pk):
             messages.success(request, _("%(name)s is now a member.") % {"name": name})
         else:
             messages.info(request, _("%(name)s was already a member.") % {"name": name})
+    return redirect(event)
+
+
+@require_POST
+@login_required
+def remove_member(request, pk, username):
+    event = selectors.get_event_for(request.user, pk)
+    try:
+        membership = services.remove_member(event, username=username, actor=request.user)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(name)s is no longer a member of this demonstration.")
+                         % {"name": membership.user.display_name})
+        if not request.user.has_perm("events.view_event", event):
+            return redirect("events:list")  # an organiser who left their own demonstration
     return redirect(event)

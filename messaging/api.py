@@ -180,6 +180,8 @@ class TicketView(APIView):
     @extend_schema(request=None, responses={201: inline_serializer("Ticket", {
         "ticket": serializers.CharField(), "expires_at": serializers.DateTimeField()})})
     def post(self, request):
-        ticket, expires_at = services.issue_ticket(user=request.user)
+        # A ticket taken with an API token lasts no longer than that token.
+        ticket, expires_at = services.issue_ticket(
+            user=request.user, token_key=getattr(request.auth, "token_key", ""))
         return Response({"ticket": ticket, "expires_at": format_timestamp(expires_at)},
                         status=status.HTTP_201_CREATED)

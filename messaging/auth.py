@@ -8,16 +8,19 @@ comes from an app or a script: it must present a single-use ticket
 is useless outside a browser.
 """
 
+from importlib import import_module
 from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from channels.auth import AuthMiddlewareStack
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
+from django.utils.crypto import constant_time_compare
 
 from coordination.account_middleware import session_may_connect
-from messaging.services import redeem_ticket
+from messaging.services import redeem, token_is_live
 from messaging.threads import in_thread
 
 
@@ -122,13 +125,57 @@ class TicketOrSessionAuth:
     async def __call__(self, scope, receive, send):
         ticket = _ticket(scope)
         if ticket is not None:
-            user = await in_thread(redeem_ticket, first=True)(ticket)
-            scope = dict(scope, user=user or AnonymousUser(), authenticated_by="ticket")
+            redeemed = await in_thread(redeem, first=True)(ticket)
+            scope = dict(scope, user=redeemed.user if redeemed else AnonymousUser(),
+                         authenticated_by="ticket",
+                         ticket_token_key=redeemed.token_key if redeemed else "")
             return await self.application(scope, receive, send)
         if not _has_origin(scope):
             scope = dict(scope, user=AnonymousUser(), authenticated_by=None)
             return await self.application(scope, receive, send)
         return await self.session_auth(dict(scope, authenticated_by="session"), receive, send)
+
+
+#: Reasons (``coordination.access.Reason``) for which every credential of a person went:
+#: their sessions were logged out or no longer match their password, every token revoked.
+ALL_ACCESS_GONE = frozenset({"logout", "password_changed", "deactivated"})
+
+
+def credentials_hold(scope, user, *, reason: str | None = None) -> bool:
+    """Whether what opened this connection still signs ``user`` in, asked of the database
+    now (sync: call it in a thread).
+
+    - A browser session: it still exists and still holds ``user`` with their current
+      password's hash (logging out deletes it; a password change leaves only the session it
+      was made in), as Django asks on every request.
+    - A ticket taken with an API token: that token is still live (not revoked, not expired).
+    - A ticket taken with a browser session (the ticket does not record which): until every
+      access of the person is taken back (``reason`` one of ``ALL_ACCESS_GONE``).
+    """
+    how = scope.get("authenticated_by")
+    if how == "session":
+        return _session_signs_in(getattr(scope.get("session"), "session_key", None), user)
+    if how == "ticket":
+        token_key = scope.get("ticket_token_key")
+        if token_key:
+            return token_is_live(user=user, token_key=token_key)
+        return reason not in ALL_ACCESS_GONE
+    return False
+
+
+def _session_signs_in(session_key: str | None, user) -> bool:
+    """Whether the stored session ``session_key`` signs ``user`` in (its password's hash as
+    now; ``user`` must have been read afresh)."""
+    if not session_key:
+        return False
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).load()
+    if str(data.get(SESSION_KEY)) != str(user.pk):
+        return False
+    stored = data.get(HASH_SESSION_KEY) or ""
+    if constant_time_compare(stored, user.get_session_auth_hash()):
+        return True
+    return any(constant_time_compare(stored, user._get_session_auth_hash(secret=secret))
+               for secret in settings.SECRET_KEY_FALLBACKS)
 
 
 def websocket_security(application):

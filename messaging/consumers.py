@@ -9,6 +9,7 @@ subscribe, and any gap seen in live traffic is filled from the database too.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -24,12 +25,13 @@ from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from coordination.broadcast import event_group
+from coordination.broadcast import event_group, user_group
 from coordination.errors import RateLimited
 from coordination.languages import language_for
 from coordination.parties import Role
 from events.selectors import get_event_for
 from messaging import limits, metrics, presence, selectors, services
+from messaging.auth import credentials_hold
 from messaging.frames import in_language
 from messaging.models import Channel, Message
 from messaging.threads import in_thread
@@ -90,6 +92,20 @@ def admission(user, event_id: int):
     if not event.memberships.filter(user_id=user.pk).exists():
         return None, CLOSE_NOT_MEMBER
     return event, None
+
+
+def readmission(scope, user, event_id: int, *, reason: str | None = None) -> int | None:
+    """For an open connection, asked again from the database: None if ``user`` may stay
+    connected to the event's channel, else the close code: 4401 when they are deactivated
+    or what opened the connection no longer signs them in (``credentials_hold``), 4403 when
+    they may no longer be there (removed from the event, say)."""
+    user.refresh_from_db(fields=["is_active", "role", "password"])
+    if not user.is_active or not credentials_hold(scope, user, reason=reason):
+        return CLOSE_UNAUTHENTICATED
+    _event, refusal = admission(user, event_id)
+    if refusal is None:
+        return None
+    return CLOSE_UNAUTHENTICATED if refusal == CLOSE_UNAUTHENTICATED else CLOSE_NOT_MEMBER
 
 
 def admit(user, event_id: int, connection: str):
@@ -171,7 +187,9 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         self.inbox: asyncio.Queue = asyncio.Queue(maxsize=INBOX_FRAMES)
         self.frame_handler: asyncio.Task | None = None
         self.answerer: asyncio.Task | None = None
-        self.groups_joined = [event_group(self.event_id)]
+        self.closing = False  # closed by us, the server not yet told: read nothing more
+        # The person's own group too: told when their access is taken back anywhere.
+        self.groups_joined = [event_group(self.event_id), user_group(self.user.pk)]
         if self.is_official:
             self.groups_joined.append(event_group(self.event_id, officials=True))
         try:
@@ -213,7 +231,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
     # --- frames from the client -------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None) -> None:
-        if not self.joined:
+        if not self.joined or self.closing:
             return
         if _frame_size(text_data, bytes_data) > settings.PARLEY_FRAME_MAX_BYTES:
             # Up to 1 MiB reaches here: queue a marker, not the frame, so that a burst of
@@ -229,7 +247,12 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         try:
             while True:
                 text_data, bytes_data = await self.inbox.get()
-                await self.answers.put(await self._read_frame(text_data, bytes_data))
+                work, client_id = await self._read_frame(text_data, bytes_data)
+                try:
+                    await self.answers.put((work, client_id))
+                except asyncio.CancelledError:
+                    work.close()  # the connection is closing: never to be answered
+                    raise
         except (asyncio.CancelledError, ConnectionClosed):
             pass
 
@@ -443,6 +466,16 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
 
     # --- notifications from the channel layer -----------------------------------------
 
+    async def access_changed(self, message: dict) -> None:
+        """Someone's access changed (``coordination.broadcast.access_changed``): removed from
+        this event, deactivated, signed out, a password or token gone. If it is this
+        connection's person, ask the database again, and close if they may no longer be
+        here; every worker holding one of their connections does the same at once."""
+        if message.get("user") not in (None, self.user.pk) or not self.joined:
+            return
+        with contextlib.suppress(ConnectionClosed):
+            await self._recheck_membership(reason=message.get("reason"))
+
     async def parley_notify(self, event: dict) -> None:
         """A notification from ``coordination.broadcast``: the frame, already as text."""
         if event["frame"] == "message":
@@ -565,12 +598,25 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         except (asyncio.CancelledError, ConnectionClosed):
             pass
 
-    async def _recheck_membership(self) -> None:
-        """Close with 4403 a connection whose user was removed or deactivated."""
-        _event, refusal = await in_thread(admission)(self.user, self.event_id)
+    async def _recheck_membership(self, *, reason: str | None = None) -> None:
+        """Close a connection whose user may no longer be here (``readmission``): 4403 when
+        removed, 4401 when deactivated or signed out."""
+        refusal = await in_thread(readmission)(self.scope, self.user, self.event_id,
+                                               reason=reason)
         if refusal is not None:
-            await self.close(code=CLOSE_NOT_MEMBER)
+            await self._close(refusal)
             raise ConnectionClosed
+
+    async def _close(self, code: int) -> None:
+        """Close now; frames still waiting are dropped (whatever a send among them asks
+        would be refused all the same: the storing transaction asks again)."""
+        if self.closing:
+            return
+        self.closing = True
+        for task in (self.frame_handler, self.answerer):
+            if task is not asyncio.current_task():
+                task.cancel()
+        await self.close(code=code)
 
     async def _remind(self) -> None:
         if not self.delivered:

@@ -201,6 +201,10 @@ class ConnectionTicket(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    #: The first characters of the API token the ticket was issued to (knox's
+    #: ``token_key``), empty for one issued to a browser session. A ticket is void once its
+    #: token is, and a connection it opened closes when the token is revoked.
+    token_key = models.CharField(max_length=25, blank=True, default="")
 
     def __str__(self) -> str:
         return f"ticket of {self.user_id} until {self.expires_at:%H:%M:%S}"

@@ -16,9 +16,10 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext
@@ -305,10 +306,17 @@ def _store_messages(room: Channel, drafts: list[tuple[MessageDraft, uuid.UUID]],
     # stored in a channel its sender has just been removed from, or that has just closed.
     # Then the channel's row, to number the messages. Nothing takes them in the other order.
     room.event = lock_for_log(Event, room.event_id, fields=["state"])
+    # Whether each sender is still active, as the database says now: a connection holds the
+    # person as they were when it opened.
+    active = set(get_user_model().objects.filter(
+        pk__in={draft.sender.pk for draft, _c in drafts}, is_active=True,
+    ).values_list("pk", flat=True))
     refusals: dict[int, PermissionDenied | None] = {}
     for draft, _client_id in drafts:
         if draft.sender.pk not in refusals:
-            refusals[draft.sender.pk] = _refusal(draft.sender, room)
+            refusals[draft.sender.pk] = (
+                _refusal(draft.sender, room) if draft.sender.pk in active
+                else PermissionDenied(_("You cannot write in this channel.")))
     accepted = [(d, c) for d, c in drafts if refusals[d.sender.pk] is None]
     messages: list[Message] = []
     if accepted:
@@ -404,12 +412,14 @@ def _store_ack(message: Message, user) -> Acknowledgement:
     return ack
 
 
-def issue_ticket(*, user) -> tuple[str, dt.datetime]:
-    """A single-use ticket for a non-browser WebSocket client, valid for a minute."""
+def issue_ticket(*, user, token_key: str = "") -> tuple[str, dt.datetime]:
+    """A single-use ticket for a non-browser WebSocket client, valid for a minute.
+    ``token_key``: that of the API token it is issued to (``ConnectionTicket.token_key``)."""
     key = secrets.token_urlsafe(32)
     expires_at = timezone.now() + dt.timedelta(seconds=settings.PARLEY_TICKET_SECONDS)
     ConnectionTicket.objects.create(
-        key_hash=hashlib.sha256(key.encode()).hexdigest(), user=user, expires_at=expires_at
+        key_hash=hashlib.sha256(key.encode()).hexdigest(), user=user, expires_at=expires_at,
+        token_key=token_key or "",
     )
     return key, expires_at
 
@@ -420,9 +430,19 @@ def discard_unused_tickets(*, user) -> int:
     return discarded
 
 
+def token_is_live(*, user, token_key: str) -> bool:
+    """Whether ``user`` still has an API token with this ``token_key``, not expired."""
+    from knox.models import AuthToken
+
+    return AuthToken.objects.filter(
+        Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()), user=user, token_key=token_key,
+    ).exists()
+
+
 @transaction.atomic
-def redeem_ticket(key: str):
-    """The ticket's user, if the ticket is valid and unused; the ticket is then spent."""
+def redeem(key: str) -> ConnectionTicket | None:
+    """The ticket, with its user, if it is valid and unused (and its API token, if it came
+    from one, still live); it is then spent. None otherwise."""
     if not key or len(key) > 200:
         return None
     ticket = (
@@ -434,7 +454,17 @@ def redeem_ticket(key: str):
         return None
     ticket.used_at = now
     ticket.save(update_fields=["used_at"])
-    return ticket.user if ticket.user.is_active else None
+    if not ticket.user.is_active:
+        return None
+    if ticket.token_key and not token_is_live(user=ticket.user, token_key=ticket.token_key):
+        return None  # issued to a token revoked since
+    return ticket
+
+
+def redeem_ticket(key: str):
+    """The ticket's user, if the ticket is valid and unused (``redeem``); else None."""
+    ticket = redeem(key)
+    return ticket.user if ticket is not None else None
 
 
 @transaction.atomic

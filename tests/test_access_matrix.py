@@ -31,7 +31,8 @@ demonstration of Alice's that is over; ``missing`` an id that does not exist; ``
 ``event``; ``citywide`` a city-wide sensitive site; ``message`` an instruction from Carol in
 ``event``'s ``all`` channel; ``officials`` a message in its ``officials`` channel; ``reset`` a
 password-reset link with a made-up token; ``proxied`` a request through the reverse proxy;
-``standard`` a standard instruction; ``-`` a URL without parameters.
+``standard`` a standard instruction; ``member`` Bob's membership of ``event``; ``-`` a URL
+without parameters.
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ events:transition         GET    event                  405  405   405     405  
 events:transition         POST   event                  302  302   404     403  403  403   404  302
 events:add_member         GET    event                  405  405   405     405  405  405   405  405
 events:add_member         POST   event                  302  302   404     403  403  302   404  302
+events:remove_member      GET    member                 405  405   405     405  405  405   405  405
+events:remove_member      POST   member                 302  403   404     403  403  302   404  302
 coordination:review       GET    event                  302  403   404     403  403  200   404  302
 coordination:review       GET    concluded              302  403   404     403  403  200   200  302
 coordination:add_note     GET    concluded              405  405   405     405  405  405   405  405
@@ -124,6 +127,8 @@ api:event-transitions     GET    event                  401  405   405     405  
 api:event-transitions     POST   event                  401  200   404     403  403  403   404  401
 api:event-members         GET    event                  401  200   404     200  200  200   404  401
 api:event-members         POST   event                  401  400   404     403  403  201   404  401
+api:event-member          GET    member                 401  405   405     405  405  405   405  401
+api:event-member          DELETE member                 401  403   404     403  403  204   404  401
 api:event-log             GET    event                  401  403   404     403  403  200   404  401
 api:event-log             GET    concluded              401  403   404     403  403  200   200  401
 api:event-log-head        GET    event                  401  200   404     200  403  200   404  401
@@ -398,6 +403,7 @@ def world(alices_event, alice, bob, carol, dave, mallory):
         "missing": {"pk": 999_999}, "zone": {"pk": zone.pk}, "citywide": {"pk": site.pk},
         "message": {"pk": instruction.pk}, "officials": {"pk": standby.pk},
         "standard": {"pk": standard.pk},
+        "member": {"pk": alices_event.pk, "username": "bob"},
         "reset": {"uidb64": "MQ", "token": "set-password"}, "proxied": {},
     }
     return {"pages": pages, "apis": apis, "targets": targets, "event": alices_event,

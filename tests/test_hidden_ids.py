@@ -44,15 +44,15 @@ def answer(response, *ids: int) -> tuple:
     return response.status_code, response.get("Content-Type"), body
 
 
-def ask(world, subject: str, name: str, method: str, pk: int):
+def ask(world, subject: str, name: str, method: str, pk: int, **other_kwargs):
     """``subject``'s answer to ``method`` on route ``name`` for id ``pk`` (a savepoint,
-    rolled back)."""
+    rolled back); ``other_kwargs``: the URL's other parts (a member's username)."""
     is_api = name.startswith("api:")
     client = (_api_client(world["apis"][subject]) if is_api
               else _page_client(world["pages"][subject]))
     body = BODIES.get((name, method, "event")) or BODIES.get((name, method, "zone")) or {}
     body = body if isinstance(body, dict) else {}
-    url = reverse(name, kwargs={"pk": pk})
+    url = reverse(name, kwargs={"pk": pk, **other_kwargs})
     with transaction.atomic():
         try:
             call = getattr(client, method.lower())
@@ -68,14 +68,15 @@ def test_every_route_answers_a_hidden_id_as_it_answers_a_missing_one(world):
     with_ids = {name for name, path in paths().items() if "{pk}" in path}
     compared, different = 0, []
     for name, method, target, codes in matrix():
-        pk = world["targets"].get(target.partition("?")[0], {}).get("pk")
+        kwargs = dict(world["targets"].get(target.partition("?")[0], {}))
+        pk = kwargs.pop("pk", None)
         if name not in with_ids or pk is None or target == "missing":
             continue
         for subject in SUBJECTS:
             if codes[subject] != 404:
                 continue
-            hidden = answer(ask(world, subject, name, method, pk), pk)
-            missing = answer(ask(world, subject, name, method, MISSING), MISSING)
+            hidden = answer(ask(world, subject, name, method, pk, **kwargs), pk)
+            missing = answer(ask(world, subject, name, method, MISSING, **kwargs), MISSING)
             compared += 1
             if hidden != missing:
                 different.append(f"{name} {method} {target} as {subject}:\n"

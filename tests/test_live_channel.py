@@ -394,13 +394,16 @@ async def test_removed_member_is_closed_with_4403_on_next_send(agreed_event):
     assert not await sync_to_async(Message.objects.exists)()
 
 
-async def test_deactivated_user_is_closed_with_4403_while_connected(agreed_event, settings):
+async def test_user_deactivated_without_a_signal_is_closed_with_4401_by_the_periodic_check(
+        agreed_event, settings):
+    # QuerySet.update() sends no signal, so no notice: the periodic check is the safety net
+    # (a deactivation by save() closes at once: tests/test_member_removal.py).
     settings.PARLEY_MEMBERSHIP_CHECK_SECONDS = 0.2
     alice = await connect("alice", agreed_event)
     await sync_to_async(get_user_model().objects.filter(username="alice").update)(
         is_active=False)
     close, _ = await receive_until_close(alice, timeout=5)
-    assert close["code"] == 4403
+    assert close["code"] == 4401
 
 
 async def receive_until_close(ws, timeout=5):
