@@ -7,6 +7,7 @@ alice organises, bob is police, carol is the city; dave reviews.
 
 from __future__ import annotations
 
+import ast
 import re
 import uuid
 from pathlib import Path
@@ -55,6 +56,15 @@ def test_every_sentence_fills_exactly_its_placeholders_in_every_language(languag
             text = str(sentence.text)
         assert set(PLACEHOLDER.findall(text)) == set(sentence.slots), (kind, language, text)
         assert "%(" not in text % dict.fromkeys(sentence.slots, "x")
+
+
+def test_the_registry_imports_no_app_as_the_log_it_describes():
+    tree = ast.parse((ROOT / "coordination" / "log_kinds.py").read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for alias in node.names}
+    assert {name.split(".")[0] for name in imported} <= {"__future__", "collections", "dataclasses",
+                                                          "django", "enum", "typing"}
 
 
 def test_the_privacy_pages_label_and_the_filter_group_of_a_kind_parley_does_not_write():
