@@ -75,6 +75,7 @@ def fill(entries: int) -> int:
     from django.utils import timezone
 
     from coordination.log import canonical_json, chain_hash, format_timestamp
+    from coordination.log_kinds import LogKind
     from coordination.models import LogEntry
     from coordination.parties import actor_of
     from events import services
@@ -106,14 +107,14 @@ def fill(entries: int) -> int:
             at += dt.timedelta(milliseconds=250)
             actor = actors[seq % len(actors)]
             if seq % 10 == 0:
-                kind, data = "message.acknowledged", {"message": seq - 3}
+                kind, data = LogKind.MESSAGE_ACKNOWLEDGED, {"message": seq - 3}
             elif seq % 97 == 0:
-                kind, data = "zone.changed", {
+                kind, data = LogKind.ZONE_CHANGED, {
                     "zone": seq % 7, "version": seq // 97, "label": "Cordon nord",
                     "geometry": {"type": "Polygon", "coordinates": [[
                         [-82.99, 39.96], [-82.98, 39.96], [-82.98, 39.97], [-82.99, 39.96]]]}}
             else:
-                kind, data = "message.sent", {
+                kind, data = LogKind.MESSAGE_SENT, {
                     "message": seq, "channel": "officials" if seq % 3 else "all",
                     "kind": "instruction" if seq % 11 == 0 else "message",
                     "body": f"Update {seq}: crowd moving north on High St, ~{seq % 900} people; "

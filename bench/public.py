@@ -74,6 +74,7 @@ def fill(count: int, seed: int) -> None:
     from django.utils import timezone
 
     from coordination.log import record_many
+    from coordination.log_kinds import LogKind
     from events.models import Event
     from zones.models import Zone, ZoneVersion
 
@@ -132,14 +133,14 @@ def fill(count: int, seed: int) -> None:
         zones_of.setdefault(zone.event_id, []).append(zone)
     with transaction.atomic():
         for event in events:
-            entries = [(city, "event.transition", {"from": "under_review", "to": "agreed",
-                                                   "note": ""})]
-            entries += [(city, "zone.agreed", {"zone": z.pk, "version": 1, "party": "city",
-                                               "status": "agreed"})
+            entries = [(city, LogKind.EVENT_TRANSITION,
+                        {"from": "under_review", "to": "agreed", "note": ""})]
+            entries += [(city, LogKind.ZONE_AGREED,
+                         {"zone": z.pk, "version": 1, "party": "city", "status": "agreed"})
                         for z in zones_of[event.pk]]
             if event.state == "live":
-                entries.append((city, "event.transition", {"from": "agreed", "to": "live",
-                                                           "note": ""}))
+                entries.append((city, LogKind.EVENT_TRANSITION,
+                                {"from": "agreed", "to": "live", "note": ""}))
             record_many(event, entries)
 
 

@@ -776,6 +776,7 @@ async def reviewers_read_logs(workers, events, reviewers, tokens, by_channel,
     from asgiref.sync import sync_to_async
     from django.contrib.auth import get_user_model
 
+    from coordination.log_kinds import LogKind
     from events import services
 
     def conclude() -> None:
@@ -803,13 +804,13 @@ async def reviewers_read_logs(workers, events, reviewers, tokens, by_channel,
             kinds.update(entry["kind"] for entry in entries)
             after = entries[-1]["seq"]
         stored = sum(len(s) for (ev, _ch), s in by_channel.items() if ev == e.event.pk)
-        if kinds["message.sent"] != stored:
-            problems.append(f"event {e.event.pk}: {kinds['message.sent']} message.sent "
+        if kinds[LogKind.MESSAGE_SENT] != stored:
+            problems.append(f"event {e.event.pk}: {kinds[LogKind.MESSAGE_SENT]} message.sent "
                             f"entries for {stored} messages")
         status, verdict = await asyncio.to_thread(http, "GET", f"{base}/verify", token)
         if status != 200 or not verdict["valid"]:
             problems.append(f"event {e.event.pk}: log does not verify ({status}, {verdict})")
-        acks = kinds["message.acknowledged"]
+        acks = kinds[LogKind.MESSAGE_ACKNOWLEDGED]
         ids = await sync_to_async(message_ids)(e.event.pk)
         ack_rows = sum(1 for m, _u in stored_acks if m in ids)
         if acks != ack_rows:

@@ -16,6 +16,7 @@ from django.db.models import Count, DateTimeField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from coordination.log_kinds import LogKind
 from coordination.models import LogEntry
 from events.models import Event
 from events.selectors import events_visible_to
@@ -124,7 +125,7 @@ def waiting_for_review(user, *, limit: int = MAX_WAITING) -> tuple[list[Event], 
     it moves whenever anything about the event changes.
     """
     last_submitted = (
-        LogEntry.objects.filter(event=OuterRef("pk"), kind="event.transition",
+        LogEntry.objects.filter(event=OuterRef("pk"), kind=LogKind.EVENT_TRANSITION,
                                 data__to=Event.State.SUBMITTED)
         .order_by("-seq").values("at")[:1]
     )

@@ -18,36 +18,11 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from coordination.models import LogEntry
 from coordination.parties import actor_of
 
 GENESIS_HASH = "0" * 64
-#: What each kind of entry records, in the users' words, for pages that count entries by
-#: kind (docs/log.md lists the kinds and their data).
-KIND_LABELS = {
-    "event.created": _("Demonstration registered"),
-    "event.changed": _("Registration changed"),
-    "event.transition": _("Change of state"),
-    "event.member_added": _("Member added"),
-    "event.member_removed": _("Member removed"),
-    "zone.created": _("Zone proposed"),
-    "zone.changed": _("Zone changed"),
-    "zone.agreed": _("Zone agreed"),
-    "zone.withdrawn": _("Zone withdrawn"),
-    "message.sent": _("Message"),
-    "message.acknowledged": _("Acknowledgement"),
-    "message.key_moment_marked": _("Key moment marked"),
-    "message.key_moment_unmarked": _("Key-moment mark taken off"),
-    "incident.reported": _("Incident reported"),
-}
-
-
-def kind_label(kind: str) -> str:
-    """What an entry of ``kind`` records, in the reader's language (the kind itself if new)."""
-    return str(KIND_LABELS.get(kind, kind))
-
 # The key of an entry's data that says when the thing happened, where it was recorded later.
 HAPPENED_AT = "happened_at"
 # Closer than this to the entry's ``at``, ``happened_at`` is the same moment (stored "now").
@@ -136,7 +111,8 @@ def lock_for_log(model: type[models.Model], pk: int,
 
 def record(event: models.Model, *, actor, kind: str, data: dict | None = None,
            locked: bool = False) -> LogEntry:
-    """Append an entry to ``event``'s log, inside the caller's transaction.
+    """Append an entry to ``event``'s log, inside the caller's transaction; ``kind``: a
+    ``coordination.log_kinds.LogKind``, whose words every reader of the log takes.
 
     Must run inside ``transaction.atomic()``: the entry and the change it records commit
     together or not at all. The event's row is locked so that ``seq`` and the chain stay

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from coordination.log import format_timestamp, kind_label
+from coordination.log import format_timestamp
+from coordination.log_kinds import LogKind, label_of
 from coordination.models import LogEntry, ReviewerNote
 from events.models import Event
 from messaging.models import Acknowledgement, Channel, KeyMoment, Message
@@ -120,7 +121,7 @@ def ended_at(event: Event) -> dt.datetime | None:
     """When the demonstration was concluded, withdrawn or cancelled, from its log."""
     if event.state not in ENDED_STATES:
         return None
-    entry = (LogEntry.objects.filter(event=event, kind="event.transition",
+    entry = (LogEntry.objects.filter(event=event, kind=LogKind.EVENT_TRANSITION,
                                      data__to=event.state)
              .order_by("-seq").values_list("at", flat=True).first())
     return entry or event.updated_at
@@ -160,7 +161,7 @@ def records_of(event: Event, *, reader) -> EventRecords:
         event=event,
         fields=[_field(event, name) for name in REGISTRATION_FIELDS],
         log_entries=sum(kinds.values()),
-        log_kinds=[(kind, kind_label(kind), count) for kind, count
+        log_kinds=[(kind, label_of(kind), count) for kind, count
                    in sorted(kinds.items(), key=lambda item: (-item[1], item[0]))],
         channels=channels,
         reads_officials=reads_officials,

@@ -44,6 +44,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from coordination.log import Receipt
+from coordination.log_kinds import LogKind, public_notice_kinds
 from coordination.models import LogEntry
 from events.models import Event
 from events.selectors import public_events_queryset
@@ -247,9 +248,8 @@ def latest_notices(events: list[PublicEvent], *, limit: int = LATEST_NOTICES) ->
     return sorted(notices, key=lambda n: (n.at, n.id), reverse=True)[:limit]
 
 
-#: Log entry kinds a notice may come from.
-_NOTICE_SOURCES = ("event.transition", "event.changed", "zone.agreed", "zone.changed",
-                   "zone.withdrawn")
+#: Log entry kinds a notice may come from (``public_notice`` in coordination/log_kinds.py).
+_NOTICE_SOURCES = public_notice_kinds()
 _STATE_NOTICES = {S.AGREED: NoticeKind.AGREED, S.LIVE: NoticeKind.LIVE,
                   S.CONCLUDED: NoticeKind.CONCLUDED, S.CANCELLED: NoticeKind.CANCELLED}
 
@@ -296,27 +296,27 @@ def _notices(events: dict[int, PublicEvent]) -> list[Notice]:
                                   receipt=receipt))
 
         zone_pk = int(zone) if zone not in (None, "") else None
-        if kind == "event.transition":
+        if kind == LogKind.EVENT_TRANSITION:
             if to == S.AGREED:
                 published.add(event_pk)
             if event_pk in published and to in _STATE_NOTICES:
                 notice(_STATE_NOTICES[to], receipt=Receipt(seq=seq, hash=hash_, at=at)
                        if to == S.CONCLUDED else None)
-        elif kind == "zone.agreed":
+        elif kind == LogKind.ZONE_AGREED:
             if status == Zone.Status.AGREED and zone_pk:
                 ever_agreed[event_pk].add(zone_pk)
                 agreed_now.add(zone_pk)
                 if event_pk in published:
                     notice(NoticeKind.ZONE_AGREED, zone_kinds.get(zone_pk, ""))
-        elif kind == "zone.changed":
+        elif kind == LogKind.ZONE_CHANGED:
             if _truthy(new_version) and zone_pk in agreed_now:
                 agreed_now.discard(zone_pk)
                 if event_pk in published:
                     notice(NoticeKind.ZONE_CHANGED, zone_kinds.get(zone_pk, ""))
-        elif kind == "zone.withdrawn":
+        elif kind == LogKind.ZONE_WITHDRAWN:
             agreed_now.discard(zone_pk)
             if event_pk in published and zone_pk in ever_agreed[event_pk]:
                 notice(NoticeKind.ZONE_WITHDRAWN, zone_kinds.get(zone_pk, ""))
-        elif kind == "event.changed" and event_pk in published and public_change:
+        elif kind == LogKind.EVENT_CHANGED and event_pk in published and public_change:
             notice(NoticeKind.CHANGED)
     return notices

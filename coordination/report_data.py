@@ -18,6 +18,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from coordination.log import verify_event_log
+from coordination.log_kinds import LogKind
 from coordination.models import LogEntry
 from coordination.parties import Role
 from coordination.review import timeline_rows
@@ -196,7 +197,8 @@ def _kind_label(kind: str | None) -> str:
 def _transitions(event: Event) -> tuple[dt.datetime | None, dt.datetime | None]:
     """When the demonstration first went live and when it was concluded, from its log."""
     went_live = concluded = None
-    for entry in LogEntry.objects.filter(event=event, kind="event.transition").order_by("seq"):
+    transitions = LogEntry.objects.filter(event=event, kind=LogKind.EVENT_TRANSITION)
+    for entry in transitions.order_by("seq"):
         to = (entry.data or {}).get("to")
         if to == Event.State.LIVE and went_live is None:
             went_live = entry.at

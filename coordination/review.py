@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from coordination.log import format_timestamp, happened_at_of
+from coordination.log_kinds import LogGroup, LogKind, Say, Slot, group_of, kinds_in
 from coordination.models import LogEntry, ReviewerNote
 from coordination.parties import Role
 from events.models import Event
@@ -30,15 +31,6 @@ from zones.history import zone_history
 from zones.models import Incident, Zone
 from zones.styles import KIND_COLOURS
 
-#: Kinds of log entry grouped as the timeline's filter offers them: (label, kind prefixes).
-KIND_GROUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
-    "registration": (gettext_lazy("Registration and state"), ("event.",)),
-    "zones": (gettext_lazy("Zones"), ("zone.",)),
-    "messages": (gettext_lazy("Messages"), ("message.sent",)),
-    "acknowledgements": (gettext_lazy("Acknowledgements"), ("message.acknowledged",)),
-    "incidents": (gettext_lazy("Incidents"), ("incident.",)),
-    "key_moments": (gettext_lazy("Key moments"), ("message.key_moment_",)),
-}
 #: Who acted: a role, or the system (an entry with no actor).
 SYSTEM = "system"
 PARTIES: dict[str, Any] = {
@@ -71,13 +63,9 @@ def timeline_entries(
     the rest.
     """
     entries = LogEntry.objects.filter(event=event).order_by("seq")
-    groups = [g for g in groups if g in KIND_GROUPS]
+    groups = [g for g in groups if g in LogGroup.values]
     if groups:
-        by_kind = Q()
-        for group in groups:
-            for prefix in KIND_GROUPS[group][1]:
-                by_kind |= Q(kind__startswith=prefix)
-        entries = entries.filter(by_kind)
+        entries = entries.filter(kind__in=[kind for group in groups for kind in kinds_in(group)])
     parties = [p for p in parties if p in PARTIES]
     if parties:
         by_party = Q(actor__role__in=[p for p in parties if p != SYSTEM])
@@ -121,13 +109,6 @@ class TimelineRow:
         return f"entry-{self.seq}"
 
 
-def group_of(kind: str) -> str:
-    for name, (_label, prefixes) in KIND_GROUPS.items():
-        if any(kind.startswith(prefix) for prefix in prefixes):
-            return name
-    return "other"
-
-
 def _state_label(value: Any) -> str:
     try:
         return str(Event.State(value).label)
@@ -165,93 +146,44 @@ def format_duration(seconds: Any) -> str:
                                                "minutes": whole % 3600 // 60}
 
 
-def _describe(entry: LogEntry, zone_labels: dict[int, str]) -> tuple[str, str, set[str]]:
-    """(description, text shown as written, data keys the description already says)."""
+def _sayers(zone_labels: dict[int, str]) -> dict[Say, Callable[[Any, dict], Any]]:
+    """How each kind of value of an entry's data is said: ``(value, whole data) → words``."""
+    channels = dict(Channel.Name.choices)
+    message_kinds = dict(Message.Kind.choices)
+    severities = dict(Incident.Severity.choices)
+    return {
+        Say.AS_WRITTEN: lambda value, data: "" if value is None else value,
+        Say.STATE: lambda value, data: _state_label(value),
+        Say.ROLE: lambda value, data: _role_label(value),
+        Say.ZONE: lambda value, data: _zone_name(value, zone_labels),
+        Say.CHANNEL: lambda value, data: channels.get(value, value),
+        Say.MESSAGE_KIND: lambda value, data: message_kinds.get(value, value),
+        Say.MESSAGE: lambda value, data: _message_ref(data),
+        Say.SEVERITY: lambda value, data: severities.get(value, value),
+        Say.DURATION: lambda value, data: format_duration(value),
+        Say.FIELD_NAMES: lambda value, data: ", ".join(sorted(data)),
+        Say.INSTRUCTION: lambda value, data: value.get("label", value.get("id")),
+        Say.INSTRUCTION_TEXTS: lambda value, data: " — ".join(
+            f"{code}: {text}" for code, text in
+            (value.get("texts") if isinstance(value.get("texts"), dict) else {}).items()),
+    }
+
+
+def _describe(entry: LogEntry, sayers: dict[Say, Callable[[Any, dict], Any]],
+              ) -> tuple[str, str, frozenset[str]]:
+    """(description, text shown as written, data keys the description already says), in the
+    words ``coordination.log_kinds`` gives each kind."""
     data = entry.data if isinstance(entry.data, dict) else {}
-    kind = entry.kind
-    if kind == "event.created":
-        return (_("Registered the demonstration %(reference)s.")
-                % {"reference": data.get("reference", "")}, "", {"reference"})
-    if kind == "event.changed":
-        return (_("Changed the registration: %(fields)s.")
-                % {"fields": ", ".join(sorted(data))}, "", set())
-    if kind == "event.transition":
-        return (_("Moved the demonstration from “%(from)s” to “%(to)s”.")
-                % {"from": _state_label(data.get("from")), "to": _state_label(data.get("to"))},
-                data.get("note") or "", {"from", "to", "note"})
-    if kind == "event.member_added":
-        return (_("Added %(username)s (%(role)s) as a member.")
-                % {"username": data.get("username", ""), "role": _role_label(data.get("role"))},
-                "", {"username", "role"})
-    if kind == "event.member_removed":
-        return (_("Removed %(username)s (%(role)s) from the members.")
-                % {"username": data.get("username", ""), "role": _role_label(data.get("role"))},
-                "", {"username", "role"})
-    if kind == "zone.created":
-        return (_("Proposed %(zone)s, version %(version)s.")
-                % {"zone": _zone_name(data.get("zone"), zone_labels),
-                   "version": data.get("version")}, "", {"zone", "version"})
-    if kind == "zone.changed":
-        if data.get("new_version"):
-            text = _("Changed %(zone)s: version %(version)s, to be agreed again.")
-        else:
-            text = _("Changed %(zone)s (version %(version)s stays).")
-        return (text % {"zone": _zone_name(data.get("zone"), zone_labels),
-                        "version": data.get("version")}, "", {"zone", "version", "new_version"})
-    if kind == "zone.agreed":
-        text = _("%(party)s agreed version %(version)s of %(zone)s.")
-        if data.get("status") == Zone.Status.AGREED:
-            text = _("%(party)s agreed version %(version)s of %(zone)s: now agreed by all.")
-        return (text % {"party": _role_label(data.get("party")), "version": data.get("version"),
-                        "zone": _zone_name(data.get("zone"), zone_labels)},
-                "", {"zone", "version", "party", "status"})
-    if kind == "zone.withdrawn":
-        return (_("Withdrew %(zone)s.") % {"zone": _zone_name(data.get("zone"), zone_labels)},
-                "", {"zone", "version"})
-    if kind == "message.sent" and isinstance(data.get("standard_instruction"), dict):
-        # Which instruction, and every text its readers were shown (each read their own).
-        instruction = data["standard_instruction"]
-        texts = instruction.get("texts") if isinstance(instruction.get("texts"), dict) else {}
-        return (_("Standard instruction “%(label)s” in the “%(channel)s” channel (#%(seq)s), "
-                  "each reader shown their language:")
-                % {"label": instruction.get("label", instruction.get("id")),
-                   "channel": dict(Channel.Name.choices).get(data.get("channel"),
-                                                             data.get("channel")),
-                   "seq": data.get("seq")},
-                " — ".join(f"{code}: {text}" for code, text in texts.items()),
-                {"kind", "channel", "seq", "body", "message_id", "client_id", "reply_to",
-                 "standard_instruction"})
-    if kind == "message.sent":
-        labels = dict(Message.Kind.choices)
-        return (_("%(kind)s in the “%(channel)s” channel (#%(seq)s):")
-                % {"kind": labels.get(data.get("kind"), data.get("kind")),
-                   "channel": dict(Channel.Name.choices).get(data.get("channel"),
-                                                             data.get("channel")),
-                   "seq": data.get("seq")},
-                data.get("body") or "", {"kind", "channel", "seq", "body", "message_id",
-                                         "client_id", "reply_to"})
-    if kind == "message.acknowledged":
-        return (_("Acknowledged message #%(seq)s of the “%(channel)s” channel after "
-                  "%(duration)s.")
-                % {"seq": data.get("seq"),
-                   "channel": dict(Channel.Name.choices).get(data.get("channel"),
-                                                             data.get("channel")),
-                   "duration": format_duration(data.get("seconds_to_acknowledge"))},
-                "", {"seq", "channel", "seconds_to_acknowledge", "message_id"})
-    if kind == "incident.reported":
-        severities = dict(Incident.Severity.choices)
-        return (_("Reported an incident (severity: %(severity)s):")
-                % {"severity": severities.get(data.get("severity"), data.get("severity"))},
-                data.get("description") or "",
-                {"severity", "description", "happened_at", "incident_id", "location"})
-    if kind == "message.key_moment_marked":
-        return (_("Marked message %(message)s as a key moment.")
-                % {"message": _message_ref(data)}, data.get("note") or "",
-                {"message_id", "seq", "channel", "note"})
-    if kind == "message.key_moment_unmarked":
-        return (_("Took the key-moment mark off message %(message)s.")
-                % {"message": _message_ref(data)}, "", {"message_id", "seq", "channel"})
-    return _("Recorded “%(kind)s”.") % {"kind": kind}, "", set()
+    if entry.kind not in LogKind.values:
+        return _("Recorded “%(kind)s”.") % {"kind": entry.kind}, "", frozenset()
+    sentence = LogKind(entry.kind).words.sentence_for(data)
+
+    def say(slot: Slot) -> Any:
+        return sayers[slot.say](data.get(slot.key) if slot.key else data, data)
+
+    description = str(sentence.text) % {name: say(slot) for name, slot in sentence.slots.items()}
+    text = (say(sentence.shown) or "") if sentence.shown is not None else ""
+    return description, str(text), sentence.said
 
 
 def _message_ref(data: dict) -> str:
@@ -273,7 +205,7 @@ def _detail_value(key: str, value: Any) -> str:
 def timeline_rows(event: Event, entries: Iterable[LogEntry]) -> list[TimelineRow]:
     """The entries (a page of ``timeline_entries()``) in words."""
     entries = list(entries)
-    zone_labels = dict(Zone.objects.filter(event=event).values_list("pk", "label"))
+    sayers = _sayers(dict(Zone.objects.filter(event=event).values_list("pk", "label")))
     marked = set(
         KeyMoment.objects.filter(message__channel__event=event).values_list("message_id",
                                                                             flat=True)
@@ -281,7 +213,7 @@ def timeline_rows(event: Event, entries: Iterable[LogEntry]) -> list[TimelineRow
     rows = []
     for entry in entries:
         data = entry.data if isinstance(entry.data, dict) else {}
-        description, text, said = _describe(entry, zone_labels)
+        description, text, said = _describe(entry, sayers)
         happened_at = happened_at_of(entry)
         actor = entry.actor or {}
         party = actor.get("role") or SYSTEM
@@ -292,7 +224,7 @@ def timeline_rows(event: Event, entries: Iterable[LogEntry]) -> list[TimelineRow
             kind=entry.kind, group=group_of(entry.kind), description=description, text=text,
             details=[(key, _detail_value(key, value)) for key, value in sorted(data.items())
                      if key not in said],
-            key_moment=entry.kind == "message.sent" and data.get("message_id") in marked,
+            key_moment=entry.kind == LogKind.MESSAGE_SENT and data.get("message_id") in marked,
         ))
     return rows
 
@@ -326,7 +258,7 @@ def key_moments(event: Event, *, per_page: int) -> list[KeyMomentRow]:
     seqs: dict[int, int] = {}
     if marks:
         for entry in LogEntry.objects.filter(
-            event=event, kind="message.sent",
+            event=event, kind=LogKind.MESSAGE_SENT,
             data__message_id__in=[mark.message_id for mark in marks],
         ).only("seq", "data"):
             seqs[entry.data.get("message_id")] = entry.seq
@@ -373,7 +305,7 @@ def replay_span(event: Event) -> tuple[dt.datetime, dt.datetime]:
     start = first or event.created_at
     end = None
     if event.state == Event.State.CONCLUDED:
-        end = (LogEntry.objects.filter(event=event, kind="event.transition",
+        end = (LogEntry.objects.filter(event=event, kind=LogKind.EVENT_TRANSITION,
                                        data__to=Event.State.CONCLUDED)
                .order_by("-seq").values_list("at", flat=True).first())
     return start, end or timezone.now()

@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coordination.log import RECEIPT_FORMAT, Receipt, parse_receipt
-from coordination.review import KIND_GROUPS, PARTIES
+from coordination.log_kinds import LogGroup
+from coordination.review import PARTIES
 from coordination.review_services import NOTE_MAX_CHARS
 from events.forms import MinuteDateTimeField
 
@@ -18,7 +19,7 @@ class TimelineFilterForm(forms.Form):
 
     kind = forms.MultipleChoiceField(
         label=_("Kind"), required=False, widget=forms.CheckboxSelectMultiple,
-        choices=[(name, label) for name, (label, _prefixes) in KIND_GROUPS.items()],
+        choices=LogGroup.choices,
     )
     party = forms.MultipleChoiceField(
         label=_("Party"), required=False, widget=forms.CheckboxSelectMultiple,

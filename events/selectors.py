@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coordination.log import receipt_of
+from coordination.log_kinds import LogKind
 from coordination.models import LogEntry
 from coordination.parties import Role
 from events.models import Event, EventMembership
@@ -35,7 +36,7 @@ def _moved_to(to: str, since: dt.datetime, **data) -> Exists:
     """The log says the demonstration was moved to ``to`` at or after ``since`` (the state
     alone cannot say when)."""
     return Exists(LogEntry.objects.filter(
-        event=OuterRef("pk"), kind="event.transition", data__to=to, at__gte=since, **data,
+        event=OuterRef("pk"), kind=LogKind.EVENT_TRANSITION, data__to=to, at__gte=since, **data,
     ))
 
 
@@ -116,7 +117,7 @@ def organiser_count(event: Event) -> int:
 
 
 #: Log entries that open a new state of a demonstration: each one's receipt is handed out.
-STATE_ENTRY_KINDS = ("event.created", "event.transition")
+STATE_ENTRY_KINDS = (LogKind.EVENT_CREATED, LogKind.EVENT_TRANSITION)
 
 
 def state_receipts(event: Event) -> list[dict]:
@@ -127,7 +128,7 @@ def state_receipts(event: Event) -> list[dict]:
                .order_by("seq").only("seq", "hash", "at", "kind", "data"))
     receipts = []
     for entry in entries:
-        state = Event.State.DRAFT if entry.kind == "event.created" else entry.data.get("to")
+        state = Event.State.DRAFT if entry.kind == LogKind.EVENT_CREATED else entry.data.get("to")
         label = Event.State(state).label if state in Event.State.values else state
         receipts.append({"state": state, "state_label": label, "receipt": receipt_of(entry)})
     return receipts

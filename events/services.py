@@ -21,6 +21,7 @@ from coordination.broadcast import (
 )
 from coordination.errors import Conflict
 from coordination.log import lock_for_log, receipt_of, record
+from coordination.log_kinds import LogKind
 from coordination.parties import Role
 from events import selectors
 from events.models import Event, EventMembership, ReferenceCounter
@@ -119,7 +120,7 @@ def register_event(*, organiser, **fields: Any) -> Event:
     event.reference = allocate_reference(year=timezone.now().year)
     event.save()
     EventMembership.objects.create(event=event, user=organiser, role=organiser.role)
-    record(event, actor=organiser, kind="event.created",
+    record(event, actor=organiser, kind=LogKind.EVENT_CREATED,
            data={"reference": event.reference, **_loggable(event, EDITABLE_FIELDS)})
     return event
 
@@ -139,7 +140,7 @@ def update_event(event: Event, *, actor, **changes: Any) -> Event:
     if not changed:
         return event
     event.save()
-    record(event, actor=actor, kind="event.changed", data=_loggable(event, changed))
+    record(event, actor=actor, kind=LogKind.EVENT_CHANGED, data=_loggable(event, changed))
     return event
 
 
@@ -171,7 +172,7 @@ def transition_event(event: Event, *, to: str, actor, note: str = "") -> Event:
     previous = event.state
     event.state = to
     event.save(update_fields=["state", "updated_at"])
-    entry = record(event, actor=actor, kind="event.transition",
+    entry = record(event, actor=actor, kind=LogKind.EVENT_TRANSITION,
                    data={"from": previous, "to": to, "note": note})
     broadcast_on_commit(event.pk, {"type": "state", "event": event.pk, "state": to})
     notify_organisers_of_state_change(event, previous=previous, actor=actor, note=note,
@@ -203,7 +204,7 @@ def add_member(event: Event, *, username: str, actor) -> tuple[EventMembership, 
         event=event, user=user, defaults={"role": user.role, "added_by": actor}
     )
     if created:
-        record(event, actor=actor, kind="event.member_added",
+        record(event, actor=actor, kind=LogKind.EVENT_MEMBER_ADDED,
                data={"username": user.username, "role": user.role})
     return membership, created
 
@@ -237,7 +238,7 @@ def remove_member(event: Event, *, username: str, actor) -> EventMembership:
                        % {"name": membership.user.display_name})
     user = membership.user
     membership.delete()
-    record(event, actor=actor, kind="event.member_removed", locked=True,
+    record(event, actor=actor, kind=LogKind.EVENT_MEMBER_REMOVED, locked=True,
            data={"username": user.username, "role": membership.role})
     send_to_group_on_commit(event_group(event.pk),
                             access_changed(reason=REMOVED, user_id=user.pk))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from coordination.broadcast import broadcast_on_commit
 from coordination.log import lock_for_log, record
+from coordination.log_kinds import LogKind
 from events.models import Event
 from messaging.models import Channel, KeyMoment, Message
 
@@ -85,7 +86,7 @@ def mark_key_moment(*, message: Message, user, note: str = "") -> tuple[KeyMomen
         key_moment.note, key_moment.marked_by = note, user
         key_moment.marked_at = timezone.now()
         key_moment.save(update_fields=["note", "marked_by", "marked_at"])
-    record(event, actor=user, kind="message.key_moment_marked", locked=True,
+    record(event, actor=user, kind=LogKind.MESSAGE_KEY_MOMENT_MARKED, locked=True,
            data=_log_data(message, note))
     _announce(message, marked=True, note=note)
     return key_moment, True
@@ -102,7 +103,7 @@ def unmark_key_moment(*, message: Message, user) -> bool:
         return False
     note = existing.note
     existing.delete()
-    record(event, actor=user, kind="message.key_moment_unmarked", locked=True,
+    record(event, actor=user, kind=LogKind.MESSAGE_KEY_MOMENT_UNMARKED, locked=True,
            data=_log_data(message, note))
     _announce(message, marked=False, note="")
     return True

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from coordination.broadcast import broadcast_on_commit
 from coordination.errors import RateLimited
 from coordination.log import lock_for_log, record, record_many
+from coordination.log_kinds import LogKind
 from coordination.validators import validate_storable_text
 from events.models import Event
 from messaging import limits, metrics
@@ -331,7 +332,7 @@ def _store_messages(room: Channel, drafts: list[tuple[MessageDraft, uuid.UUID]],
         ]
         Message.objects.bulk_create(messages)
         transaction.on_commit(partial(metrics.message_stored, len(messages)))
-        record_many(room.event, [(m.sender, "message.sent", _log_data(m)) for m in messages],
+        record_many(room.event, [(m.sender, LogKind.MESSAGE_SENT, _log_data(m)) for m in messages],
                     locked=True)
         for frame in message_frames(messages, new=True):
             broadcast_on_commit(room.event_id, frame,
@@ -403,7 +404,7 @@ def acknowledge_message(message: Message, *, user) -> tuple[Acknowledgement, boo
 def _store_ack(message: Message, user) -> Acknowledgement:
     event = message.channel.event
     ack = Acknowledgement.objects.create(message=message, user=user, at=timezone.now())
-    record(event, actor=user, kind="message.acknowledged", data={
+    record(event, actor=user, kind=LogKind.MESSAGE_ACKNOWLEDGED, data={
         "message_id": message.pk, "channel": message.channel.name, "seq": message.seq,
         "seconds_to_acknowledge": round((ack.at - message.sent_at).total_seconds(), 3),
     })

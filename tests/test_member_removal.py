@@ -28,7 +28,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from config.asgi import application
-from coordination.log import kind_label
+from coordination.log_kinds import label_of
 from coordination.models import LogEntry
 from events import services
 from events.rules import can_remove_member
@@ -79,7 +79,7 @@ def test_city_removes_a_police_officer_and_the_log_says_who_did(alices_event, ca
     assert members(alices_event) == {"alice", "carol"}
     assert log_of(alices_event, "event.member_removed") == [
         ({"username": "bob", "role": "police"}, "Carol City")]
-    assert kind_label("event.member_removed") == "Member removed"
+    assert label_of("event.member_removed") == "Member removed"
 
 
 @pytest.mark.django_db

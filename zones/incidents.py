@@ -26,6 +26,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from coordination.broadcast import broadcast_on_commit
 from coordination.errors import Conflict
 from coordination.log import format_timestamp, lock_for_log, record
+from coordination.log_kinds import LogKind
 from coordination.parties import actor_of
 from events.models import Event
 from zones.models import Incident
@@ -174,7 +175,7 @@ def report_incident(*, event: Event, reporter, happened_at: dt.datetime | None =
         event=event, reported_by=reporter, happened_at=happened_at, recorded_at=now,
         location=location, severity=severity, description=description.strip(),
     )
-    record(event, actor=reporter, kind="incident.reported", locked=True, data={
+    record(event, actor=reporter, kind=LogKind.INCIDENT_REPORTED, locked=True, data={
         "incident_id": incident.pk,
         "happened_at": format_timestamp(incident.happened_at),
         "severity": incident.severity,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from coordination.broadcast import broadcast_on_commit
 from coordination.errors import Conflict
 from coordination.log import lock_for_log, record
+from coordination.log_kinds import LogKind
 from coordination.parties import Role
 from events.models import Event
 from zones import selectors
@@ -185,7 +186,7 @@ def create_zone(
     zone.save()
     _write_version(zone, actor=actor)
     if event is not None:
-        record(event, actor=actor, kind="zone.created", locked=True,
+        record(event, actor=actor, kind=LogKind.ZONE_CREATED, locked=True,
                data=_loggable(zone, ("label", *VERSIONED_FIELDS)))
         notify_organisers_zone_awaits_agreement(zone, actor=actor, changed=False)
     return _announce(zone)
@@ -214,7 +215,7 @@ def change_zone(zone: Zone, *, actor, **changes: Any) -> Zone:
     if new_version:
         _write_version(zone, actor=actor)
     if zone.event is not None:
-        record(zone.event, actor=actor, kind="zone.changed", locked=True,
+        record(zone.event, actor=actor, kind=LogKind.ZONE_CHANGED, locked=True,
                data={**_loggable(zone, changed), "new_version": new_version})
         if new_version:
             notify_organisers_zone_awaits_agreement(zone, actor=actor, changed=True)
@@ -254,7 +255,7 @@ def agree_zone(zone: Zone, *, actor, version: int) -> tuple[Zone, bool]:
         zone.status = Zone.Status.AGREED
         zone.save(update_fields=["status", "updated_at"])
     if zone.event is not None:
-        record(zone.event, actor=actor, kind="zone.agreed", locked=True,
+        record(zone.event, actor=actor, kind=LogKind.ZONE_AGREED, locked=True,
                data={"zone": zone.pk, "version": zone.version, "party": actor.role,
                      "status": zone.status})
     return _announce(zone), True
@@ -270,6 +271,6 @@ def withdraw_zone(zone: Zone, *, actor) -> Zone:
     zone.withdrawn_at = timezone.now()
     zone.save(update_fields=["status", "withdrawn_by", "withdrawn_at", "updated_at"])
     if zone.event is not None:
-        record(zone.event, actor=actor, kind="zone.withdrawn", locked=True,
+        record(zone.event, actor=actor, kind=LogKind.ZONE_WITHDRAWN, locked=True,
                data={"zone": zone.pk, "version": zone.version})
     return _announce(zone)
