@@ -28,6 +28,9 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
 
 
 def free_port() -> int:
+    """A loopback port nothing uses now. What then listens on it (Daphne, nginx,
+    redis-server, asyncio) binds with SO_REUSEADDR, so a worker killed and started again at
+    once on the same port is not kept out by its old connections in TIME_WAIT."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]

@@ -45,6 +45,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 #: SECRET_KEY rolls out: comma-separated, newest first (docs/operations.md).
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
+# One app per line, in the order Django loads them: their templates, translations, admin
+# modules and ready() hooks go by it (django-axes, for one, must connect its failed-login
+# receiver before Parley's security log does, or a lockout is logged as a bad password).
+# Django's own, then the libraries, then Parley's apps.
 INSTALLED_APPS = [
     "daphne",  # before staticfiles, so runserver is Daphne's
     "django.contrib.admin",
@@ -64,23 +68,62 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",  # Content-Security-Policy (its system checks; the header is the middleware's)
+    "mailer",  # the e-mail queue ("E-mail notifications" below)
+    "django_prometheus",  # metrics ("Observability" below)
+    "django_otp",  # second factor ("Accounts hardening" below)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",  # login throttling ("Accounts hardening" below)
     "coordination",
     "events",
     "zones",
     "messaging",
 ]
 
+# Outermost first: a request passes down this list and its response back up. Why each one
+# sits where it does is pinned, rule by rule, in tests/test_middleware_order.py.
 MIDDLEWARE = [
+    # Every error answer under /api/ is JSON, whichever layer below gave it (a refused host,
+    # a CSRF failure, a 404 or 500 page).
+    "config.api.JsonErrorsMiddleware",
+    # Each request's id and its log line, for every request, even those answered early.
+    "config.observability.RequestIdMiddleware",
+    # /metrics for Prometheus, before the host check and the HTTPS redirect: it is scraped
+    # by the worker's internal address over plain HTTP (config/metrics.py).
+    "config.metrics.MetricsEndpointMiddleware",
+    # django-prometheus times everything from here down to its After middleware.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # HTTPS redirect and security headers (HSTS, nosniff, referrer policy) before anything
+    # else answers, static files included.
     "django.middleware.security.SecurityMiddleware",
+    # Static files, with those headers but without session, user or database work.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from the cookie or the browser; before CommonMiddleware, whose slash
+    # redirect resolves URLs in the active language.
     "django.middleware.locale.LocaleMiddleware",
+    # The host check (ALLOWED_HOSTS) and the slash redirect.
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # request.user, from the session.
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user's own language setting wins over the cookie and the browser's, for
+    # everything below (the idle-timeout message, the two-factor refusal).
+    "coordination.account_middleware.UserLanguageMiddleware",
+    # request.user.is_verified(): has this session given its second factor?
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Logs out an idle session (and says so with a message): before the second-factor check,
+    # so an idle session ends rather than being asked for a code.
+    "coordination.account_middleware.IdleSessionMiddleware",
+    # Refuses pages and the API to a user who owes a second factor (needs is_verified()).
+    "coordination.account_middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, as django-axes asks: turns the login view's lockout into the lockout answer
+    # (429), which every middleware above then sees like any other response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Widgets render through TEMPLATES (so with templates/ first): Parley's copy of
@@ -170,6 +213,9 @@ else:
 # --- Accounts -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "coordination.User"
 AUTHENTICATION_BACKENDS = [
+    # django-axes refuses a locked-out username+address before any other backend sees the
+    # password (docs/security.md, "Hardening: accounts").
+    "coordination.auth_backends.LoginThrottleBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -190,7 +236,6 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="parley@localhost")
 # action that causes them; `manage.py run_notifier` sends them through EMAIL_URL's back-end
 # and retries failures with back-off, so a slow or broken mail server never holds up or
 # breaks an action (docs/operations.md, "E-mail notifications").
-INSTALLED_APPS += ["mailer"]
 MAILER_EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
 #: A mail server that stops answering fails the attempt after this long (then it is retried).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
@@ -244,7 +289,9 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
-if env.bool("BEHIND_TLS_PROXY", default=False):
+#: Behind nginx (deploy/): trust its X-Forwarded-Proto and X-Forwarded-For.
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -354,17 +401,7 @@ PARLEY_DESK_DAYS_AHEAD = env.int("PARLEY_DESK_DAYS_AHEAD", default=21)
 #: Changes the desk hears about within this many seconds are announced together, once.
 PARLEY_DESK_COALESCE_SECONDS = env.float("PARLEY_DESK_COALESCE_SECONDS", default=0.5)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"channels_redis": {"level": "WARNING"}},
-}
-# django-mailer names every recipient at INFO; Parley's notifier logs counts and failures.
-LOGGING["loggers"]["mailer"] = {"level": "WARNING"}
-
-# --- The live channel (CONTRACT.md limits; all overridable) ---------------------------------
+# --- The live channel (docs/api.md; every limit can be overridden) -------------------------
 PARLEY_MESSAGE_MAX_CHARS = env.int("PARLEY_MESSAGE_MAX_CHARS", default=4000)
 PARLEY_FRAME_MAX_BYTES = env.int("PARLEY_FRAME_MAX_BYTES", default=64 * 1024)
 PARLEY_RATE_LIMIT_MESSAGES = env.int("PARLEY_RATE_LIMIT_MESSAGES", default=20)
@@ -394,18 +431,6 @@ PARLEY_BENCH_ENDPOINTS = env.bool("PARLEY_BENCH_ENDPOINTS", default=False)
 PARLEY_RETENTION_DAYS = env.int("PARLEY_RETENTION_DAYS", default=730)
 
 # --- Observability (docs/operations.md) ----------------------------------------------------
-# Request ids and this worker's /metrics first (before the host check and the HTTPS redirect:
-# config/metrics.py), django-prometheus's timing around everything else.
-INSTALLED_APPS += ["django_prometheus"]
-MIDDLEWARE = [
-    # Outermost: every error answer under /api/ is JSON, whichever layer gave it.
-    "config.api.JsonErrorsMiddleware",
-    "config.observability.RequestIdMiddleware",
-    "config.metrics.MetricsEndpointMiddleware",
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    *MIDDLEWARE,
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
-]
 #: Query counts and durations per database, from django-prometheus's database wrappers.
 if env.bool("PARLEY_DATABASE_METRICS", default=True):
     DATABASES["default"]["ENGINE"] = {
@@ -428,34 +453,35 @@ for _network in PARLEY_METRICS_ALLOWED_IPS:
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
 if LOG_FORMAT not in ("json", "text"):
     raise ImproperlyConfigured("LOG_FORMAT must be “json” or “text”.")
-LOGGING.setdefault("filters", {})["context"] = {"()": "config.observability.LogContextFilter"}
-LOGGING.setdefault("formatters", {}).update({
-    "json": {"()": "config.observability.JsonFormatter"},
-    "text": {"format": "%(asctime)s %(levelname)s %(name)s %(context)s%(message)s"},
-})
-LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["context"])
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    # Each line carries its request's id and the like (config/observability.py).
+    "filters": {"context": {"()": "config.observability.LogContextFilter"}},
+    "formatters": {
+        "json": {"()": "config.observability.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(context)s%(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                    "filters": ["context"]},
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "channels_redis": {"level": "WARNING"},
+        # django-mailer names every recipient at INFO; Parley's notifier logs counts and
+        # failures.
+        "mailer": {"level": "WARNING"},
+        # Logins, failed logins, logouts, second-factor checks (coordination/security_log.py).
+        "parley.security": {"level": "INFO"},
+        # Axes says every reset at INFO; its lockouts come at WARNING.
+        "axes": {"level": "WARNING"},
+    },
+}
 
 # --- Accounts hardening (docs/security.md, "Hardening: accounts") --------------------------
 # Two-factor authentication (django-otp: an authenticator app, recovery codes), an idle
-# timeout, and login throttling (django-axes). The middleware comes after Django's and
-# django-otp's authentication; axes's last, as it asks.
-INSTALLED_APPS += [
-    "django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static", "axes",
-]
-_after_auth = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
-MIDDLEWARE.insert(_after_auth, "django_otp.middleware.OTPMiddleware")
-# A signed-in user's own language setting wins over the cookie and the browser's.
-MIDDLEWARE.insert(_after_auth, "coordination.account_middleware.UserLanguageMiddleware")
-# After the messages middleware too: the idle timeout says why it logged someone out.
-_after_messages = MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1
-MIDDLEWARE[_after_messages:_after_messages] = [
-    "coordination.account_middleware.IdleSessionMiddleware",
-    "coordination.account_middleware.TwoFactorMiddleware",
-]
-MIDDLEWARE.append("axes.middleware.AxesMiddleware")
-# Axes refuses a locked-out username+address before any other backend sees the password.
-AUTHENTICATION_BACKENDS = ["coordination.auth_backends.LoginThrottleBackend",
-                           *AUTHENTICATION_BACKENDS]
+# timeout, and login throttling (django-axes); their middleware and apps are listed above.
 #: Roles that must use a second factor (comma-separated; empty: nobody is obliged to).
 PARLEY_2FA_ROLES = [r for r in env.list("PARLEY_2FA_ROLES",
                                          default=["police", "city", "reviewer"]) if r]
@@ -473,10 +499,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_LOCKOUT_CALLABLE = "coordination.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
-if env.bool("BEHIND_TLS_PROXY", default=False):
+if BEHIND_TLS_PROXY:
     # The client's address is the last one the proxy (nginx) appended.
     AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=1)
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-LOGGING["loggers"]["parley.security"] = {"level": "INFO"}
-# Axes says every reset at INFO; its lockouts come at WARNING.
-LOGGING["loggers"]["axes"] = {"level": "WARNING"}

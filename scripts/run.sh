@@ -35,21 +35,10 @@ export PORT
 # Links in e-mails point here.
 export PARLEY_SITE_URL="${PARLEY_SITE_URL:-http://${HOST}:${PORT}}"
 
-# Fail early and clearly if the port is taken (before spending time on migrations).
-if ! "$PY" - "$HOST" "$PORT" <<'PYEOF'
-import socket, sys
-host, port = sys.argv[1], int(sys.argv[2])
-s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-try:
-    s.bind((host, port))
-except OSError as e:
-    sys.exit(f"port {port} on {host} is not free ({e.strerror}); try: PORT={port + 1} make run")
-finally:
-    s.close()
-PYEOF
-then
-    exit 1
-fi
+# Fail early and clearly if the port is taken (before spending time on migrations). The
+# check binds as Daphne does, so the last run's connections in TIME_WAIT do not count: after
+# Ctrl-C, `make run` starts again at once.
+"$PY" "$ROOT/scripts/port_free.py" "$HOST" "$PORT" || exit 1
 
 say "Database: ${DATABASE_URL:-SpatiaLite file var/parley.sqlite3 (default)}"
 say "Channel layer: ${REDIS_URL:+Redis at $REDIS_URL}${REDIS_URL:-in-memory (default, single process)}"

@@ -4,8 +4,9 @@
 #   (b) PostgreSQL+PostGIS and Redis:
 #         DATABASE_URL=${TEST_POSTGIS_URL:-postgis://postgres@127.0.0.1:5432/parley}
 #         REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
-#       skipped with a loud banner when those servers are not reachable,
-#       except with CI=true, where that is a failure.
+#       The database is created, with PostGIS, if the server answers but it does not exist
+#       (scripts/postgis_database.py). The half is skipped with a loud banner when the
+#       servers are not reachable, except with CI=true, where that is a failure.
 # Each half runs `pytest -m "not e2e"` and then, in a separate process, `pytest -m e2e`
 # (browser tests: Playwright driving Debian's /usr/bin/chromium).
 # Extra arguments are passed to every pytest invocation, e.g. scripts/test.sh -x -k zones
@@ -83,33 +84,30 @@ run_half "(a) SpatiaLite + in-memory" embedded -u DATABASE_URL -u REDIS_URL
 
 # --- (b) PostgreSQL/PostGIS + Redis -------------------------------------------------------
 say "Checking PostgreSQL/PostGIS at $PG_URL and Redis at $RD_URL"
-reason="$("$PY" - "$PG_URL" "$RD_URL" <<'PYEOF' 2>&1
+problems=()
+# When the server answers, the database is created (and PostGIS enabled in it, the package
+# installed if a local server lacks it) so that a fresh machine needs no manual step. What
+# it does goes to the terminal (fd 3); why it cannot, to $pg_reason.
+exec 3>&1
+if ! pg_reason="$("$PY" "$ROOT/scripts/postgis_database.py" --install "$PG_URL" 2>&1 1>&3 3>&-)"; then
+    problems+=("${pg_reason:-scripts/postgis_database.py failed}")
+fi
+exec 3>&-
+if ! redis_reason="$("$PY" - "$RD_URL" <<'PYEOF' 2>&1
 import sys
-problems = []
-pg_url, redis_url = sys.argv[1], sys.argv[2]
+import redis
 try:
-    import psycopg
-    scheme, sep, rest = pg_url.partition("://")
-    conninfo = ("postgresql" + sep + rest) if scheme in {"postgis", "postgres", "postgresql", "pgsql"} else pg_url
-    with psycopg.connect(conninfo, connect_timeout=3) as conn:
-        row = conn.execute("select 1 from pg_available_extensions where name = 'postgis'").fetchone()
-        if row is None:
-            problems.append("PostgreSQL answers but the PostGIS extension is not installed "
-                            "(apt-get install postgresql-15-postgis-3)")
+    redis.Redis.from_url(sys.argv[1], socket_connect_timeout=3, socket_timeout=3).ping()
 except Exception as e:  # noqa: BLE001
-    problems.append(f"PostgreSQL not reachable: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}")
-try:
-    import redis
-    redis.Redis.from_url(redis_url, socket_connect_timeout=3, socket_timeout=3).ping()
-except Exception as e:  # noqa: BLE001
-    problems.append(f"Redis not reachable: {e}")
-print("; ".join(problems))
-sys.exit(1 if problems else 0)
+    sys.exit(f"Redis not reachable: {e}")
 PYEOF
-)"
-reachable=$?
+)"; then
+    problems+=("$redis_reason")
+fi
+reason="$(printf '%s; ' "${problems[@]}")"
+reason="${reason%; }"
 
-if (( reachable == 0 )); then
+if (( ${#problems[@]} == 0 )); then
     echo "    ok: both answer"
     run_half "(b) PostGIS + Redis" postgis \
         DATABASE_URL="$PG_URL" REDIS_URL="$RD_URL"
