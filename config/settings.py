@@ -364,7 +364,7 @@ LOGGING = {
 # django-mailer names every recipient at INFO; Parley's notifier logs counts and failures.
 LOGGING["loggers"]["mailer"] = {"level": "WARNING"}
 
-# --- The live channel (CONTRACT.md limits; all overridable) ---------------------------------
+# --- The live channel (docs/protocol.md, "Limits"; all overridable) ------------------------
 PARLEY_MESSAGE_MAX_CHARS = env.int("PARLEY_MESSAGE_MAX_CHARS", default=4000)
 PARLEY_FRAME_MAX_BYTES = env.int("PARLEY_FRAME_MAX_BYTES", default=64 * 1024)
 PARLEY_RATE_LIMIT_MESSAGES = env.int("PARLEY_RATE_LIMIT_MESSAGES", default=20)
