@@ -18,7 +18,7 @@ OUTSIDE = re.compile("|".join([
     r"\bCONTRACT" + r"\.md", r"\bDESIGN" + r"\.md", r"\bSTYLE" + r"\.md", r"STACK-" + r"NOTES",
     r"\.\./" + r"shared\b", r"/work/" + r"shared\b",
 ]))
-#: ``docs/name.md`` anywhere, and ``](name.md)`` links between the docs themselves.
+#: ``docs/<name>.md`` anywhere, and ``](<name>.md)`` links between the docs themselves.
 DOC_PATH = re.compile(r"\bdocs/([\w-]+\.md)")
 DOC_LINK = re.compile(r"\]\(([\w-]+\.md)(?:#[\w-]*)?\)")
 
