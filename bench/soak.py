@@ -20,7 +20,7 @@ until it sees its acknowledgement). Meanwhile it injects faults: ``--disconnects
 dropped at random (the TCP connection aborted), one worker killed with SIGKILL and restarted,
 and the Redis server stopped (its data gone) and started again.
 
-Reviewers cannot connect to a live channel (CONTRACT.md: they see concluded events only, and
+Reviewers cannot connect to a live channel (docs/protocol.md: they see concluded events only, and
 no channel): each tries once at the start and must be refused. At the end the events are
 concluded and the reviewers read every event's after-action log over HTTP: one
 ``message.sent`` entry per stored message, one ``message.acknowledged`` per stored

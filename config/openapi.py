@@ -1,6 +1,6 @@
 """The OpenAPI document's error answers, written once for every operation.
 
-Every operation of the API can answer the errors of CONTRACT.md: ``401`` without valid
+Every operation of the API can answer the errors of docs/protocol.md: ``401`` without valid
 credentials, ``403`` for an action the caller's role may not take on something they see,
 ``404`` for something that does not exist or that they may not see, ``400`` for invalid input
 (by field), ``409`` for a write that the object's state does not allow, ``413`` for a body

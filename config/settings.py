@@ -401,7 +401,7 @@ PARLEY_DESK_DAYS_AHEAD = env.int("PARLEY_DESK_DAYS_AHEAD", default=21)
 #: Changes the desk hears about within this many seconds are announced together, once.
 PARLEY_DESK_COALESCE_SECONDS = env.float("PARLEY_DESK_COALESCE_SECONDS", default=0.5)
 
-# --- The live channel (docs/api.md; every limit can be overridden) -------------------------
+# --- The live channel (docs/protocol.md, "Limits"; all overridable) ------------------------
 PARLEY_MESSAGE_MAX_CHARS = env.int("PARLEY_MESSAGE_MAX_CHARS", default=4000)
 PARLEY_FRAME_MAX_BYTES = env.int("PARLEY_FRAME_MAX_BYTES", default=64 * 1024)
 PARLEY_RATE_LIMIT_MESSAGES = env.int("PARLEY_RATE_LIMIT_MESSAGES", default=20)

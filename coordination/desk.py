@@ -1,6 +1,6 @@
 """The unit's desk: what police and city work from every day. Reads only.
 
-The desk sits at the top of the import graph (DESIGN.md): it reads from events, zones and
+The desk sits at the top of the import graph (docs/architecture.md): it reads from events, zones and
 messaging, and nothing in the coordination core (parties, log, broadcast) imports it.
 Every section is read in a fixed number of queries, however many demonstrations there are,
 and capped so that a busy month stays a readable page.

@@ -1,4 +1,4 @@
-"""The after-action log as files a third party can check (CONTRACT.md, "After-action log").
+"""The after-action log as files a third party can check (docs/log.md).
 
 Both formats hold every entry of one event, in ``seq`` order, with its ``hash``, and are written
 as a stream: entries are read from the database in chunks, so a log of 100,000 entries never sits

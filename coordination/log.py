@@ -1,4 +1,4 @@
-"""Appending to and verifying the after-action log (CONTRACT.md, "After-action log").
+"""Appending to and verifying the after-action log (docs/log.md).
 
     canonical = json.dumps({"seq", "at", "actor", "kind", "data"}, sort_keys=True,
                            separators=(",", ":"), ensure_ascii=False)

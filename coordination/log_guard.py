@@ -1,4 +1,4 @@
-"""The database refuses to change the after-action log (CONTRACT.md: entries are never edited
+"""The database refuses to change the after-action log (docs/log.md: entries are never edited
 or deleted).
 
 Migration ``0004_log_append_only`` installs triggers on the log table:

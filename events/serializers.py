@@ -1,4 +1,4 @@
-"""The JSON shape of a demonstration (CONTRACT.md, "Events")."""
+"""The JSON shape of a demonstration (docs/protocol.md, "Demonstrations")."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _

@@ -69,7 +69,7 @@ def _validate(event: Event, *, start_must_be_future: bool, exclude=()) -> None:
 
 
 #: Personal details that the log records as changed but never keeps: reviewers read the log,
-#: may not see the contacts (CONTRACT.md, "Events"), and log entries can never be erased.
+#: may not see the contacts (docs/protocol.md), and log entries can never be erased.
 WITHHELD_FROM_LOG = frozenset({"contact_name", "contact_phone", "contact_email"})
 WITHHELD = "[withheld]"
 

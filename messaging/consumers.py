@@ -1,4 +1,4 @@
-"""The live channel of an event (CONTRACT.md, "The live channel").
+"""The live channel of an event (docs/protocol.md, "The live channel").
 
 The consumer stays thin: it checks frames, asks ``messaging.services`` to write and
 ``messaging.selectors`` to read, and relays what the channel layer announces. Correctness

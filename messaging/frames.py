@@ -1,4 +1,4 @@
-"""The frames of the live channel (CONTRACT.md), built from what the database holds."""
+"""The frames of the live channel (docs/protocol.md), built from what the database holds."""
 
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ trap stop_notifier EXIT
 
 say "Starting Parley on http://${HOST}:${PORT}/  (Ctrl-C to stop)"
 # 1 MiB: the largest WebSocket frame Daphne reads; the live channel answers one over 64 KiB
-# with a too_large error and one over 1 MiB closes with 1009 (docs/api.md, "Frame size").
+# with a too_large error and one over 1 MiB closes with 1009 (docs/protocol.md, "Limits").
 # In the background, so that Ctrl-C (or a TERM) reaches this script, which stops the
 # server and the notifier together; the script lives as long as the server.
 "$ROOT/.venv/bin/daphne" -b "$HOST" -p "$PORT" \

@@ -1,4 +1,4 @@
-"""The live channel, spoken to as a client would (CONTRACT.md, "The live channel").
+"""The live channel, spoken to as a client would (docs/protocol.md, "The live channel").
 
 alice organises the demonstration; bob (police) and carol (city) are its officials;
 mallory organises another one.

@@ -1,5 +1,5 @@
 """The after-action log: one entry per change, in the same transaction, hash-chained exactly as
-CONTRACT.md says, readable by city and reviewers, and loud when someone edits it behind the
+docs/log.md says, readable by city and reviewers, and loud when someone edits it behind the
 application's back."""
 
 import hashlib
@@ -27,7 +27,7 @@ def verify(client, event):
 
 
 def contract_hash(previous_hash: str, entry: dict) -> str:
-    """CONTRACT.md's recipe, written out again independently of coordination.log."""
+    """The published recipe (docs/log.md), written out again independently of coordination.log."""
     canonical = json.dumps(
         {key: entry[key] for key in ("seq", "at", "actor", "kind", "data")},
         sort_keys=True, separators=(",", ":"), ensure_ascii=False,

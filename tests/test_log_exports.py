@@ -34,7 +34,7 @@ def body_of(response) -> str:
     return b"".join(response.streaming_content).decode("utf-8")
 
 
-# An independent re-implementation of CONTRACT.md's chain: hashlib and json only.
+# An independent re-implementation of the chain in docs/log.md: hashlib and json only.
 
 def chain_is_intact(entries: list[dict]) -> tuple[bool, int | None]:
     previous = GENESIS

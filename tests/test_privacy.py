@@ -1,4 +1,4 @@
-"""Organisers' contact details reach only those CONTRACT.md names — the event's organisers,
+"""Organisers' contact details reach only those docs/protocol.md names — the event's organisers,
 city staff and its police members — on every page, API and export that shows the event; and
 the page "What Parley records about your event".
 
@@ -36,7 +36,7 @@ CONTACTS = (CONTACT_NAME, CONTACT_PHONE, CONTACT_EMAIL)
 #: The account e-mail addresses of the members (tests/conftest.py make_user).
 MEMBER_EMAILS = ("alice@example.org", "bob@example.org", "carol@example.org")
 
-#: Who may see the contact details (CONTRACT.md, "Events").
+#: Who may see the contact details (docs/protocol.md, "Demonstrations").
 ALLOWED = {"alice", "bob", "carol"}
 PEOPLE = ("alice", "mallory", "bob", "erin", "carol", "dave")
 

@@ -1,4 +1,4 @@
-"""Zones over the REST API (CONTRACT.md, "Zones"): drawn, changed, agreed by all three parties.
+"""Zones over the REST API (docs/protocol.md, "Zones"): drawn, changed, agreed by all three parties.
 
 alice organises the demonstration; bob (police) and carol (city) are its members; dave
 reviews; mallory organises another demonstration; erin is police but not a member.

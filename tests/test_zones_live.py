@@ -1,5 +1,5 @@
 """A zone drawn, changed or agreed appears on every open page of its event: a ``zone`` frame
-on the live channel (CONTRACT.md, "The live channel").
+on the live channel (docs/protocol.md, "The live channel").
 
 alice organises the demonstration; bob (police) and carol (city) are its members; mallory
 organises another one.

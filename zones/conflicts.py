@@ -82,7 +82,7 @@ _MARGIN = 1.5
 
 
 class Kind:
-    """The kinds of clash, as the API names them (CONTRACT.md)."""
+    """The kinds of clash, as the API names them (docs/protocol.md)."""
 
     OVERLAP = "overlap"
     TOO_CLOSE = "too_close"

@@ -1,4 +1,4 @@
-"""``GET /api/v1/events/{id}/conflicts/``: the clashes of a demonstration (CONTRACT.md)."""
+"""``GET /api/v1/events/{id}/conflicts/``: the clashes of a demonstration (docs/protocol.md)."""
 
 from __future__ import annotations
 

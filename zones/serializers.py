@@ -1,4 +1,4 @@
-"""The GeoJSON shape of a zone (CONTRACT.md, "Zones"): a Feature with its properties."""
+"""The GeoJSON shape of a zone (docs/protocol.md, "Zones"): a Feature with its properties."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ class ZoneSerializer(GeoFeatureModelSerializer):
 
     def to_representation(self, instance):
         feature = super().to_representation(instance)
-        # The contract lists ``id`` among the properties; GeoJSON also has it on the Feature.
+        # docs/protocol.md lists ``id`` among the properties; GeoJSON also has it on the Feature.
         feature["properties"] = {"id": feature["id"], **feature["properties"]}
         return feature
 

@@ -1,4 +1,4 @@
-/* Parley: the live channel panel of a demonstration's page (CONTRACT.md, "The live channel").
+/* Parley: the live channel panel of a demonstration's page (docs/protocol.md, "The live channel").
  *
  * Configuration comes from <script id="channel-config" type="application/json"> (json_script)
  * and the translated words from the data- attributes of #channel-strings; nothing here is

@@ -1,4 +1,4 @@
-/* Parley: zones on Leaflet maps (CONTRACT.md, "Zones").
+/* Parley: zones on Leaflet maps (docs/protocol.md, "Zones").
  *
  * Two parts:
  * - window.ParleyZones: what every map of zones shares — the colour of each kind (defined

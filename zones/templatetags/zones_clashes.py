@@ -1,7 +1,7 @@
 """``{% event_clashes event as clashes %}``: the clashes section of the event page.
 
 A template tag, so that the events app's page shows what zones finds without importing
-zones (DESIGN.md: zones may use events, never the reverse).
+zones (docs/architecture.md: zones may use events, never the reverse).
 """
 
 from __future__ import annotations
