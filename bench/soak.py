@@ -398,7 +398,7 @@ def make_soak_parties(events, clients_per_event: int) -> tuple[list, list, dict[
     HTTP tokens for every one of them. Returns ``(members by event, reviewers, tokens)``."""
     from django.contrib.auth import get_user_model
 
-    from coordination.access import issue_token
+    from coordination.accounts.access import issue_token
 
     User = get_user_model()
     members = [list(e.members[: clients_per_event - 1]) for e in events]

@@ -64,10 +64,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",  # Content-Security-Policy (its system checks; the header is the middleware's)
+    # Parley's apps, one per layer, lowest first (the layers: pyproject.toml, importlinter).
     "coordination",
     "events",
     "zones",
     "messaging",
+    "desk",
+    "review",
+    "public",
+    "privacy",
+    "config",  # only for load_demo_data, a command that uses every app
 ]
 
 MIDDLEWARE = [
@@ -261,7 +267,7 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "config.api_auth.TokenAuthentication",
+        "coordination.accounts.api_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -275,7 +281,7 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 #: An API token expires this many seconds after the login that made it (django-rest-knox;
-#: coordination/access.py).
+#: coordination/accounts/access.py).
 PARLEY_TOKEN_TTL_SECONDS = env.int("PARLEY_TOKEN_TTL_SECONDS", default=12 * 3600)
 if PARLEY_TOKEN_TTL_SECONDS <= 0:
     raise ImproperlyConfigured("PARLEY_TOKEN_TTL_SECONDS must be a positive number of seconds.")
@@ -349,7 +355,7 @@ PARLEY_REFERENCE_PREFIX = env.str("PARLEY_REFERENCE_PREFIX", default="PAR")
 PARLEY_SEPARATION_METRES = env.float("PARLEY_SEPARATION_METRES", default=200.0)
 #: The most positions (vertices, counting each ring's closing one) a zone's shape may have.
 PARLEY_ZONE_MAX_VERTICES = env.int("PARLEY_ZONE_MAX_VERTICES", default=5000)
-#: The desk (coordination/desk.py) lists demonstrations from today to this many days ahead.
+#: The desk (desk/selectors.py) lists demonstrations from today to this many days ahead.
 PARLEY_DESK_DAYS_AHEAD = env.int("PARLEY_DESK_DAYS_AHEAD", default=21)
 #: Changes the desk hears about within this many seconds are announced together, once.
 PARLEY_DESK_COALESCE_SECONDS = env.float("PARLEY_DESK_COALESCE_SECONDS", default=0.5)
@@ -445,16 +451,16 @@ INSTALLED_APPS += [
 _after_auth = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
 MIDDLEWARE.insert(_after_auth, "django_otp.middleware.OTPMiddleware")
 # A signed-in user's own language setting wins over the cookie and the browser's.
-MIDDLEWARE.insert(_after_auth, "coordination.account_middleware.UserLanguageMiddleware")
+MIDDLEWARE.insert(_after_auth, "coordination.accounts.middleware.UserLanguageMiddleware")
 # After the messages middleware too: the idle timeout says why it logged someone out.
 _after_messages = MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1
 MIDDLEWARE[_after_messages:_after_messages] = [
-    "coordination.account_middleware.IdleSessionMiddleware",
-    "coordination.account_middleware.TwoFactorMiddleware",
+    "coordination.accounts.middleware.IdleSessionMiddleware",
+    "coordination.accounts.middleware.TwoFactorMiddleware",
 ]
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 # Axes refuses a locked-out username+address before any other backend sees the password.
-AUTHENTICATION_BACKENDS = ["coordination.auth_backends.LoginThrottleBackend",
+AUTHENTICATION_BACKENDS = ["coordination.accounts.auth_backends.LoginThrottleBackend",
                            *AUTHENTICATION_BACKENDS]
 #: Roles that must use a second factor (comma-separated; empty: nobody is obliged to).
 PARLEY_2FA_ROLES = [r for r in env.list("PARLEY_2FA_ROLES",
@@ -471,7 +477,7 @@ AXES_COOLOFF_TIME = __import__("datetime").timedelta(
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
-AXES_LOCKOUT_CALLABLE = "coordination.lockout.lockout_response"
+AXES_LOCKOUT_CALLABLE = "coordination.accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 if env.bool("BEHIND_TLS_PROXY", default=False):
     # The client's address is the last one the proxy (nginx) appended.

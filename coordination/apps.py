@@ -9,13 +9,13 @@ class CoordinationConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from coordination import (
+        from coordination.accounts import (
             access,
             security_log,  # noqa: F401  (connects the login signals)
         )
-        from coordination.log_guard import register_sqlite_function
+        from coordination.log.guard import register_sqlite_function
 
         access.connect()  # the moments that revoke a person's API tokens
         # The SQLite trigger that keeps the log append-only asks this function.
         connection_created.connect(register_sqlite_function,
-                                   dispatch_uid="coordination.log_guard")
+                                   dispatch_uid="coordination.log.guard")

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 
-from coordination.account_middleware import session_may_connect
+from coordination.accounts.middleware import session_may_connect
 from messaging.services import redeem_ticket
 from messaging.threads import in_thread
 
