@@ -73,7 +73,7 @@ INSTALLED_APPS = [
     "review",
     "public",
     "privacy",
-    "config",  # only for load_demo_data, a command that uses every app
+    "config",  # only for the demo commands (load_demo_data), which use every app
 ]
 
 MIDDLEWARE = [

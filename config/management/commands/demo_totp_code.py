@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 
+from config.management.commands.load_demo_data import DEMO_ACCOUNTS
 from coordination.accounts import two_factor
-from coordination.management.commands.load_demo_data import DEMO_ACCOUNTS
 
 
 class Command(BaseCommand):
