@@ -23,8 +23,9 @@ test: ## Lint + the whole suite, embedded and PostGIS+Redis halves (ARGS="-x -k 
 install: ## Install missing system packages, create .venv, install requirements.lock
 	scripts/bootstrap.sh
 
-lint: install ## ruff check
+lint: install ## ruff check, and lint-imports (the layers: pyproject.toml, [tool.importlinter])
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports
 
 messages: install ## Update the French and Spanish translations (makemessages -l fr -l es) and compile them
 	DEBUG=true $(PY) manage.py makemessages -l fr -l es --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_modules

@@ -12,7 +12,7 @@ the log verifies. Then each is timed ``--repeat`` times:
 
 - verify: ``coordination.log.verify_event_log`` (what ``verify_log`` and ``/log/verify`` run);
 - export CSV / JSON Lines: the whole streamed body of ``/log/export?format=csv|jsonl``
-  (``coordination.exports``), consumed to the last byte, as the response would send it.
+  (``review.exports``), consumed to the last byte, as the response would send it.
 
 It prints the median and the fastest run of each, the median CPU time of this process (the
 Python side, which a busy machine inflates less than wall time), the entries per second and the
@@ -75,7 +75,7 @@ def fill(entries: int) -> int:
     from django.utils import timezone
 
     from coordination.log import canonical_json, chain_hash, format_timestamp
-    from coordination.log_kinds import LogKind
+    from coordination.log.kinds import LogKind
     from coordination.models import LogEntry
     from coordination.parties import actor_of
     from events import services
@@ -146,8 +146,8 @@ def main() -> None:
 
         from django.db import connection
 
-        from coordination import exports
         from coordination.log import verify_event_log
+        from review import exports
 
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE coordination_logentry")

@@ -74,7 +74,7 @@ def fill(count: int, seed: int) -> None:
     from django.utils import timezone
 
     from coordination.log import record_many
-    from coordination.log_kinds import LogKind
+    from coordination.log.kinds import LogKind
     from events.models import Event
     from zones.models import Zone, ZoneVersion
 

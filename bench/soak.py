@@ -398,7 +398,7 @@ def make_soak_parties(events, clients_per_event: int) -> tuple[list, list, dict[
     HTTP tokens for every one of them. Returns ``(members by event, reviewers, tokens)``."""
     from django.contrib.auth import get_user_model
 
-    from coordination.access import issue_token
+    from coordination.accounts.access import issue_token
 
     User = get_user_model()
     members = [list(e.members[: clients_per_event - 1]) for e in events]
@@ -776,7 +776,7 @@ async def reviewers_read_logs(workers, events, reviewers, tokens, by_channel,
     from asgiref.sync import sync_to_async
     from django.contrib.auth import get_user_model
 
-    from coordination.log_kinds import LogKind
+    from coordination.log.kinds import LogKind
     from events import services
 
     def conclude() -> None:

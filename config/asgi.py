@@ -23,7 +23,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from config.observability import ConnectionContext  # noqa: E402
 from config.websocket_server import close_failed_connections_with_a_close_frame  # noqa: E402
-from coordination.desk_consumer import websocket_urlpatterns as desk_urlpatterns  # noqa: E402
+from desk.consumers import websocket_urlpatterns as desk_urlpatterns  # noqa: E402
 from messaging.auth import websocket_security  # noqa: E402
 from messaging.routing import websocket_urlpatterns  # noqa: E402
 

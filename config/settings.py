@@ -74,10 +74,16 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",  # login throttling ("Accounts hardening" below)
+    # Parley's apps, one per layer, lowest first (the layers: pyproject.toml, importlinter).
     "coordination",
     "events",
     "zones",
     "messaging",
+    "desk",
+    "review",
+    "public",
+    "privacy",
+    "config",  # only for the demo commands (load_demo_data), which use every app
 ]
 
 # Outermost first: a request passes down this list and its response back up. Why each one
@@ -109,15 +115,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A signed-in user's own language setting wins over the cookie and the browser's, for
     # everything below (the idle-timeout message, the two-factor refusal).
-    "coordination.account_middleware.UserLanguageMiddleware",
+    "coordination.accounts.middleware.UserLanguageMiddleware",
     # request.user.is_verified(): has this session given its second factor?
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Logs out an idle session (and says so with a message): before the second-factor check,
     # so an idle session ends rather than being asked for a code.
-    "coordination.account_middleware.IdleSessionMiddleware",
+    "coordination.accounts.middleware.IdleSessionMiddleware",
     # Refuses pages and the API to a user who owes a second factor (needs is_verified()).
-    "coordination.account_middleware.TwoFactorMiddleware",
+    "coordination.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -215,7 +221,7 @@ AUTH_USER_MODEL = "coordination.User"
 AUTHENTICATION_BACKENDS = [
     # django-axes refuses a locked-out username+address before any other backend sees the
     # password (docs/security.md, "Hardening: accounts").
-    "coordination.auth_backends.LoginThrottleBackend",
+    "coordination.accounts.auth_backends.LoginThrottleBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -308,7 +314,7 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "config.api_auth.TokenAuthentication",
+        "coordination.accounts.api_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -322,7 +328,7 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 #: An API token expires this many seconds after the login that made it (django-rest-knox;
-#: coordination/access.py).
+#: coordination/accounts/access.py).
 PARLEY_TOKEN_TTL_SECONDS = env.int("PARLEY_TOKEN_TTL_SECONDS", default=12 * 3600)
 if PARLEY_TOKEN_TTL_SECONDS <= 0:
     raise ImproperlyConfigured("PARLEY_TOKEN_TTL_SECONDS must be a positive number of seconds.")
@@ -396,7 +402,7 @@ PARLEY_REFERENCE_PREFIX = env.str("PARLEY_REFERENCE_PREFIX", default="PAR")
 PARLEY_SEPARATION_METRES = env.float("PARLEY_SEPARATION_METRES", default=200.0)
 #: The most positions (vertices, counting each ring's closing one) a zone's shape may have.
 PARLEY_ZONE_MAX_VERTICES = env.int("PARLEY_ZONE_MAX_VERTICES", default=5000)
-#: The desk (coordination/desk.py) lists demonstrations from today to this many days ahead.
+#: The desk (desk/selectors.py) lists demonstrations from today to this many days ahead.
 PARLEY_DESK_DAYS_AHEAD = env.int("PARLEY_DESK_DAYS_AHEAD", default=21)
 #: Changes the desk hears about within this many seconds are announced together, once.
 PARLEY_DESK_COALESCE_SECONDS = env.float("PARLEY_DESK_COALESCE_SECONDS", default=0.5)
@@ -497,7 +503,7 @@ AXES_COOLOFF_TIME = __import__("datetime").timedelta(
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
-AXES_LOCKOUT_CALLABLE = "coordination.lockout.lockout_response"
+AXES_LOCKOUT_CALLABLE = "coordination.accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 if BEHIND_TLS_PROXY:
     # The client's address is the last one the proxy (nginx) appended.

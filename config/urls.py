@@ -7,18 +7,19 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from config import views
-from coordination import api as coordination_api
-from coordination import desk_views, log_api, review_api
-from coordination import views as coordination_views
+from coordination.accounts import api as accounts_api
+from coordination.accounts import views as accounts_views
 from events import api as events_api
 from messaging import api as messaging_api
 from messaging import key_moments_api
+from review import api as review_api
+from review import log_api
 from zones import api as zones_api
 from zones import city_map_api as map_api
 from zones import conflicts_api, incidents_api
 
 api_v1 = [
-    path("auth/token/", coordination_api.TokenView.as_view(), name="token"),
+    path("auth/token/", accounts_api.TokenView.as_view(), name="token"),
     path("events/", events_api.EventListView.as_view(), name="event-list"),
     path("events/<int:pk>/", events_api.EventDetailView.as_view(), name="event-detail"),
     path("events/<int:pk>/transitions/", events_api.EventTransitionView.as_view(),
@@ -70,12 +71,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include((api_v1, "api"))),
     path("admin/", admin.site.urls),
-    path("i18n/setlang/", coordination_views.set_language, name="set_language"),
-    path("accounts/", include("coordination.urls")),
-    path("desk/", desk_views.desk, name="desk"),
-    path("public/", include("coordination.public_urls")),
-    path("", include("coordination.review_urls")),
-    path("", include("coordination.privacy_urls")),
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
+    path("accounts/", include("coordination.accounts.urls")),
+    path("desk/", include("desk.urls")),
+    path("public/", include("public.urls")),
+    path("", include("review.urls")),
+    path("", include("privacy.urls")),
     path("", include("messaging.urls")),
     path("", include("zones.urls")),
     path("", include("events.urls")),

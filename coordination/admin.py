@@ -69,7 +69,7 @@ class AuthTokenAdmin(admin.ModelAdmin):
         # Imported here, not at the top: admin modules load early, and importing the
         # security log then would connect its failed-login receiver before django-axes'
         # (which marks a locked-out request), so lockouts would be logged as bad passwords.
-        from coordination.access import revoke_token
+        from coordination.accounts.access import revoke_token
 
         for token in queryset.select_related("user"):
             revoke_token(token, request=request)

@@ -9,12 +9,12 @@ class CoordinationConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from coordination import (
+        from coordination import broadcast
+        from coordination.accounts import (
             access,
-            broadcast,
             security_log,  # noqa: F401  (connects the login signals)
         )
-        from coordination.log_guard import register_sqlite_function
+        from coordination.log.guard import register_sqlite_function
 
         access.connect()  # the moments that revoke a person's API tokens
         # ... and that close the person's open connections (live channels, desks) at once.
@@ -22,4 +22,4 @@ class CoordinationConfig(AppConfig):
                                       dispatch_uid="parley.broadcast.access_revoked")
         # The SQLite trigger that keeps the log append-only asks this function.
         connection_created.connect(register_sqlite_function,
-                                   dispatch_uid="coordination.log_guard")
+                                   dispatch_uid="coordination.log.guard")

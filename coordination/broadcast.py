@@ -10,10 +10,11 @@ import contextvars
 import json
 import logging
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
-from django.conf import settings
 from django.db import transaction
 
 from coordination.metrics import channel_layer_error
@@ -36,37 +37,48 @@ def access_changed(*, reason: str | None = None, user_id: int | None = None,
                    token_key: str | None = None) -> dict:
     """The notice that someone's access changed: each connection it reaches asks the
     database again whether it may stay open (``messaging.consumers``,
-    ``coordination.desk_consumer``). ``user_id``: only that person's connections ask (the
+    ``desk.consumers``). ``user_id``: only that person's connections ask (the
     notice went to a group of several people's); ``reason`` and ``token_key``: as
-    ``coordination.access.access_revoked`` gives them."""
+    ``coordination.accounts.access.access_revoked`` gives them."""
     return {"type": "access.changed", "reason": reason, "user": user_id,
             "token_key": token_key}
 
 
-#: The channel-layer group of every open desk (coordination/desk_consumer.py).
-DESK_GROUP = "desk"
-#: Frames whose news changes what the desk shows (besides instructions and alerts, below).
-DESK_FRAMES = frozenset({"state", "zone", "acked", "presence"})
-#: Kinds of message the desk lists until everyone has acknowledged them.
-DESK_MESSAGE_KINDS = frozenset({"instruction", "alert"})
+
+@dataclass(frozen=True)
+class Echo:
+    """What another group hears because of a notification (see ``listen``): ``message`` to
+    ``group``. With ``coalesce_seconds``, equal echoes within that time go out once, at its
+    end, so that a busy channel does not flood their listeners."""
+
+    group: str
+    message: dict
+    coalesce_seconds: float | None = None
 
 
-def desk_news(payload: dict) -> str | None:
-    """What the desk should hear about ``payload`` (its frame type), or None if nothing."""
-    what = payload.get("type")
-    if not isinstance(what, str):
-        return None
-    if what == "message":
-        return what if payload.get("kind") in DESK_MESSAGE_KINDS else None
-    if what in DESK_FRAMES or what.startswith("incident"):
-        return what
-    return None
+#: Told of every notification (``listen``); each answers what another group should hear.
+_listeners: list[Callable[[int, dict], Echo | None]] = []
 
 
-def desk_changed(event_id: int, what: str) -> dict:
-    """The desk's notification: metadata only, never a message's body or a person's name,
-    since every police officer and city official sees the desk, member of the event or not."""
-    return {"type": "desk.changed", "event": event_id, "what": what}
+def listen(listener: Callable[[int, dict], Echo | None]) -> None:
+    """Have ``listener(event_id, payload)`` hear of every notification of an event and answer
+    an ``Echo`` for another group, or None. For the apps above the core, which
+    connect their listener in their ``AppConfig.ready``; the core itself knows none of them."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _echoes(event_id: int, payload: dict) -> list[Echo]:
+    echoes = []
+    for listener in _listeners:
+        try:
+            echo = listener(event_id, payload)
+        except Exception:  # a listener's mistake must not cost the event its notification
+            logger.exception("Broadcast listener %r failed", listener)
+            continue
+        if echo is not None:
+            echoes.append(echo)
+    return echoes
 
 
 def _server_loop() -> asyncio.AbstractEventLoop | None:
@@ -113,31 +125,31 @@ class _Outbox:
             del self.queues[group]
 
 
-class _DeskNews:
-    """The desk's notifications of one server process, coalesced: whatever happens within
-    ``PARLEY_DESK_COALESCE_SECONDS`` goes out once per (event, frame type) at the end of
-    that time, so a busy channel (presence, acknowledgements) does not flood every desk."""
+class _Coalescer:
+    """The coalesced echoes of one server process and one delay: whatever comes within
+    ``seconds`` goes out once per distinct (group, message), at the end of that time."""
 
-    def __init__(self, outbox: _Outbox) -> None:
+    def __init__(self, outbox: _Outbox, seconds: float) -> None:
         self.outbox = outbox
-        self.pending: dict[tuple[int, str], None] = {}  # a dict keeps the order they came
+        self.seconds = seconds
+        self.pending: dict[tuple[str, str], Echo] = {}  # a dict keeps the order they came
         self.scheduled = False
 
-    def put(self, event_id: int, what: str) -> None:  # runs on the loop
-        self.pending[(event_id, what)] = None
+    def put(self, echo: Echo) -> None:  # runs on the loop
+        self.pending[(echo.group, json.dumps(echo.message, sort_keys=True))] = echo
         if not self.scheduled:
             self.scheduled = True
-            self.outbox.loop.call_later(settings.PARLEY_DESK_COALESCE_SECONDS, self.flush)
+            self.outbox.loop.call_later(self.seconds, self.flush)
 
     def flush(self) -> None:
         self.scheduled = False
         pending, self.pending = self.pending, {}
-        for event_id, what in pending:
-            self.outbox.put(DESK_GROUP, desk_changed(event_id, what))
+        for echo in pending.values():
+            self.outbox.put(echo.group, echo.message)
 
 
 _outboxes: dict[int, _Outbox] = {}
-_desk_news: dict[int, _DeskNews] = {}
+_coalescers: dict[tuple[int, float], _Coalescer] = {}
 
 
 def _outbox_of(loop: asyncio.AbstractEventLoop) -> _Outbox:
@@ -147,11 +159,18 @@ def _outbox_of(loop: asyncio.AbstractEventLoop) -> _Outbox:
     return outbox
 
 
-def _desk_news_of(loop: asyncio.AbstractEventLoop) -> _DeskNews:
-    news = _desk_news.get(id(loop))
-    if news is None or news.outbox.loop is not loop:
-        news = _desk_news[id(loop)] = _DeskNews(_outbox_of(loop))
-    return news
+def _coalescer_of(loop: asyncio.AbstractEventLoop, seconds: float) -> _Coalescer:
+    coalescer = _coalescers.get((id(loop), seconds))
+    if coalescer is None or coalescer.outbox.loop is not loop:
+        coalescer = _coalescers[(id(loop), seconds)] = _Coalescer(_outbox_of(loop), seconds)
+    return coalescer
+
+
+def _echo_on(loop: asyncio.AbstractEventLoop, echo: Echo) -> None:  # runs on the loop
+    if echo.coalesce_seconds is None:
+        _outbox_of(loop).put(echo.group, echo.message)
+    else:
+        _coalescer_of(loop, echo.coalesce_seconds).put(echo)
 
 
 def send_now(event_id: int, payload: dict, *, officials: bool = False,
@@ -162,8 +181,8 @@ def send_now(event_id: int, payload: dict, *, officials: bool = False,
     the database thread that committed goes back to work at once. Elsewhere (a management
     command, a test) it is sent before returning.
 
-    Every notification passes here, so this is also where the desk hears, in a few words
-    (``desk_changed``), about the changes it shows.
+    Every notification passes here, so this is also where the listeners (``listen``) hear of
+    it and their echoes go out.
 
     ``variants``: the payload as readers of other languages receive it, by language code (a
     standard instruction's text); each is serialised once too, and a connection whose
@@ -184,17 +203,17 @@ def send_now(event_id: int, payload: dict, *, officials: bool = False,
     if variants:
         message["variants"] = {code: json.dumps(variant, ensure_ascii=False)
                                for code, variant in variants.items()}
-    what = desk_news(payload)
+    echoes = _echoes(event_id, payload)
     loop = _server_loop()
     if loop is not None:
         loop.call_soon_threadsafe(_outbox_of(loop).put, group, message)
-        if what is not None:
-            loop.call_soon_threadsafe(_desk_news_of(loop).put, event_id, what)
+        for echo in echoes:
+            loop.call_soon_threadsafe(_echo_on, loop, echo)
         return
     try:
         async_to_sync(layer.group_send)(group, message)
-        if what is not None:
-            async_to_sync(layer.group_send)(DESK_GROUP, desk_changed(event_id, what))
+        for echo in echoes:
+            async_to_sync(layer.group_send)(echo.group, echo.message)
     except Exception:
         channel_layer_error()
         logger.warning("Could not notify event %s of %s", event_id, payload.get("type"),
@@ -226,7 +245,7 @@ def send_to_group_on_commit(group: str, message: dict) -> None:
 
 
 def announce_access_revoked(sender, *, user, reason, token_key=None, **kwargs) -> None:
-    """Receiver of ``coordination.access.access_revoked`` (sent after commit): every open
+    """Receiver of ``coordination.accounts.access.access_revoked`` (sent after commit): every open
     connection of ``user``, on every worker, asks again whether it may stay open."""
     send_to_group(user_group(user.pk),
                   access_changed(reason=str(reason), user_id=user.pk, token_key=token_key))

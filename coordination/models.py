@@ -1,4 +1,5 @@
-"""The parties (users with one role each) and the append-only after-action log."""
+"""The parties (users with one role each), the append-only after-action log and the record of
+notification e-mails sent once."""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -62,30 +63,6 @@ class LogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}#{self.seq} {self.kind}"
-
-
-class ReviewerNote(models.Model):
-    """A lesson learned, written by a reviewer or city staff about a concluded event. Kept
-    beside the log, never inside it: notes are opinions about the record, not the record."""
-
-    event = models.ForeignKey(
-        "events.Event", on_delete=models.PROTECT, related_name="reviewer_notes",
-        verbose_name=_("event"),
-    )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-        verbose_name=_("author"),
-    )
-    written_at = models.DateTimeField(_("written at"), auto_now_add=True)
-    body = models.TextField(_("note"))
-
-    class Meta:
-        ordering = ["event", "written_at", "pk"]
-        verbose_name = _("reviewer note")
-        verbose_name_plural = _("reviewer notes")
-
-    def __str__(self) -> str:
-        return f"note on {self.event_id} by {self.author_id}"
 
 
 class EmailNotice(models.Model):

@@ -42,13 +42,13 @@ rules.add_perm("events.add_member", is_city | is_event_organiser)
 # buttons to them); whom exactly is ``can_remove_member`` below.
 rules.add_perm("events.remove_member", is_city | is_event_organiser)
 rules.add_perm("events.view_event_log", is_city | is_reviewer)
-# Receipts of the log (its head at each state change, coordination/log.py): the parties to
+# Receipts of the log (its head at each state change, coordination/log/chain.py): the parties to
 # the demonstration keep them, so that a rewritten log is caught. Reviewers read the whole log.
 rules.add_perm(
     "events.view_log_receipts",
     is_event_organiser | is_city | (is_police & is_event_member) | (is_reviewer & is_concluded),
 )
-# "What Parley records about your event" (coordination/privacy_views.py).
+# "What Parley records about your event" (privacy/views.py).
 rules.add_perm("events.view_event_records", is_event_organiser | is_city)
 
 

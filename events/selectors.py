@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coordination.log import receipt_of
-from coordination.log_kinds import LogKind
+from coordination.log.kinds import LogKind
 from coordination.models import LogEntry
 from coordination.parties import Role
 from events.models import Event, EventMembership

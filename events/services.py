@@ -21,7 +21,7 @@ from coordination.broadcast import (
 )
 from coordination.errors import Conflict
 from coordination.log import lock_for_log, receipt_of, record
-from coordination.log_kinds import LogKind
+from coordination.log.kinds import LogKind
 from coordination.parties import Role
 from events import selectors
 from events.models import Event, EventMembership, ReferenceCounter

@@ -2,15 +2,13 @@
 
 import json
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.translation import get_language, get_language_info, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from coordination.errors import Conflict
@@ -22,11 +20,6 @@ from events.models import Event, EventMembership
 from events.rules import can_remove_member
 from events.serializers import CONTACT_FIELDS
 from events.workflow import NOTE_REQUIRED, PERMISSION_FOR, next_states
-from messaging.models import Channel, Message
-from messaging.rules import CLOSED_STATES
-from messaging.selectors import channel_languages, standard_instructions
-from messaging.services import get_channel
-from zones.event_map import event_map
 
 #: Button labels of the workflow, by target state.
 TRANSITION_LABELS = {
@@ -123,64 +116,6 @@ def _transitions(user, event: Event) -> list[dict]:
     ]
 
 
-def _channel_panel(user, event: Event) -> dict | None:
-    """What the live-channel panel of the event page needs (static/messaging/channel.js),
-    or None when ``user`` reads none of the event's channels."""
-    channels = []
-    can_mark = False
-    for name, label in Channel.Name.choices:
-        channel = get_channel(event, name)
-        if user.has_perm("messaging.read_channel", channel):
-            channels.append({"name": name, "label": label,
-                             "can_post": user.has_perm("messaging.post_in_channel", channel)})
-            # Asked of a message of this channel, as the key-moment API asks it.
-            can_mark = can_mark or user.has_perm("messaging.mark_key_moment",
-                                                 Message(channel=channel))
-    if not channels:
-        return None
-    return {
-        "event": event.pk,
-        "socket_path": f"/ws/events/{event.pk}/",
-        "history_url": reverse("api:event-messages", args=[event.pk]),
-        "me": {"id": user.pk, "name": user.display_name, "role": user.role},
-        "channels": channels,
-        "can_post": any(channel["can_post"] for channel in channels),
-        "max_chars": settings.PARLEY_MESSAGE_MAX_CHARS,
-        "state": event.state,
-        "closed_states": sorted(CLOSED_STATES),
-        "roles": dict(Role.choices),
-        "kinds": dict(Message.Kind.choices),
-        "states": dict(Event.State.choices),
-        "can_mark_key_moments": can_mark,
-        # "/0/" is replaced by the message's id.
-        "key_moment_url": reverse("api:message-key-moment", args=[0]),
-        # Sent in two clicks (police and city); each shown in the sender's language.
-        "standard_instructions": [
-            {"id": i.pk, "label": i.label, "text": i.text_in(get_language())}
-            for i in standard_instructions()
-        ] if user.has_perm("messaging.send_standard_instruction") else [],
-    }
-
-
-def _language_name(code: str) -> str:
-    try:
-        return get_language_info(code)["name_translated"]
-    except KeyError:  # a language Django does not know: its code says it
-        return code
-
-
-def _channel_languages(event: Event) -> dict:
-    """Who reads what, for the languages section next to the channel."""
-    found = channel_languages(event)
-    return {
-        "event": [_language_name(code) for code in found["event"]],
-        "members": [{**member, "role_label": Role(member["role"]).label,
-                     "language_label": _language_name(member["language"])
-                     if member["language"] else None}
-                    for member in found["members"]],
-    }
-
-
 def _receipts(user, event: Event) -> dict | None:
     """The receipts of the event's log for its parties (``events.view_log_receipts``)."""
     if not user.has_perm("events.view_log_receipts", event):
@@ -218,9 +153,6 @@ def event_detail(request, pk):
         "can_edit": user.has_perm("events.change_event", event) and event.is_open_for_changes,
         "can_add_member": user.has_perm("events.add_member", event),
         "member_form": AddMemberForm(),
-        "channel_panel": (panel := _channel_panel(user, event)),
-        "channel_languages": _channel_languages(event) if panel else None,
-        "zone_map": event_map(user, event),
         "receipts": _receipts(user, event),
     })
 

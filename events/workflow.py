@@ -30,6 +30,10 @@ PERMISSION_FOR: dict[str, str] = {
     S.CANCELLED: "events.cancel_event",
 }
 
+#: A demonstration in one of these states is over: nothing about it changes any more (its
+#: channels are read-only, its zones kept as they were).
+CLOSED_STATES: frozenset[str] = frozenset({S.CONCLUDED, S.WITHDRAWN, S.CANCELLED})
+
 #: Transitions whose note is required (the reason is part of the record).
 NOTE_REQUIRED: frozenset[str] = frozenset({S.CHANGES_REQUESTED, S.CANCELLED})
 

@@ -19,7 +19,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http.request import split_domain_port, validate_host
 from django.utils.crypto import constant_time_compare
 
-from coordination.account_middleware import session_may_connect
+from coordination.accounts.middleware import session_may_connect
 from messaging.services import redeem, token_is_live
 from messaging.threads import in_thread
 
@@ -136,7 +136,7 @@ class TicketOrSessionAuth:
         return await self.session_auth(dict(scope, authenticated_by="session"), receive, send)
 
 
-#: Reasons (``coordination.access.Reason``) for which every credential of a person went:
+#: Reasons (``coordination.accounts.access.Reason``) for which every credential of a person went:
 #: their sessions were logged out or no longer match their password, every token revoked.
 ALL_ACCESS_GONE = frozenset({"logout", "password_changed", "deactivated"})
 

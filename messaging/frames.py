@@ -9,8 +9,14 @@ from django.conf import settings
 
 from coordination.log import format_timestamp
 from coordination.parties import actor_of
-from messaging.models import REFERENCE_LANGUAGE, Acknowledgement, KeyMoment, Message, text_in
-from messaging.rules import CHANNEL_ROLES
+from messaging.models import (
+    CHANNEL_ROLES,
+    REFERENCE_LANGUAGE,
+    Acknowledgement,
+    KeyMoment,
+    Message,
+    text_in,
+)
 
 
 def audience_of(channel) -> list:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from coordination.broadcast import broadcast_on_commit
 from coordination.log import lock_for_log, record
-from coordination.log_kinds import LogKind
+from coordination.log.kinds import LogKind
 from events.models import Event
 from messaging.models import Channel, KeyMoment, Message
 

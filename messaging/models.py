@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
+from coordination.parties import Role
+
 #: The language every standard instruction must have, and the one its readers fall back to.
 REFERENCE_LANGUAGE = "en"
 
@@ -37,6 +39,14 @@ def validate_instruction_texts(value) -> None:
 def text_in(texts: dict, language: str | None) -> str:
     """The text of ``texts`` in ``language``, else in English."""
     return texts.get(language or REFERENCE_LANGUAGE) or texts[REFERENCE_LANGUAGE]
+
+
+#: Who reads each channel (besides being a member of its event): ``all`` is for the event's
+#: organisers, police and city members; ``officials`` for its police and city members only.
+CHANNEL_ROLES = {
+    "all": {Role.ORGANISER, Role.POLICE, Role.CITY},
+    "officials": {Role.POLICE, Role.CITY},
+}
 
 
 class Channel(models.Model):

@@ -14,8 +14,8 @@ from coordination.models import EmailNotice
 from coordination.notifications import queue_email, site_url
 from coordination.parties import Role
 from events.models import EventMembership
-from messaging.models import Acknowledgement, Message, Presence, text_in
-from messaging.rules import CHANNEL_ROLES, CLOSED_STATES
+from events.workflow import CLOSED_STATES
+from messaging.models import CHANNEL_ROLES, Acknowledgement, Message, Presence, text_in
 
 #: Older alerts and instructions are not e-mailed about: a notifier started for the first
 #: time (or after a long stop) does not mail people about history.

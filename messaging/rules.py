@@ -7,14 +7,9 @@ only — organisers never read or write it.
 
 import rules
 
-from coordination.parties import Role, is_city, is_official
-
-CHANNEL_ROLES = {
-    "all": {Role.ORGANISER, Role.POLICE, Role.CITY},
-    "officials": {Role.POLICE, Role.CITY},
-}
-#: A channel is read-only once its event is over.
-CLOSED_STATES = {"concluded", "withdrawn", "cancelled"}
+from coordination.parties import is_city, is_official
+from events.workflow import CLOSED_STATES  # a channel is read-only once its event is over
+from messaging.models import CHANNEL_ROLES
 
 
 @rules.predicate

@@ -11,8 +11,7 @@ from coordination.parties import actor_of
 from events.models import EventMembership
 from events.selectors import get_event_for
 from messaging.frames import acked_frame, message_frames
-from messaging.models import Acknowledgement, Channel, Message, StandardInstruction
-from messaging.rules import CHANNEL_ROLES
+from messaging.models import CHANNEL_ROLES, Acknowledgement, Channel, Message, StandardInstruction
 from messaging.services import get_channel
 
 REPLAY_BATCH = 500

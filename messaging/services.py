@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from coordination.broadcast import broadcast_on_commit
 from coordination.errors import RateLimited
 from coordination.log import lock_for_log, record, record_many
-from coordination.log_kinds import LogKind
+from coordination.log.kinds import LogKind
 from coordination.validators import validate_storable_text
 from events.models import Event
 from messaging import limits, metrics

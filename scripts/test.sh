@@ -42,6 +42,9 @@ record() { # record NAME STATUS
 # --- lint ---------------------------------------------------------------------------------
 say "ruff check ."
 if "$ROOT/.venv/bin/ruff" check .; then record "lint (ruff)" PASS; else record "lint (ruff)" FAIL; fi
+say "lint-imports  (the layers, pyproject.toml [tool.importlinter])"
+if "$ROOT/.venv/bin/lint-imports"; then record "lint (import layers)" PASS
+else record "lint (import layers)" FAIL; fi
 
 # --- one half -----------------------------------------------------------------------------
 # run_half LABEL TAG [extra env assignments for `env`...]

@@ -13,7 +13,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from coordination.two_factor import DEVICE_NAME, must_verify
+from coordination.accounts.two_factor import DEVICE_NAME, must_verify
 
 
 def authenticator_of(user) -> TOTPDevice:
@@ -55,6 +55,6 @@ def log_in(client, user, *, verified: bool = True):
 def api_token(user) -> str:
     """A new API token of ``user``, as logging in to the API (``POST /api/v1/auth/token/``)
     gives one; in async tests: ``await sync_to_async(api_token)(user)``."""
-    from coordination.access import issue_token
+    from coordination.accounts.access import issue_token
 
     return issue_token(user=user)[0]

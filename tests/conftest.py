@@ -40,10 +40,10 @@ def empty_redis():
 @pytest.fixture(scope="session", autouse=True)
 def flush_may_empty_the_log():
     """Transactional tests are reset with Django's ``flush``, which empties every table; the
-    log's append-only triggers let that one operation through (coordination/log_guard.py)."""
+    log's append-only triggers let that one operation through (coordination/log/guard.py)."""
     from django.db.backends.base.operations import BaseDatabaseOperations
 
-    from coordination.log_guard import log_flush_allowed
+    from coordination.log.guard import log_flush_allowed
 
     original = BaseDatabaseOperations.execute_sql_flush
 

@@ -98,12 +98,12 @@ events:add_member         GET    event                  405  405   405     405  
 events:add_member         POST   event                  302  302   404     403  403  302   404  302
 events:remove_member      GET    member                 405  405   405     405  405  405   405  405
 events:remove_member      POST   member                 302  403   404     403  403  302   404  302
-coordination:review       GET    event                  302  403   404     403  403  200   404  302
-coordination:review       GET    concluded              302  403   404     403  403  200   200  302
-coordination:add_note     GET    concluded              405  405   405     405  405  405   405  405
-coordination:add_note     POST   concluded              302  403   404     403  403  302   302  302
-coordination:replay       GET    event                  302  403   404     403  403  200   404  302
-coordination:replay       GET    concluded              302  403   404     403  403  200   200  302
+review:review             GET    event                  302  403   404     403  403  200   404  302
+review:review             GET    concluded              302  403   404     403  403  200   200  302
+review:add_note           GET    concluded              405  405   405     405  405  405   405  405
+review:add_note           POST   concluded              302  403   404     403  403  302   302  302
+review:replay             GET    event                  302  403   404     403  403  200   404  302
+review:replay             GET    concluded              302  403   404     403  403  200   200  302
 privacy:event             GET    event                  302  200   404     403  403  200   404  302
 zones:city_map            GET    -                      302  403   403     200  200  200   403  302
 messaging:instructions    GET    -                      302  403   403     403  403  200   403  302
@@ -211,7 +211,7 @@ BODIES: dict[tuple[str, str, str], dict] = {
     ("events:edit", "POST", "event"): {},
     ("events:transition", "POST", "event"): {"to": "withdrawn"},
     ("events:add_member", "POST", "event"): {"username": "erin"},
-    ("coordination:add_note", "POST", "concluded"): {"body": "A lesson learned."},
+    ("review:add_note", "POST", "concluded"): {"body": "A lesson learned."},
     ("messaging:instruction_add", "POST", "-"): {"label": "Matrix", "position": 0,
                                                  "active": "on", "text_en": "Hello."},
     ("messaging:instruction_edit", "POST", "standard"): {"label": "Renamed", "position": 0,

@@ -18,8 +18,8 @@ from axes.models import AccessAttempt
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from coordination.account_middleware import LAST_SEEN_KEY
-from coordination.two_factor import new_recovery_codes
+from coordination.accounts.middleware import LAST_SEEN_KEY
+from coordination.accounts.two_factor import new_recovery_codes
 from tests.accounthelpers import authenticator_of, log_in, totp_code
 from tests.conftest import PASSWORD
 
@@ -62,7 +62,7 @@ def test_the_setup_page_shows_a_qr_code_and_the_key_but_no_script(client, bob):
 
     device = TOTPDevice.objects.get(user=bob, confirmed=False)
     assert "<svg" in page
-    from coordination.two_factor import secret_of
+    from coordination.accounts.two_factor import secret_of
     assert secret_of(device) in page
     assert "<script>" not in page and "<script " not in page.replace('<script src=', "")
 
@@ -428,7 +428,7 @@ def test_logging_out_is_logged(client, alice, caplog):
 
     client.post("/accounts/logout/")
 
-    # Logging out also revokes every API token of the person (coordination/access.py).
+    # Logging out also revokes every API token of the person (coordination/accounts/access.py).
     assert [r["action"] for r in _records(caplog)] == ["login", "logout", "access_revoked"]
     assert _records(caplog)[-1]["reason"] == "logout"
 

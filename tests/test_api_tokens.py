@@ -205,7 +205,7 @@ def test_logging_out_of_the_site_revokes_every_token(alice, mallory):
 
 def test_an_idle_session_that_times_out_leaves_the_tokens_alone(alice, settings):
     """Walking away from one browser is not logging out of every device."""
-    from coordination.account_middleware import LAST_SEEN_KEY
+    from coordination.accounts.middleware import LAST_SEEN_KEY
 
     settings.PARLEY_SESSION_IDLE_SECONDS = 600
     phone = log_in_to_api()["token"]
@@ -379,7 +379,7 @@ def test_a_ticket_not_yet_used_is_void_once_access_is_taken_back(alice):
 @pytest.mark.django_db(transaction=True)
 def test_every_moment_access_is_taken_back_is_announced_once_after_commit(alice):
     """Other parts (e.g. closing a person's live connections) listen to one signal."""
-    from coordination.access import access_revoked
+    from coordination.accounts.access import access_revoked
 
     heard = []
 

@@ -15,9 +15,9 @@ import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
-from coordination.models import ReviewerNote
 from events import services
 from messaging.models import Message
+from review.models import ReviewerNote
 from tests.accounthelpers import log_in
 from tests.conftest import PASSWORD, event_fields
 from tests.reviewhelpers import concluded_story
@@ -117,7 +117,7 @@ def test_every_post_form_on_every_page_carries_a_csrf_token(story, alice, bob, c
         reverse("events:transition", args=[draft.pk]),
         reverse("events:add_member", args=[draft.pk]),
         reverse("events:edit", args=[draft.pk]),
-        reverse("coordination:add_note", args=[concluded.pk]),
+        reverse("review:add_note", args=[concluded.pk]),
         reverse("two_factor_setup"), reverse("two_factor_verify"), reverse("password_reset"),
     ]:
         assert expected in actions, (expected, sorted(actions))
@@ -161,7 +161,7 @@ def test_a_transition_without_a_csrf_token_is_refused_and_changes_nothing(story,
 def test_a_reviewer_note_without_a_csrf_token_is_refused(story, dave):
     concluded, _draft = story
     client = strict_client(dave)
-    response = client.post(reverse("coordination:add_note", args=[concluded.pk]),
+    response = client.post(reverse("review:add_note", args=[concluded.pk]),
                            {"body": "Forged note"})
     assert response.status_code == 403
     assert not ReviewerNote.objects.filter(body="Forged note").exists()

@@ -1,4 +1,4 @@
-"""The unit's desk (coordination/desk.py, /desk/): what police and city work from every day.
+"""The unit's desk (desk/selectors.py, /desk/): what police and city work from every day.
 
 alice and mallory organise demonstrations; bob is a police liaison officer, carol a city
 official, dave a reviewer.
@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import desk
+from desk import selectors as desk
 from events import services
 from events.models import Event
 from messaging import services as messaging

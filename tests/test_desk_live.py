@@ -1,5 +1,5 @@
 """The desk updates live: ``ws/desk/`` tells open desks, in a few words, that something they
-show has changed (coordination/desk_consumer.py, coordination/broadcast.py).
+show has changed (desk/consumers.py, desk/news.py).
 
 alice organises the demonstration; bob (police) and carol (city) are its members; dave is a
 reviewer.
@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.test import override_settings
 
 from config.asgi import application
-from coordination.broadcast import desk_news
+from desk.news import desk_news
 from events import services
 from messaging import services as messaging
 from tests.wshelpers import communicator, receive_until, session_cookie_for

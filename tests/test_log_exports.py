@@ -17,9 +17,10 @@ from asgiref.sync import async_to_sync
 from django.db import transaction
 from django.utils import timezone
 
-from coordination import exports, log
+from coordination import log
 from coordination.models import LogEntry
 from events import services
+from review import exports
 from tests.conftest import make_user
 
 GENESIS = "0" * 64

@@ -28,7 +28,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from config.asgi import application
-from coordination.log_kinds import label_of
+from coordination.log.kinds import label_of
 from coordination.models import LogEntry
 from events import services
 from events.rules import can_remove_member

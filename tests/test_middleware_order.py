@@ -22,11 +22,11 @@ LOCALE = "django.middleware.locale.LocaleMiddleware"
 COMMON = "django.middleware.common.CommonMiddleware"
 CSRF = "django.middleware.csrf.CsrfViewMiddleware"
 AUTHENTICATION = "django.contrib.auth.middleware.AuthenticationMiddleware"
-USER_LANGUAGE = "coordination.account_middleware.UserLanguageMiddleware"
+USER_LANGUAGE = "coordination.accounts.middleware.UserLanguageMiddleware"
 OTP = "django_otp.middleware.OTPMiddleware"
 MESSAGES = "django.contrib.messages.middleware.MessageMiddleware"
-IDLE_SESSION = "coordination.account_middleware.IdleSessionMiddleware"
-TWO_FACTOR = "coordination.account_middleware.TwoFactorMiddleware"
+IDLE_SESSION = "coordination.accounts.middleware.IdleSessionMiddleware"
+TWO_FACTOR = "coordination.accounts.middleware.TwoFactorMiddleware"
 FRAME_OPTIONS = "django.middleware.clickjacking.XFrameOptionsMiddleware"
 CSP = "csp.middleware.CSPMiddleware"
 PROMETHEUS_AFTER = "django_prometheus.middleware.PrometheusAfterMiddleware"
@@ -141,7 +141,8 @@ def test_each_guard_sits_where_it_must(outer, inner, why):
 def test_the_login_throttle_sees_a_password_before_any_other_backend():
     """django-axes refuses a locked-out username and address before the password is even
     checked (docs/security.md, "Hardening: accounts")."""
-    assert settings.AUTHENTICATION_BACKENDS[0] == "coordination.auth_backends.LoginThrottleBackend"
+    assert settings.AUTHENTICATION_BACKENDS[0] == (
+        "coordination.accounts.auth_backends.LoginThrottleBackend")
 
 
 def test_the_lockout_is_marked_before_the_security_log_hears_of_the_failure():
@@ -152,4 +153,4 @@ def test_the_lockout_is_marked_before_the_security_log_hears_of_the_failure():
 
     names = [receiver().__module__ for _key, receiver, *_rest in user_login_failed.receivers]
 
-    assert names.index("axes.signals") < names.index("coordination.security_log")
+    assert names.index("axes.signals") < names.index("coordination.accounts.security_log")

@@ -21,9 +21,9 @@ from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from coordination.log import record
-from coordination.privacy import kept_until
 from events import services
 from messaging import services as messaging
+from privacy.selectors import kept_until
 from tests.accounthelpers import log_in
 from tests.conftest import event_fields, make_user
 from tests.zonehelpers import make_zone

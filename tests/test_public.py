@@ -13,10 +13,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination import public
-from coordination.review_services import add_reviewer_note
 from events import services
 from messaging import services as messaging
+from public import selectors as public
+from review.services import add_reviewer_note
 from tests.conftest import make_user
 from tests.publichelpers import PUBLIC_URLS, agreed, agreed_zone, registered
 from tests.zonehelpers import LAT, LON, geos, make_zone, square

@@ -15,12 +15,12 @@ import pytest
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from coordination.report import after_action_pdf, render_report
-from coordination.report_data import report_of
 from events import services
 from events.models import Event
 from messaging import services as messaging
 from messaging.models import Acknowledgement, KeyMoment
+from review.report import after_action_pdf, render_report
+from review.report_data import report_of
 from tests.accounthelpers import log_in
 from tests.conftest import event_fields
 from tests.zonehelpers import make_zone

@@ -11,9 +11,10 @@ from django.test import Client
 from django.utils import timezone
 
 from coordination.log import verify_event_log
-from coordination.models import LogEntry, ReviewerNote
-from coordination.review import timeline_entries
-from coordination.review_services import NOTE_MAX_CHARS, add_reviewer_note
+from coordination.models import LogEntry
+from review.models import ReviewerNote
+from review.services import NOTE_MAX_CHARS, add_reviewer_note
+from review.timeline import timeline_entries
 from tests.accounthelpers import log_in
 from tests.conftest import make_user
 from tests.loghelpers import triggers_disabled
@@ -333,7 +334,7 @@ def test_the_search_finds_names_and_usernames(story, dave):
 
 
 def test_the_timeline_is_paginated(story, alice, dave, monkeypatch):
-    from coordination import review_views
+    from review import views as review_views
 
     monkeypatch.setattr(review_views, "PER_PAGE", 5)
     total = LogEntry.objects.filter(event=story.event).count()
@@ -433,9 +434,9 @@ def test_the_note_form_needs_the_csrf_token(story, dave):
 
 
 def test_the_permissions_are_asked_by_name(story, alice, bob, carol, dave):
-    assert [u.has_perm("coordination.review_event", story.event)
+    assert [u.has_perm("review.review_event", story.event)
             for u in (alice, bob, carol, dave)] == [False, False, True, True]
-    assert [u.has_perm("coordination.add_reviewer_note", story.event)
+    assert [u.has_perm("review.add_reviewer_note", story.event)
             for u in (alice, bob, carol, dave)] == [False, False, True, True]
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.utils.dateparse import parse_datetime
 
 from coordination.models import LogEntry
-from coordination.review import replay_history
+from review.timeline import replay_history
 from tests.conftest import make_user
 from tests.reviewhelpers import between, concluded_story, live_event, say
 from tests.zonehelpers import geos, make_zone, square

@@ -17,8 +17,8 @@ from django.utils import translation
 from pypdf import PdfReader
 from rest_framework.test import APIClient
 
-from coordination.report import after_action_pdf
 from events import services
+from review.report import after_action_pdf
 from tests.accounthelpers import api_token, log_in
 from tests.test_report import concluded_event  # noqa: F401  (a fixture)
 from tests.zonehelpers import make_zone

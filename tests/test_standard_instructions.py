@@ -337,7 +337,7 @@ def test_the_channel_panel_offers_them_to_police_not_to_organisers(alices_event,
 
 def test_the_after_action_timeline_shows_the_instruction_and_every_text(alices_event, bob,
                                                                          assembly):
-    from coordination.review import timeline_entries, timeline_rows
+    from review.timeline import timeline_entries, timeline_rows
 
     services.send_message(event=alices_event, sender=bob, channel="all", kind="instruction",
                           standard_instruction=assembly.pk, client_id=uuid.uuid4())

@@ -17,7 +17,7 @@ from django.core import mail
 from django.core.management import call_command
 from pypdf import PdfReader
 
-from coordination.report import after_action_pdf
+from review.report import after_action_pdf
 from tests.markuphelpers import marked_up_demonstration, name_everyone
 from zones import selectors
 from zones.briefing import render_briefing

@@ -6,7 +6,7 @@ on the day.
 is tested with data alone. The map is drawn as vectors from the geometries themselves —
 no background tiles — so the sheet is produced offline and prints sharply at any size.
 Its fonts, styles, tables, map and legend (the public names below) also print the
-after-action report (``coordination/report.py``).
+after-action report (``review/report.py``).
 """
 
 from __future__ import annotations

@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from coordination.parties import Role
 from events.models import Event
+from events.workflow import CLOSED_STATES
 from zones import incidents, selectors
 from zones.models import EVENT_PARTIES, Incident, Zone
 from zones.serializers import ZoneSerializer
-from zones.services import CLOSED_STATES
 from zones.styles import KIND_COLOURS, SEVERITY_COLOURS
 
 

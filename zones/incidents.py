@@ -26,7 +26,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from coordination.broadcast import broadcast_on_commit
 from coordination.errors import Conflict
 from coordination.log import format_timestamp, lock_for_log, record
-from coordination.log_kinds import LogKind
+from coordination.log.kinds import LogKind
 from coordination.parties import actor_of
 from events.models import Event
 from zones.models import Incident

@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from coordination.broadcast import broadcast_on_commit
 from coordination.errors import Conflict
 from coordination.log import lock_for_log, record
-from coordination.log_kinds import LogKind
+from coordination.log.kinds import LogKind
 from coordination.parties import Role
 from events.models import Event
+from events.workflow import CLOSED_STATES
 from zones import selectors
 from zones.geometry import check_zone_geometry
 from zones.models import Zone, ZoneAgreement, ZoneVersion
@@ -31,8 +32,6 @@ from zones.serializers import CONDITIONS_MAX_CHARS, zone_feature
 VERSIONED_FIELDS = ("kind", "geometry", "valid_from", "valid_to", "conditions")
 #: What a client may write; the label only names the zone, so changing it is no new version.
 EDITABLE_FIELDS = (*VERSIONED_FIELDS, "label")
-#: A demonstration in one of these states is over: its zones are kept as they were.
-CLOSED_STATES = frozenset({Event.State.CONCLUDED, Event.State.WITHDRAWN, Event.State.CANCELLED})
 
 
 def _check_event_open(event: Event | None) -> None:

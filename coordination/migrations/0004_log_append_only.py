@@ -1,5 +1,5 @@
 """The log table refuses UPDATE and DELETE (and, on PostgreSQL, TRUNCATE): see
-coordination/log_guard.py for the one escape hatch (Django's flush in the test suite)."""
+coordination/log/guard.py for the one escape hatch (Django's flush in the test suite)."""
 
 from django.db import migrations
 
@@ -43,7 +43,7 @@ SQLITE_FORWARD = [
     BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;
     """,
     # Django's flush empties tables with DELETE on SQLite: the test suite's teardown lets it
-    # through with parley_log_flush_allowed() (coordination/log_guard.py).
+    # through with parley_log_flush_allowed() (coordination/log/guard.py).
     f"""
     CREATE TRIGGER coordination_log_no_delete BEFORE DELETE ON {TABLE}
     WHEN parley_log_flush_allowed() = 0

@@ -66,7 +66,7 @@ def log_in_on_page(page, base_url: str, user, *, password: str | None = None,
     """Log ``user`` in through the login page as a person would: username and password, then
     (police, city, reviewers) the code their authenticator app shows, computed from the
     device's key (tests/accounthelpers.py)."""
-    from coordination.two_factor import must_verify
+    from coordination.accounts.two_factor import must_verify
     from tests.accounthelpers import authenticator_of, totp_code
     from tests.conftest import PASSWORD
 

@@ -33,9 +33,9 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Page, expect
 
-from coordination.review_services import add_reviewer_note
 from events import services as events
 from messaging.models import StandardInstruction
+from review.services import add_reviewer_note
 from tests.conftest import event_fields
 from tests.markuphelpers import marked_up_demonstration, name_everyone
 from tests.zonehelpers import make_sensitive_site
