@@ -69,7 +69,9 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", coordination_views.set_language, name="set_language"),
-    path("jsi18n/<str:language>.js", views.javascript_catalog, name="javascript-catalog"),
+    # Under /i18n/ like set_language: reachable before the second factor is given (the 2FA
+    # pages need their words too).
+    path("i18n/catalog/<str:language>.js", views.javascript_catalog, name="javascript-catalog"),
     path("accounts/", include("coordination.urls")),
     path("desk/", desk_views.desk, name="desk"),
     path("public/", include("coordination.public_urls")),

@@ -82,9 +82,12 @@ def javascript_catalog(request: HttpRequest, language: str) -> HttpResponse:
     """The page scripts' translations (the ``djangojs`` catalogs) in ``language``, as Django's
     JavaScriptCatalog writes them: a classic script defining ``gettext``, ``ngettext``,
     ``pgettext`` and ``interpolate``, loaded before the pages' modules (static/js/i18n.js).
+    At ``/i18n/catalog/<language>.js``.
 
     The language is in the address, not taken from the request, so the answer is the same for
-    everyone who asks for it: public, cached, revalidated by its ETag."""
+    everyone who asks for it: cached, and revalidated by its ETag. Shared caches may keep it
+    only when asked without a session (a signed-in request's answer can carry its session
+    cookie)."""
     if language not in dict(settings.LANGUAGES):
         raise Http404
     with translation.override(language):
@@ -92,7 +95,8 @@ def javascript_catalog(request: HttpRequest, language: str) -> HttpResponse:
     response.headers["Content-Language"] = language
     etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
     response.headers["ETag"] = etag
-    patch_cache_control(response, public=True, max_age=JAVASCRIPT_CATALOG_MAX_AGE)
+    who = "private" if settings.SESSION_COOKIE_NAME in request.COOKIES else "public"
+    patch_cache_control(response, **{who: True}, max_age=JAVASCRIPT_CATALOG_MAX_AGE)
     return get_conditional_response(request, etag=etag, response=response)
 
 

@@ -31,7 +31,7 @@ def words_of(script: Path) -> set[str]:
 
 
 def catalog_of(response) -> dict:
-    """The translations in a /jsi18n/<language>.js answer (JavaScriptCatalog's script)."""
+    """The translations in an /i18n/catalog/<language>.js answer (JavaScriptCatalog's script)."""
     text = response.content.decode()
     match = re.search(r"const newcatalog = (\{.*?\n\s*\});", text, re.S)
     assert match, text[:500]

@@ -59,7 +59,7 @@ def test_every_word_of_the_scripts_is_translated_in_french_and_spanish(client, d
 
 
 def test_the_french_catalog_speaks_french(client, db):
-    response = client.get("/jsi18n/fr.js")
+    response = client.get("/i18n/catalog/fr.js")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     assert response["Content-Language"] == "fr"
@@ -68,16 +68,25 @@ def test_the_french_catalog_speaks_french(client, db):
 
 
 def test_a_language_catalog_is_shared_and_cached_and_revalidated(client, db):
-    response = client.get("/jsi18n/es.js")
+    response = client.get("/i18n/catalog/es.js")
     assert "public" in response["Cache-Control"] and "max-age=3600" in response["Cache-Control"]
-    again = client.get("/jsi18n/es.js", headers={"If-None-Match": response["ETag"]})
+    again = client.get("/i18n/catalog/es.js", headers={"If-None-Match": response["ETag"]})
     assert again.status_code == 304
-    assert client.get("/jsi18n/fr.js")["ETag"] != response["ETag"]
+    assert client.get("/i18n/catalog/fr.js")["ETag"] != response["ETag"]
+
+
+def test_a_signed_in_readers_catalog_stays_in_their_browser(client, alice):
+    from tests.accounthelpers import log_in
+
+    log_in(client, alice)
+    response = client.get("/i18n/catalog/fr.js")
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"] and "public" not in response["Cache-Control"]
 
 
 def test_there_is_no_catalog_for_a_language_parley_does_not_ship(client, db):
-    assert client.get("/jsi18n/de.js").status_code == 404
-    assert client.post("/jsi18n/fr.js").status_code == 405
+    assert client.get("/i18n/catalog/de.js").status_code == 404
+    assert client.post("/i18n/catalog/fr.js").status_code == 405
 
 
 def test_a_page_loads_its_languages_catalog_before_its_modules(client, alice, alices_event):
@@ -89,7 +98,7 @@ def test_a_page_loads_its_languages_catalog_before_its_modules(client, alice, al
     scripts = re.findall(r"<script\b([^>]*)>", page)
     sources = [re.search(r'src="([^"]+)"', tag).group(1) for tag in scripts if "src=" in tag]
     modules = [tag for tag in scripts if 'type="module"' in tag]
-    assert sources.index("/jsi18n/fr.js") < sources.index("/static/zones/zone_map.js")
+    assert sources.index("/i18n/catalog/fr.js") < sources.index("/static/zones/zone_map.js")
     assert {re.search(r'src="([^"]+)"', tag).group(1) for tag in modules} >= {
         "/static/zones/zone_map.js", "/static/messaging/channel.js", "/static/js/maps.js"}
     # Same-origin files only: the policy's script-src 'self' lets them run.

@@ -116,8 +116,8 @@ def test_it_has_no_inline_script_in_the_panel(client, agreed_event, bob):
 def test_it_hands_the_script_its_words_through_the_languages_catalog(client, agreed_event, bob):
     page = page_of(client, bob, agreed_event)
     assert 'id="channel-strings"' not in page  # no table of words of its own
-    assert '<script src="/jsi18n/en.js" defer></script>' in page
-    catalog = catalog_of(client.get("/jsi18n/fr.js"))
+    assert '<script src="/i18n/catalog/en.js" defer></script>' in page
+    catalog = catalog_of(client.get("/i18n/catalog/fr.js"))
     assert words_of(STATIC / "messaging" / "channel.js") <= set(catalog)
     assert panel_config(page_of(client, bob, agreed_event))["kinds"] == {
         "message": "Message", "instruction": "Instruction", "alert": "Alert"}

@@ -1,7 +1,7 @@
 /* Parley: the page scripts' words, from Django's JavaScript catalog.
  *
  * Every page loads its language's catalog (config/views.py javascript_catalog, at
- * /jsi18n/<language>.js) as a classic script before its modules: it defines window.django
+ * /i18n/catalog/<language>.js) as a classic script before its modules: it defines window.django
  * with gettext, ngettext, pgettext and interpolate. The modules take them from here:
  *
  *     import {fill, gettext} from "../js/i18n.js";
