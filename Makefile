@@ -27,8 +27,9 @@ lint: install ## ruff check, and lint-imports (the layers: pyproject.toml, [tool
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports
 
-messages: install ## Update the French and Spanish translations (makemessages -l fr -l es) and compile them
+messages: install ## Update the French and Spanish translations (pages and page scripts) and compile them
 	DEBUG=true $(PY) manage.py makemessages -l fr -l es --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_modules
+	DEBUG=true $(PY) manage.py makemessages -d djangojs -l fr -l es --ignore=.venv --ignore=var --ignore=staticfiles --ignore=node_modules
 	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
 
 clean: ## Remove local databases, demo accounts, test reports and collected static files (keeps .venv)

@@ -72,6 +72,9 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
+    # Under /i18n/ like set_language: reachable before the second factor is given (the 2FA
+    # pages need their words too).
+    path("i18n/catalog/<str:language>.js", views.javascript_catalog, name="javascript-catalog"),
     path("accounts/", include("coordination.accounts.urls")),
     path("desk/", include("desk.urls")),
     path("public/", include("public.urls")),

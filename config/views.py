@@ -2,15 +2,21 @@
 
 import asyncio
 import contextlib
+import hashlib
 import uuid
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+from django.views.i18n import JavaScriptCatalog
 
 from config.metrics import health_checked
 
@@ -64,6 +70,34 @@ async def healthz(request):
     healthy = all(value == "ok" for value in result.values())
     health_checked(result)
     return JsonResponse(result, status=200 if healthy else 503)
+
+
+#: How long a browser (or a shared cache) keeps a language's catalog before asking again; it
+#: then gets 304 Not Modified unless the translations changed (a new release).
+JAVASCRIPT_CATALOG_MAX_AGE = 60 * 60
+
+
+@require_safe
+def javascript_catalog(request: HttpRequest, language: str) -> HttpResponse:
+    """The page scripts' translations (the ``djangojs`` catalogs) in ``language``, as Django's
+    JavaScriptCatalog writes them: a classic script defining ``gettext``, ``ngettext``,
+    ``pgettext`` and ``interpolate``, loaded before the pages' modules (static/js/i18n.js).
+    At ``/i18n/catalog/<language>.js``.
+
+    The language is in the address, not taken from the request, so the answer is the same for
+    everyone who asks for it: cached, and revalidated by its ETag. Shared caches may keep it
+    only when asked without a session (a signed-in request's answer can carry its session
+    cookie)."""
+    if language not in dict(settings.LANGUAGES):
+        raise Http404
+    with translation.override(language):
+        response = JavaScriptCatalog.as_view(domain="djangojs")(request)
+    response.headers["Content-Language"] = language
+    etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+    response.headers["ETag"] = etag
+    who = "private" if settings.SESSION_COOKIE_NAME in request.COOKIES else "public"
+    patch_cache_control(response, **{who: True}, max_age=JAVASCRIPT_CATALOG_MAX_AGE)
+    return get_conditional_response(request, etag=etag, response=response)
 
 
 def _wants_json(request) -> bool:

@@ -31,8 +31,8 @@ demonstration of Alice's that is over; ``missing`` an id that does not exist; ``
 ``event``; ``citywide`` a city-wide sensitive site; ``message`` an instruction from Carol in
 ``event``'s ``all`` channel; ``officials`` a message in its ``officials`` channel; ``reset`` a
 password-reset link with a made-up token; ``proxied`` a request through the reverse proxy;
-``standard`` a standard instruction; ``member`` Bob's membership of ``event``; ``-`` a URL
-without parameters.
+``standard`` a standard instruction; ``member`` Bob's membership of ``event``; ``french`` and
+``unshipped`` a language Parley ships and one it does not; ``-`` a URL without parameters.
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ metrics                   GET    proxied                404  404   404     404  
 healthz                   GET    -                      200  200   200     200  200  200   200  200
 set_language              GET    -                      302  302   302     302  302  302   302  302
 set_language              POST   -                      302  302   302     302  302  302   302  302
+javascript-catalog        GET    french                 200  200   200     200  200  200   200  200
+javascript-catalog        GET    unshipped              404  404   404     404  404  404   404  404
 signup                    GET    -                      200  302   302     302  302  302   302  200
 account_settings          GET    -                      302  200   200     200  200  200   200  302
 account_settings          POST   -                      302  302   302     302  302  302   302  302
@@ -404,6 +406,7 @@ def world(alices_event, alice, bob, carol, dave, mallory):
         "message": {"pk": instruction.pk}, "officials": {"pk": standby.pk},
         "standard": {"pk": standard.pk},
         "member": {"pk": alices_event.pk, "username": "bob"},
+        "french": {"language": "fr"}, "unshipped": {"language": "de"},
         "reset": {"uidb64": "MQ", "token": "set-password"}, "proxied": {},
     }
     return {"pages": pages, "apis": apis, "targets": targets, "event": alices_event,

@@ -3,7 +3,6 @@ when they may write. The panel's behaviour is told in tests/e2e/test_live_channe
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.urls import reverse
 from events import services
 from tests.accounthelpers import log_in
 from tests.conftest import make_user
+from tests.page_scripts import STATIC, catalog_of, words_of
 
 
 @pytest.fixture
@@ -113,14 +113,11 @@ def test_it_has_no_inline_script_in_the_panel(client, agreed_event, bob):
     assert not re.search(r"\son[a-z]+=", panel)  # no inline event handlers either
 
 
-def test_it_hands_the_script_its_translated_words(client, agreed_event, bob):
-    panel = panel_html(page_of(client, bob, agreed_event))
-    strings = re.search(r'<div hidden id="channel-strings"(.*?)></div>', panel, re.S).group(1)
-    keys = set(re.findall(r"data-([a-z-]+)=", strings))
-    js = (Path(__file__).resolve().parents[1] / "static" / "messaging" / "channel.js").read_text()
-    used = {re.sub(r"([A-Z])", lambda m: "-" + m.group(1).lower(), key)
-            for key in re.findall(r'\bt\("([A-Za-z]+)"', js)}
-    used |= {"logged-out", "not-member", "no-event"}  # looked up through CLOSE_REASONS
-    assert used <= keys, used - keys
+def test_it_hands_the_script_its_words_through_the_languages_catalog(client, agreed_event, bob):
+    page = page_of(client, bob, agreed_event)
+    assert 'id="channel-strings"' not in page  # no table of words of its own
+    assert '<script src="/i18n/catalog/en.js" defer></script>' in page
+    catalog = catalog_of(client.get("/i18n/catalog/fr.js"))
+    assert words_of(STATIC / "messaging" / "channel.js") <= set(catalog)
     assert panel_config(page_of(client, bob, agreed_event))["kinds"] == {
         "message": "Message", "instruction": "Instruction", "alert": "Alert"}

@@ -26,6 +26,10 @@ from zones import services as zone_services
 
 SPANISH = {"HTTP_ACCEPT_LANGUAGE": "es-ES,es;q=0.9"}
 CATALOG = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po"
+#: The page scripts' words (static/, makemessages -d djangojs).
+SCRIPTS_CATALOG = CATALOG.with_name("djangojs.po")
+BOTH_CATALOGS = pytest.mark.parametrize("catalog", [CATALOG, SCRIPTS_CATALOG],
+                                        ids=["pages", "scripts"])
 
 
 def page_text(response) -> str:
@@ -124,16 +128,18 @@ def test_the_briefing_sheet_prints_in_spanish_with_its_accents(alices_event, ali
     assert "Señal acústica: ¡atención! ¿Dónde?" in text
 
 
-def test_the_spanish_catalog_has_no_untranslated_or_fuzzy_message():
+@BOTH_CATALOGS
+def test_the_spanish_catalog_has_no_untranslated_or_fuzzy_message(catalog):
     if shutil.which("msgfmt") is None:
         pytest.skip("msgfmt (gettext) is not installed")
     result = subprocess.run(
-        ["msgfmt", "--check-format", "--statistics", "-o", "/dev/null", str(CATALOG)],
+        ["msgfmt", "--check-format", "--statistics", "-o", "/dev/null", str(catalog)],
         capture_output=True, text=True, check=False, env={"LC_ALL": "C"})
     assert result.returncode == 0, result.stderr
     assert re.fullmatch(r"\d+ translated messages\.\n", result.stderr), result.stderr
 
 
-def test_the_spanish_catalog_uses_two_plural_forms():
-    header = CATALOG.read_text(encoding="utf-8")[:2000]
+@BOTH_CATALOGS
+def test_the_spanish_catalog_uses_two_plural_forms(catalog):
+    header = catalog.read_text(encoding="utf-8")[:2000]
     assert '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"' in header

@@ -1,15 +1,18 @@
-/* Parley: the unit's desk keeps itself up to date (templates/coordination/desk.html).
+/* Parley: the unit's desk keeps itself up to date (templates/coordination/desk.html; an ES
+ * module).
  *
  * - A WebSocket to /ws/desk/ says, in a few words ({"type": "desk.changed", "event", "what"}),
  *   that something the desk shows has changed; the page then fetches its sections again
  *   (/desk/?partial=1), at most once a second however many notices arrive.
  * - After a reconnection the sections are fetched too: notices sent meanwhile are lost.
- * - The socket reconnects by itself with exponential back-off and jitter (at most ~30 s);
- *   it does not when the server says the person is logged out (4401) or not allowed (4403).
+ * - The socket reconnects by itself (static/js/socket.js: back-off with jitter, at most
+ *   ~30 s); it does not when the server says the person is logged out (4401) or not allowed
+ *   (4403).
  */
-(function () {
-  "use strict";
+import {fill, gettext} from "../js/i18n.js";
+import {ReconnectingSocket} from "../js/socket.js";
 
+function startDesk() {
   var sections = document.getElementById("desk-sections");
   var status = document.getElementById("desk-status");
   if (!sections || !status) {
@@ -18,18 +21,14 @@
   var statusText = status.querySelector(".desk-status-text");
   var MIN_INTERVAL_MS = 1000;
   var MAX_BACKOFF_MS = 30000;
-  var FINAL_CODES = {4401: "loggedOut", 4403: "loggedOut"};
+  var notConnected = gettext(
+    "Not connected: log in again (as police or city) to see the desk live.");
+  var FINAL_CODES = {4401: notConnected, 4403: notConnected};
 
-  var ws = null;
-  var attempts = 0;
   var lastFetch = 0;
   var fetchTimer = null;
   var fetching = false;
   var again = false;
-
-  function word(name) {
-    return status.dataset[name] || "";
-  }
 
   function setStatus(state, text) {
     status.dataset.status = state;
@@ -95,51 +94,34 @@
 
   // --- the socket -----------------------------------------------------------------------
 
-  function connect() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    setStatus("connecting", word("connecting"));
-    try {
-      ws = new WebSocket(scheme + window.location.host + sections.dataset.socketPath);
-    } catch (error) {
-      retry();
-      return;
-    }
-    ws.onopen = function () {
-      if (attempts > 0) {
+  var socket = new ReconnectingSocket(sections.dataset.socketPath, {
+    maxDelayMs: MAX_BACKOFF_MS,
+    closeReasons: FINAL_CODES,
+    onConnecting: function () {
+      setStatus("connecting", gettext("Connecting…"));
+    },
+    onOpen: function (reconnected) {
+      if (reconnected) {
         schedule(); // catch up on what happened while we were away
       }
-      attempts = 0;
-      setStatus("live", word("live"));
-    };
-    ws.onmessage = function (event) {
-      var frame;
-      try {
-        frame = JSON.parse(event.data);
-      } catch (error) {
-        return;
-      }
+      socket.settled();
+      setStatus("live", gettext("Live: this page updates by itself"));
+    },
+    onFrame: function (frame) {
       if (frame && frame.type === "desk.changed") {
         schedule();
       }
-    };
-    ws.onclose = function (event) {
-      ws = null;
-      if (FINAL_CODES[event.code]) {
-        setStatus("offline", word(FINAL_CODES[event.code]));
-        return;
-      }
-      retry();
-    };
-  }
+    },
+    onRetry: function (due) {
+      // Said once, not counted down every second: the status is read out by screen readers.
+      var seconds = Math.max(1, Math.ceil((due - Date.now()) / 1000));
+      setStatus("offline", fill(gettext("Offline: reconnecting in %(seconds)s s"), {seconds: seconds}));
+    },
+    onStop: function (reason) {
+      setStatus("offline", reason);
+    }
+  });
+  socket.start();
+}
 
-  function retry() {
-    attempts += 1;
-    var ceiling = Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, attempts - 1));
-    var delay = Math.round(ceiling / 2 + Math.random() * ceiling / 2);
-    // Said once, not counted down every second: the status is read out by screen readers.
-    setStatus("offline", word("offline").replace("{seconds}", String(Math.ceil(delay / 1000))));
-    setTimeout(connect, delay);
-  }
-
-  connect();
-})();
+startDesk();

@@ -9,18 +9,21 @@
  * - the messages of both channels sent by then.
  * Sliding is then instant, even for a long demonstration, and needs no further request.
  *
- * Names, labels and bodies are only ever inserted as text (textContent).
+ * Names, labels and bodies are only ever inserted as text (textContent). An ES module; its
+ * words come from the JavaScript catalog (static/js/i18n.js).
  */
-(function () {
-  "use strict";
+import {el} from "../js/dom.js";
+import {fill, gettext, ngettext} from "../js/i18n.js";
+import {formatTime} from "../js/time.js";
+import {showPlaces, useColours, zoneLayer} from "../zones/zones.js";
 
+function startReplay() {
   var STEPS = 1000;
   var configNode = document.getElementById("replay-config");
   if (!configNode) {
     return;
   }
   var config = JSON.parse(configNode.textContent);
-  var words = Object.assign({}, document.getElementById("replay-strings").dataset);
   var slider = document.getElementById("replay-slider");
   var output = document.getElementById("replay-time");
   var summary = document.getElementById("replay-summary");
@@ -46,22 +49,6 @@
     return iso ? Date.parse(iso) : null;
   }
 
-  function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (all, name) {
-      return values[name] === undefined ? all : String(values[name]);
-    });
-  }
-
-  var el = window.parleyDom.el;  // static/js/dom.js
-
-  function formatMoment(value) {
-    try {
-      return new Date(value).toLocaleString(document.documentElement.lang || undefined,
-                                            {dateStyle: "medium", timeStyle: "medium"});
-    } catch (e) {
-      return new Date(value).toISOString();
-    }
-  }
 
   /* The zones as they stood at ``t`` (ms): [{feature, withdrawn}]. */
   function zonesAt(t) {
@@ -100,7 +87,7 @@
       if (feature.properties.status === "withdrawn") {
         return;  // listed below the map, no longer on it
       }
-      var layer = window.ParleyZones.zoneLayer(feature);
+      var layer = zoneLayer(feature);
       // A node, not a string: Leaflet reads a string as HTML.
       layer.bindTooltip(el("span", null,
                            feature.properties.label || history.kinds[feature.properties.kind] || ""));
@@ -111,7 +98,7 @@
   function listZones(features) {
     zoneList.textContent = "";
     if (!features.length) {
-      zoneList.appendChild(el("li", "empty", words.noZones));
+      zoneList.appendChild(el("li", "empty", gettext("No zone had been proposed yet.")));
       return;
     }
     features.forEach(function (feature) {
@@ -122,7 +109,7 @@
       item.setAttribute("data-version", p.version);
       item.appendChild(el("strong", null, p.label || history.kinds[p.kind] || p.kind));
       item.appendChild(document.createTextNode(
-        " — " + (history.kinds[p.kind] || p.kind) + ", " + fill(words.version, {version: p.version}) +
+        " — " + (history.kinds[p.kind] || p.kind) + ", " + fill(gettext("version %(version)s"), {version: p.version}) +
         ", " + (history.statuses[p.status] || p.status)));
       zoneList.appendChild(item);
     });
@@ -135,14 +122,15 @@
       incidentGroup.clearLayers();
     }
     if (!happened.length) {
-      incidentList.appendChild(el("li", "empty", words.noIncidents));
+      incidentList.appendChild(el("li", "empty", gettext("No incident so far.")));
     }
     happened.forEach(function (incident) {
       var item = el("li", "replay-incident-item severity-" + incident.severity);
       item.setAttribute("data-incident-id", incident.id);
       item.appendChild(el("strong", null, history.severities[incident.severity] || incident.severity));
       item.appendChild(document.createTextNode(
-        " · " + fill(words.happened, {time: formatMoment(ms(incident.happened_at))}) +
+        " · " + fill(gettext("happened at %(time)s"),
+                     {time: formatTime(ms(incident.happened_at), {seconds: true})}) +
         " · " + incident.reported_by.name + ": "));
       item.appendChild(el("span", null, incident.description));
       incidentList.appendChild(item);
@@ -163,14 +151,14 @@
     var item = el("li", "replay-message kind-" + message.kind + " channel-" + message.channel);
     item.setAttribute("data-message-id", message.id);
     var meta = el("p", "replay-message-meta");
-    meta.appendChild(el("time", null, formatMoment(ms(message.sent_at))));
+    meta.appendChild(el("time", null, formatTime(ms(message.sent_at), {seconds: true})));
     meta.appendChild(document.createTextNode(
       " · " + message.sender.name + " (" + (history.roles[message.sender.role] || message.sender.role) + ") · " +
       (history.channels[message.channel] || message.channel) + " · " +
       (history.message_kinds[message.kind] || message.kind)));
     if (message.key_moment) {
       meta.appendChild(document.createTextNode(" · "));
-      meta.appendChild(el("span", "key-moment-badge", words.keyMoment));
+      meta.appendChild(el("span", "key-moment-badge", gettext("Key moment")));
     }
     item.appendChild(meta);
     item.appendChild(el("p", "replay-message-body", message.body));
@@ -197,7 +185,7 @@
       shownMessages += 1;
     }
     if (!count) {
-      messageList.appendChild(el("li", "empty", words.noMessages));
+      messageList.appendChild(el("li", "empty", gettext("No message yet.")));
     } else {
       messageList.scrollTop = messageList.scrollHeight;
     }
@@ -205,7 +193,7 @@
   }
 
   function render() {
-    var text = formatMoment(current);
+    var text = formatTime(current, {seconds: true});
     output.textContent = text;
     output.setAttribute("data-at", new Date(current).toISOString());
     slider.setAttribute("aria-valuetext", text);
@@ -215,7 +203,9 @@
     var incidents = showIncidents(current);
     var messages = showMessages(current);
     var inForce = zones.filter(function (f) { return f.properties.status !== "withdrawn"; }).length;
-    summary.textContent = fill(words.summary, {zones: inForce, incidents: incidents, messages: messages});
+    summary.textContent = fill(
+      gettext("Zones: %(zones)s · incidents so far: %(incidents)s · messages so far: %(messages)s"),
+      {zones: inForce, incidents: incidents, messages: messages});
     summary.setAttribute("data-zones", inForce);
     summary.setAttribute("data-messages", messages);
     summary.setAttribute("data-incidents", incidents);
@@ -235,7 +225,7 @@
     }
     fitted = true;
     var bounds = L.latLngBounds([]);
-    var places = window.ParleyZones.showPlaces(map, history.places);
+    var places = showPlaces(map, history.places);
     if (places.getLayers().length) {
       bounds.extend(places.getBounds());
     }
@@ -284,15 +274,18 @@
 
   function loaded(data) {
     history = data;
-    window.ParleyZones.useColours(history.colours);
+    useColours(history.colours);
     start = ms(history.start);
     end = ms(history.end);
     current = end;
     collectChanges();
     if (history.messages.truncated) {
       var note = document.getElementById("replay-truncated");
-      note.textContent = fill(words.truncated, {count: history.messages.count,
-                                                shown: history.messages.results.length});
+      note.textContent = fill(ngettext(
+        "This demonstration has %(count)s message; the replay shows the first %(shown)s.",
+        "This demonstration has %(count)s messages; the replay shows the first %(shown)s.",
+        history.messages.count), {count: history.messages.count,
+                                  shown: history.messages.results.length});
       note.hidden = false;
     }
     slider.disabled = false;
@@ -327,7 +320,7 @@
     ready();
   };
 
-  output.textContent = words.loading;
+  output.textContent = gettext("Loading…");
   fetch(config.history_url, {credentials: "same-origin", headers: {Accept: "application/json"}})
     .then(function (response) {
       if (!response.ok) {
@@ -338,7 +331,10 @@
     .then(loaded)
     .catch(function () {
       var error = document.getElementById("replay-error");
-      error.textContent = words.failed;
+      error.textContent = gettext(
+        "The history could not be loaded. Check your connection and reload the page.");
       error.hidden = false;
     });
-})();
+}
+
+startReplay();

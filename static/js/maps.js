@@ -4,34 +4,27 @@
  * the map keeps its plain grey background (drawing still works) and says so once, below
  * the map, so nobody waits for a background that will not come.
  */
-(function () {
-  "use strict";
+import {el} from "./dom.js";
+import {gettext} from "./i18n.js";
 
-  function noticeText() {
-    var el = document.getElementById("map-tiles-unavailable");
-    return el ? el.textContent : "The background map is unavailable; you can still use the map.";
-  }
-
-  window.addEventListener("map:init", function (e) {
-    var map = e.detail.map;
-    var container = map.getContainer();
-    var warned = false;
-    map.eachLayer(function (layer) {
-      if (!(layer instanceof L.TileLayer)) {
+window.addEventListener("map:init", function (e) {
+  const map = e.detail.map;
+  const container = map.getContainer();
+  let warned = false;
+  map.eachLayer(function (layer) {
+    if (!(layer instanceof L.TileLayer)) {
+      return;
+    }
+    layer.on("tileerror", function () {
+      if (warned) {
         return;
       }
-      layer.on("tileerror", function () {
-        if (warned) {
-          return;
-        }
-        warned = true;
-        container.classList.add("tiles-unavailable");
-        var note = document.createElement("p");
-        note.className = "map-notice";
-        note.setAttribute("role", "status");
-        note.textContent = noticeText();
-        container.insertAdjacentElement("afterend", note);
-      });
+      warned = true;
+      container.classList.add("tiles-unavailable");
+      const note = el("p", "map-notice", gettext(
+        "The background map could not be loaded; the map still works on its grey background."));
+      note.setAttribute("role", "status");
+      container.insertAdjacentElement("afterend", note);
     });
   });
-})();
+});

@@ -1,11 +1,13 @@
-/* Parley: the live channel panel of a demonstration's page (docs/protocol.md, "The live channel").
+/* Parley: the live channel panel of a demonstration's page (an ES module; docs/protocol.md,
+ * "The live channel").
  *
- * Configuration comes from <script id="channel-config" type="application/json"> (json_script)
- * and the translated words from the data- attributes of #channel-strings; nothing here is
+ * Configuration comes from <script id="channel-config" type="application/json"> (json_script),
+ * the words from the language's JavaScript catalog (static/js/i18n.js); nothing here is
  * inline in a page, so a Content-Security-Policy without inline scripts is enough.
  *
  * Reliability, in short:
- * - the socket reconnects by itself, with exponential back-off and jitter (at most ~15 s);
+ * - the socket reconnects by itself (static/js/socket.js: back-off with jitter, at most ~15 s,
+ *   a heartbeat, and at once when the network or the page comes back);
  * - on every (re)connect each readable channel is subscribed with after_seq = the last seq
  *   shown there, so the server replays exactly what is missing;
  * - messages are shown strictly in seq order; a seq already shown is ignored, a seq that
@@ -17,38 +19,34 @@
  * Message bodies and names are only ever inserted as text (textContent), never as HTML.
  * Other parts of the page hear every frame as a "parley:frame" DOM event on document.
  */
-(function () {
-  "use strict";
+import {el} from "../js/dom.js";
+import {fill, gettext, ngettext, pgettext} from "../js/i18n.js";
+import {ReconnectingSocket} from "../js/socket.js";
+import {formatFullTime, formatTime} from "../js/time.js";
 
+function startChannel() {
   var panel = document.getElementById("channel-panel");
   var configNode = document.getElementById("channel-config");
   if (!panel || !configNode) {
     return;
   }
   var config = JSON.parse(configNode.textContent);
-  var words = Object.assign({}, document.getElementById("channel-strings").dataset);
   var me = config.me;
 
   var MAX_DELAY_MS = 15000;
-  var BASE_DELAY_MS = 1000;
   var PING_EVERY_MS = 20000;
   var PONG_WITHIN_MS = 10000;
   var RETRY_AFTER_MS = {rate_limited: 5000, unavailable: 3000};
-  var CLOSE_REASONS = {4401: "loggedOut", 4403: "notMember", 4404: "noEvent"};
+  // Closes that end the connection for good, and what the person is told.
+  var CLOSE_REASONS = {
+    4401: gettext("You are logged out: log in again to use the live channel."),
+    4403: gettext("You are no longer a member of this demonstration, so its channel is closed to you."),
+    4404: gettext("This demonstration is no longer available.")
+  };
   var OUTBOX_KEY = "parley.outbox." + config.event + "." + me.id;
   var MUTE_KEY = "parley.alertsMuted";
 
   /* --- small helpers ------------------------------------------------------------------ */
-
-  function t(key, values) {
-    var text = words[key] || key;
-    Object.keys(values || {}).forEach(function (name) {
-      text = text.split("{" + name + "}").join(String(values[name]));
-    });
-    return text;
-  }
-
-  var el = window.parleyDom.el;  // static/js/dom.js
 
   function $(selector, root) {
     return (root || panel).querySelector(selector);
@@ -69,27 +67,10 @@
       hex.slice(20)].join("-");
   }
 
-  var locale = document.documentElement.lang || undefined;
-
-  function formatTime(iso) {
-    var date = new Date(iso);
-    if (isNaN(date.getTime())) {
-      return "";
-    }
-    var sameDay = date.toDateString() === new Date().toDateString();
-    try {
-      return sameDay
-        ? date.toLocaleTimeString(locale, {hour: "2-digit", minute: "2-digit"})
-        : date.toLocaleString(locale, {dateStyle: "short", timeStyle: "short"});
-    } catch (e) {
-      return date.toLocaleString();
-    }
-  }
-
   function timeNode(iso) {
-    var node = el("time", "msg-time", formatTime(iso));
+    var node = el("time", "msg-time", formatTime(iso, {compact: true}));
     node.dateTime = iso;
-    node.title = new Date(iso).toLocaleString(locale);
+    node.title = formatFullTime(iso);
     return node;
   }
 
@@ -98,7 +79,7 @@
   }
 
   function personText(person) {
-    return person.id === me.id ? person.name + " (" + t("you") + ")" : person.name;
+    return person.id === me.id ? fill(gettext("%(name)s (you)"), {name: person.name}) : person.name;
   }
 
   function storage(kind) {
@@ -125,10 +106,8 @@
   var inFlight = new Set();   // client_ids sent on the current connection
   var pendingAcks = new Set();// message ids acknowledged but not yet confirmed
   var active = null;          // the channel shown and written to
-  var socket = null;
-  var attempt = 0;
   var stopped = false;
-  var timers = {reconnect: null, countdown: null, ping: null, pong: null, retry: null};
+  var timers = {countdown: null, retry: null};
   var alertsSounded = 0;
 
   config.channels.forEach(function (info) {
@@ -158,7 +137,7 @@
   function setStatus(status, detail) {
     statusNode.dataset.status = status;
     $(".channel-status-text", statusNode).textContent =
-      {connecting: t("connecting"), live: t("live")}[status] || t("offline");
+      {connecting: gettext("Connecting…"), live: gettext("Live")}[status] || gettext("Offline");
     $(".channel-status-countdown", statusNode).textContent = detail ? "— " + detail : "";
     $(".channel-reconnect", statusNode).hidden = status !== "offline" || stopped;
     panel.dataset.connection = status;
@@ -170,141 +149,58 @@
     timers[name] = null;
   }
 
-  function connect() {
-    ["reconnect", "countdown"].forEach(clearTimer);
-    if (stopped || socket) {
-      return;
-    }
-    setStatus("connecting");
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var ws;
-    try {
-      ws = new WebSocket(scheme + window.location.host + config.socket_path);
-    } catch (e) {
-      scheduleReconnect();
-      return;
-    }
-    socket = ws;
-    inFlight.clear();
-    ws.onopen = function () {
-      if (socket !== ws) {
-        return;
-      }
+  var socket = new ReconnectingSocket(config.socket_path, {
+    maxDelayMs: MAX_DELAY_MS,
+    closeReasons: CLOSE_REASONS,
+    heartbeat: {everyMs: PING_EVERY_MS, withinMs: PONG_WITHIN_MS},
+    onConnecting: function () {
+      clearTimer("countdown");
+      inFlight.clear();
+      setStatus("connecting");
+    },
+    onOpen: function () {
       order.forEach(function (name) {
         subscribe(channels[name]);
       });
-      startHeartbeat();
-    };
-    ws.onmessage = function (event) {
-      if (socket !== ws) {
-        return;
-      }
-      alive();
-      var frame;
-      try {
-        frame = JSON.parse(event.data);
-      } catch (e) {
-        return;
-      }
-      handle(frame);
-    };
-    ws.onclose = function (event) {
-      if (socket !== ws) {
-        return;
-      }
-      dropped(CLOSE_REASONS[event.code]);
-    };
-  }
-
-  /* The socket is gone (or given up on): forget it and plan the next attempt. */
-  function dropped(reason) {
-    var ws = socket;
-    socket = null;
-    if (ws) {
-      ws.onopen = ws.onmessage = ws.onclose = null;
-      try {
-        ws.close();
-      } catch (e) { /* already closed */ }
-    }
-    ["ping", "pong"].forEach(clearTimer);
-    inFlight.clear();
-    order.forEach(function (name) {
-      channels[name].subscribed = false;
-      channels[name].resyncing = false;
-    });
-    renderOutbox();
-    if (reason) {
-      stop(t(reason));
-      return;
-    }
-    scheduleReconnect();
-  }
+    },
+    onFrame: handle,
+    onDropped: function () {
+      inFlight.clear();
+      order.forEach(function (name) {
+        channels[name].subscribed = false;
+        channels[name].resyncing = false;
+      });
+      renderOutbox();
+    },
+    onRetry: countDown,
+    onStop: stop
+  });
 
   function stop(explanation) {
     stopped = true;
-    ["reconnect", "countdown", "ping", "pong", "retry"].forEach(clearTimer);
+    ["countdown", "retry"].forEach(clearTimer);
     setStatus("offline");
     showError(explanation);
     setComposerEnabled();
   }
 
-  function scheduleReconnect() {
-    if (stopped) {
-      return;
-    }
-    ["reconnect", "countdown"].forEach(clearTimer);
-    var ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * Math.pow(2, attempt));
-    var delay = Math.round(ceiling / 2 + Math.random() * ceiling / 2);
-    attempt += 1;
-    var due = Date.now() + delay;
+  /* Until the next attempt, say when it comes (or that the network is gone). */
+  function countDown(due) {
+    clearTimer("countdown");
     var tick = function () {
       if (navigator.onLine === false) { // the "online" event reconnects at once
-        setStatus("offline", t("waitingNetwork"));
+        setStatus("offline", gettext("waiting for the network"));
         return;
       }
       var seconds = Math.max(1, Math.ceil((due - Date.now()) / 1000));
-      setStatus("offline", t("reconnecting", {seconds: seconds}));
+      setStatus("offline", fill(gettext("reconnecting in %(seconds)s s"), {seconds: seconds}));
     };
     tick();
     timers.countdown = setInterval(tick, 1000);
-    timers.reconnect = setTimeout(connect, delay);
-  }
-
-  function reconnectNow() {
-    if (stopped) {
-      return;
-    }
-    attempt = 0;
-    if (!socket) {
-      connect();
-    }
   }
 
   function send(frame) {
-    if (!socket || socket.readyState !== WebSocket.OPEN) {
-      return false;
-    }
-    socket.send(JSON.stringify(frame));
-    return true;
-  }
-
-  /* A connection can die without a close (a phone changing network): ping now and then. */
-  function startHeartbeat() {
-    clearTimer("ping");
-    timers.ping = setInterval(probe, PING_EVERY_MS);
-  }
-
-  function probe() {
-    if (send({type: "ping"}) && !timers.pong) {
-      timers.pong = setTimeout(function () {
-        timers.pong = null;
-        dropped();
-      }, PONG_WITHIN_MS);
-    }
-  }
-
-  function alive() {
-    clearTimer("pong");
+    return socket.send(frame);
   }
 
   function subscribe(channel) {
@@ -312,26 +208,9 @@
     send({type: "subscribe", channel: channel.name, after_seq: channel.lastSeq});
   }
 
-  window.addEventListener("offline", function () {
-    if (socket) {
-      dropped();
-    } else {
-      scheduleReconnect();
-    }
+  $(".channel-reconnect", statusNode).addEventListener("click", function () {
+    socket.reconnectNow();
   });
-  window.addEventListener("online", reconnectNow);
-  // A phone waking up: make sure the connection is still there, or make a new one now.
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState !== "visible") {
-      return;
-    }
-    if (socket) {
-      probe();
-    } else {
-      reconnectNow();
-    }
-  });
-  $(".channel-reconnect", statusNode).addEventListener("click", reconnectNow);
 
   /* --- frames from the server --------------------------------------------------------- */
 
@@ -389,7 +268,7 @@
       }
     });
     if (order.every(function (name) { return channels[name].subscribed; })) {
-      attempt = 0;
+      socket.settled();
       setStatus("live");
     }
     if (reconnected) {
@@ -459,7 +338,7 @@
     // (the server's reminders take care of those).
     if (frame.kind === "alert" && channel.loaded && awaitsMe(frame)) {
       soundAlert();
-      announce(t("alertFrom", {name: frame.sender.name, body: frame.body}));
+      announce(fill(gettext("Alert from %(name)s: %(body)s"), {name: frame.sender.name, body: frame.body}));
       flash(node);
     }
     renderPending();
@@ -489,7 +368,8 @@
     if (frame.key_moment) {
       node.classList.add("msg-key");
       node.appendChild(el("p", "msg-key-moment", frame.key_moment.note
-        ? t("keyMomentNote", {note: frame.key_moment.note}) : t("keyMoment")));
+        ? fill(gettext("Key moment: %(note)s"), {note: frame.key_moment.note})
+        : gettext("Key moment")));
     }
     if (frame.kind === "instruction" || frame.kind === "alert") {
       node.appendChild(renderAcks(frame));
@@ -512,13 +392,13 @@
       box.appendChild(el("p", "msg-key-error", item.keyMomentError));
     }
     if (item.frame.key_moment) {
-      box.appendChild(actionButton(t("unmarkKeyMoment"), function () {
+      box.appendChild(actionButton(gettext("Unmark key moment"), function () {
         keyMomentRequest(item, "DELETE");
       }, "msg-key-toggle"));
       return box;
     }
     if (!item.noteOpen) {
-      box.appendChild(actionButton(t("markKeyMoment"), function () {
+      box.appendChild(actionButton(gettext("Mark as key moment"), function () {
         item.noteOpen = true;
         renderMessage(item);
         var input = item.node.querySelector(".msg-key-note");
@@ -528,7 +408,7 @@
       }, "msg-key-toggle"));
       return box;
     }
-    var label = el("label", "msg-key-note-label", t("keyMomentNoteLabel"));
+    var label = el("label", "msg-key-note-label", gettext("Note (optional)"));
     var input = el("input", "msg-key-note");
     input.type = "text";
     input.maxLength = 300;
@@ -544,10 +424,10 @@
     });
     box.appendChild(label);
     box.appendChild(input);
-    box.appendChild(actionButton(t("mark"), function () {
+    box.appendChild(actionButton(pgettext("mark a key moment", "Mark"), function () {
       keyMomentRequest(item, "POST", input.value);
     }, "msg-key-save"));
-    box.appendChild(actionButton(t("cancel"), function () {
+    box.appendChild(actionButton(gettext("Cancel"), function () {
       item.noteOpen = false;
       item.noteDraft = "";
       renderMessage(item);
@@ -575,11 +455,13 @@
         return;
       }
       return response.json().catch(function () { return {}; }).then(function (data) {
-        item.keyMomentError = t("keyMomentFailed", {detail: data.detail || data.note || response.status});
+        item.keyMomentError = fill(gettext("The key moment could not be saved: %(detail)s"),
+                                   {detail: data.detail || data.note || response.status});
         renderMessage(item);
       });
     }, function () {
-      item.keyMomentError = t("keyMomentFailed", {detail: t("offline")});
+      item.keyMomentError = fill(gettext("The key moment could not be saved: %(detail)s"),
+                                 {detail: gettext("Offline")});
       renderMessage(item);
     });
   }
@@ -597,24 +479,24 @@
   function renderAcks(frame) {
     var box = el("div", "msg-acks");
     var done = el("p", "msg-acked");
-    done.appendChild(el("span", "msg-acks-label", t("acknowledgedBy") + " "));
+    done.appendChild(el("span", "msg-acks-label", gettext("Acknowledged by:") + " "));
     if (!frame.acks.length) {
-      done.appendChild(el("span", "msg-acks-none", t("nobody")));
+      done.appendChild(el("span", "msg-acks-none", gettext("nobody yet")));
     }
     frame.acks.forEach(function (ack, index) {
       var who = el("span", "msg-ack", personText(ack.user));
       who.dataset.user = ack.user.id;
-      who.title = roleLabel(ack.user.role) + ", " + new Date(ack.at).toLocaleString(locale);
+      who.title = roleLabel(ack.user.role) + ", " + formatFullTime(ack.at);
       if (index) {
         done.appendChild(document.createTextNode(", "));
       }
       done.appendChild(who);
-      done.appendChild(el("span", "msg-ack-time", " " + formatTime(ack.at)));
+      done.appendChild(el("span", "msg-ack-time", " " + formatTime(ack.at, {compact: true})));
     });
     box.appendChild(done);
     var waiting = el("p", "msg-awaiting");
     if (frame.awaiting.length) {
-      waiting.appendChild(el("span", "msg-acks-label", t("notYet") + " "));
+      waiting.appendChild(el("span", "msg-acks-label", gettext("Not yet:") + " "));
       frame.awaiting.forEach(function (person, index) {
         if (index) {
           waiting.appendChild(document.createTextNode(", "));
@@ -625,7 +507,7 @@
         waiting.appendChild(who);
       });
     } else {
-      waiting.textContent = t("everyoneAcknowledged");
+      waiting.textContent = gettext("Everyone has acknowledged.");
       waiting.classList.add("msg-all-acked");
     }
     box.appendChild(waiting);
@@ -634,7 +516,7 @@
 
   function ackButton(id) {
     var button = el("button", "msg-ack-button",
-      pendingAcks.has(id) ? t("acknowledging") : t("acknowledge"));
+      pendingAcks.has(id) ? gettext("Acknowledging…") : gettext("Acknowledge"));
     button.type = "button";
     button.disabled = pendingAcks.has(id);
     button.addEventListener("click", function () {
@@ -741,7 +623,8 @@
       flash(entry);
     }
     soundAlert();
-    announce(t("reminderFrom", {name: frame.sender.name, body: frame.body}));
+    announce(fill(gettext("Reminder, alert from %(name)s: %(body)s"),
+                  {name: frame.sender.name, body: frame.body}));
   }
 
   function flash(node) {
@@ -914,27 +797,27 @@
     var status;
     if (item.failed) {
       node.classList.add("msg-failed");
-      status = t("failed", {detail: item.error});
+      status = fill(gettext("Not sent: %(detail)s"), {detail: item.error});
     } else if (item.error && item.retryAt) {
-      status = t("retrying", {detail: item.error});
+      status = fill(gettext("Not sent yet: %(detail)s Trying again shortly."), {detail: item.error});
     } else if (item.sent || inFlight.has(item.client_id)) {
-      status = t("sending");
+      status = gettext("Sending…");
     } else {
-      status = t("pending");
+      status = gettext("Pending: will be sent when the connection is back");
     }
     var line = el("p", "msg-status", status);
     if (item.failed) {
       line.setAttribute("role", "alert");
       line.appendChild(document.createTextNode(" "));
       if (!item.standard_instruction) {
-        line.appendChild(actionButton(t("edit"), function () {
+        line.appendChild(actionButton(gettext("Edit"), function () {
           forget(item.client_id);
           body.value = item.body;
           kind.value = item.kind;
           body.focus();
         }));
       }
-      line.appendChild(actionButton(t("dismiss"), function () {
+      line.appendChild(actionButton(gettext("Dismiss"), function () {
         forget(item.client_id);
       }));
     }
@@ -968,11 +851,12 @@
     }
     var why = "";
     if (!stopped && channel && !channel.canPost) {
-      why = config.closed ? t("readOnly") : t("cannotPost");
+      why = config.closed ? gettext("This demonstration is over: its channel is read-only.")
+        : gettext("You cannot write in this channel.");
     }
     note.textContent = why;
     note.hidden = !why;
-    $(".channel-composer-label", form).textContent = t("writeTo", {channel: channel.label});
+    $(".channel-composer-label", form).textContent = fill(gettext("Message to: %(channel)s"), {channel: channel.label});
   }
 
   function submit() {
@@ -982,7 +866,8 @@
       return;
     }
     if (text.length > config.max_chars) {
-      note.textContent = t("tooLong", {max: config.max_chars});
+      note.textContent = fill(gettext("A message may have at most %(max)s characters."),
+                              {max: config.max_chars});
       note.hidden = false;
       return;
     }
@@ -1074,7 +959,8 @@
       return;
     }
     var badge = $(".channel-unread", channel.tab);
-    badge.textContent = channel.unread ? t("unread", {count: channel.unread}) : "";
+    badge.textContent = channel.unread
+      ? fill(ngettext("%(count)s new", "%(count)s new", channel.unread), {count: channel.unread}) : "";
     badge.hidden = !channel.unread;
   }
 
@@ -1116,7 +1002,7 @@
       text.appendChild(el("strong", null, frame.sender.name));
       if (order.length > 1) {
         text.appendChild(el("span", "muted",
-          " " + t("inChannel", {channel: channels[item.channel].label})));
+          " " + fill(gettext("in “%(channel)s”"), {channel: channels[item.channel].label})));
       }
       text.appendChild(document.createTextNode(": "));
       text.appendChild(el("span", "pending-body",
@@ -1124,7 +1010,7 @@
       entry.appendChild(text);
       var actions = el("p", "pending-actions");
       actions.appendChild(ackButton(frame.id));
-      actions.appendChild(actionButton(t("show"), function () {
+      actions.appendChild(actionButton(gettext("Show"), function () {
         activate(item.channel);
         item.node.scrollIntoView({block: "center", behavior: "smooth"});
         flash(item.node);
@@ -1163,7 +1049,7 @@
       badge.className = "state state-" + state;
     }
     var notice = $("#channel-state-notice");
-    $(".channel-state-text", notice).textContent = t("stateChanged", {state: label});
+    $(".channel-state-text", notice).textContent = fill(gettext("The demonstration is now “%(state)s”."), {state: label});
     notice.hidden = false;
     if (config.closed_states.indexOf(state) !== -1) {
       config.closed = true;
@@ -1243,5 +1129,7 @@
   outbox = outbox.filter(function (item) { return channels[item.channel]; });
   activate(order[0]);
   renderOutbox();
-  connect();
-})();
+  socket.start();
+}
+
+startChannel();

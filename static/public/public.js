@@ -3,17 +3,18 @@
  *
  * Configuration comes from <script id="public-config" type="application/json">
  * (coordination/public_views.py: the GeoJSON and notices addresses, zone colours — those of
- * zones/styles.py — and kind labels), the translated words from #public-strings. Every
+ * zones/styles.py — and kind labels), the words from the language's JavaScript catalog
+ * (static/js/i18n.js; this is an ES module). Every
  * poll_seconds it asks both addresses again with cache: "no-cache": the browser sends the
  * ETag it holds (If-None-Match) and the server answers 304 when nothing changed, so a
  * quiet page costs almost nothing. Everything from the server is set as text, never HTML.
  */
-(function () {
-  "use strict";
+import {el, popup as popupBox} from "../js/dom.js";
+import {fill, gettext} from "../js/i18n.js";
+import {formatTime} from "../js/time.js";
 
+function startPublicPage() {
   var config = JSON.parse(document.getElementById("public-config").textContent);
-  var words = Object.assign({}, document.getElementById("public-strings").dataset);
-  var el = window.parleyDom.el;  // static/js/dom.js
   var map = null;
   var layer = null;
   var byReference = {};   // reference → bounds of what is drawn of it
@@ -23,15 +24,12 @@
     return config.colours.kinds[kind] || "#52525b";
   }
 
-  function formatTime(iso) {
-    if (!iso) { return ""; }
-    return new Date(iso).toLocaleString(document.documentElement.lang || undefined, {
-      dateStyle: "medium", timeStyle: "short"
-    });
+  function popupOf(title, rows) {
+    return popupBox("public-popup", title, rows);
   }
 
-  function popupOf(title, rows) {
-    return window.parleyDom.popup("public-popup", title, rows);
+  function period(from, to) {
+    return fill(gettext("%(start)s – %(end)s"), {start: formatTime(from), end: formatTime(to)});
   }
 
   function popup(feature) {
@@ -39,20 +37,20 @@
     var box;
     if (p.feature === "zone") {
       box = popupOf(config.zone_kinds[p.zone_kind] || p.zone_kind, [
-        [words.inForce, p.valid_from ? formatTime(p.valid_from) + " – " + formatTime(p.valid_to) : ""],
-        [words.conditions, p.conditions || words.noConditions]
+        [gettext("In force"), p.valid_from ? period(p.valid_from, p.valid_to) : ""],
+        [gettext("Conditions"), p.conditions || gettext("No particular conditions.")]
       ]);
     } else {
-      var place = {assembly_point: words.assembly, route: words.route,
-                   dispersal_point: words.dispersal}[p.feature];
+      var place = {assembly_point: gettext("Assembly point"), route: gettext("Route"),
+                   dispersal_point: gettext("Dispersal point")}[p.feature];
       box = popupOf(p.title, [
         ["", place],
-        [words.kind, config.kinds[p.kind] || p.kind],
-        [words.state, config.states[p.state] || p.state],
-        [words.when, formatTime(p.starts_at) + " – " + formatTime(p.ends_at)]
+        [gettext("Kind"), config.kinds[p.kind] || p.kind],
+        [gettext("State"), config.states[p.state] || p.state],
+        [gettext("When"), period(p.starts_at, p.ends_at)]
       ]);
     }
-    var link = el("a", null, words.details + " (" + p.reference + ")");
+    var link = el("a", null, fill(gettext("Details (%(reference)s)"), {reference: p.reference}));
     link.href = "#" + p.reference;
     box.appendChild(link);
     return box;
@@ -107,7 +105,7 @@
     var list = document.getElementById("public-notices");
     list.textContent = "";
     if (!notices.length) {
-      list.appendChild(el("li", "public-none", words.noNotices));
+      list.appendChild(el("li", "public-none", gettext("No notices yet.")));
       return;
     }
     notices.forEach(function (n) {
@@ -149,10 +147,10 @@
       refresh(config.notices_url, function (data) { if (!first) { showNotices(data.notices); } })
     ]).then(function (changed) {
       if (!first && (changed[0] || changed[1])) {
-        status(words.updated.replace("%(time)s", formatTime(new Date().toISOString())));
+        status(fill(gettext("Updated at %(time)s."), {time: formatTime(new Date())}));
       }
     }).catch(function () {
-      status(words.failed);
+      status(gettext("Could not check for changes; trying again shortly."));
     });
   }
 
@@ -189,4 +187,6 @@
   } else {
     start();
   }
-})();
+}
+
+startPublicPage();

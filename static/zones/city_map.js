@@ -2,18 +2,19 @@
  *
  * Configuration comes from <script id="city-map-config" type="application/json">
  * (zones/city_map.py: API addresses, kind labels and colours — the colours are
- * zones/styles.py's, the same as the printed briefing sheet's), the translated words from
- * the data- attributes of #city-map-strings. Choosing a moment (the date-and-time field or
+ * zones/styles.py's, the same as the printed briefing sheet's), the words from the
+ * JavaScript catalog (static/js/i18n.js; this is an ES module). Choosing a moment (the date-and-time field or
  * the slider over the coming days) reloads, without reloading the page:
  *   GET events_url?active_at=…  → demonstrations under way and their clashes
  *   GET zones_url?active_at=…   → zones in force (the zones API)
  * Nothing here writes; every text from the server is set as text, never as HTML.
  */
-(function () {
-  "use strict";
+import {el, popup} from "../js/dom.js";
+import {fill, gettext} from "../js/i18n.js";
+import {formatTime, toLocalInput} from "../js/time.js";
 
+function startCityMap() {
   var config = JSON.parse(document.getElementById("city-map-config").textContent);
-  var words = Object.assign({}, document.getElementById("city-map-strings").dataset);
   var colours = config.colours;
   var STEP_MS = config.slider_step_minutes * 60 * 1000;
 
@@ -26,36 +27,20 @@
 
   // --- small helpers ------------------------------------------------------------------
 
-  var el = window.parleyDom.el;  // static/js/dom.js
-
-  function fill(template, values) {
-    return template.replace(/%\((\w+)\)s/g, function (_, name) {
-      return values[name] === undefined ? "" : values[name];
-    });
-  }
-
-  function formatTime(iso) {
-    if (!iso) { return words.always; }
-    return new Date(iso).toLocaleString(document.documentElement.lang || undefined, {
-      dateStyle: "medium", timeStyle: "short"
-    });
+  /* From when to when, "always" for an end left open. */
+  function period(from, to) {
+    return fill(gettext("%(start)s to %(end)s"), {
+      start: formatTime(from) || gettext("always"), end: formatTime(to) || gettext("always")});
   }
 
   function kindColour(kind) {
     return colours.kinds[kind] || "#52525b";
   }
 
-  // <input type="datetime-local"> speaks the browser's local time, without an offset.
-  function toLocalInput(date) {
-    var pad = function (n) { return String(n).padStart(2, "0"); };
-    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) +
-      "T" + pad(date.getHours()) + ":" + pad(date.getMinutes());
-  }
-
   function popupOf(title, rows, link) {
-    var box = window.parleyDom.popup("city-map-popup", title, rows);
+    var box = popup("city-map-popup", title, rows);
     if (link) {
-      var a = el("a", null, words.open);
+      var a = el("a", null, gettext("Open the demonstration"));
       a.href = link;
       box.appendChild(a);
     }
@@ -80,28 +65,27 @@
       return a.name + " (" + a.party + ")";
     }).join(", ");
     return popupOf(p.label || config.kinds[p.kind] || p.kind, [
-      [words.kind, config.kinds[p.kind] || p.kind],
-      [words.status, config.statuses[p.status] || p.status],
-      [words.valid, p.valid_from || p.valid_to
-        ? formatTime(p.valid_from) + " " + words.to + " " + formatTime(p.valid_to)
-        : words.always],
-      [words.conditions, p.conditions],
-      [words.agreedBy, p.kind === "sensitive_site" ? null : (agreed || words.nobody)]
+      [gettext("Kind"), config.kinds[p.kind] || p.kind],
+      [gettext("Status"), config.statuses[p.status] || p.status],
+      [gettext("In force"), p.valid_from || p.valid_to
+        ? period(p.valid_from, p.valid_to) : gettext("always")],
+      [gettext("Conditions"), p.conditions],
+      [gettext("Agreed by"), p.kind === "sensitive_site" ? null : (agreed || gettext("nobody yet"))]
     ]);
   }
 
   function clashText(clash, names) {
-    var kind = {overlap: words.overlap, too_close: words.tooClose,
-                sensitive_site: words.sensitiveSite}[clash.kind] || clash.kind;
+    var kind = {overlap: gettext("overlap"), too_close: gettext("too close"),
+                sensitive_site: gettext("near a sensitive site")}[clash.kind] || clash.kind;
     var parts = clash.events.map(function (id) { return names[id] || ("#" + id); });
     if (clash.zone !== null && clash.zone !== undefined) {
-      parts.push(names["zone:" + clash.zone] || words.sensitiveLabel);
+      parts.push(names["zone:" + clash.zone] || gettext("Sensitive site"));
     }
     var text = parts.join(" ↔ ") + ": " + kind;
     if (clash.distance_m > 0) {
-      text += ", " + fill(words.metres, {metres: Math.round(clash.distance_m)});
+      text += ", " + fill(gettext("%(metres)s m apart"), {metres: Math.round(clash.distance_m)});
     }
-    if (clash.counter) { text += " (" + words.counter + ")"; }
+    if (clash.counter) { text += " (" + gettext("counter-demonstration") + ")"; }
     return text;
   }
 
@@ -129,7 +113,7 @@
     });
     zones.forEach(function (z) {
       if (z.properties.kind === "sensitive_site") {
-        names["zone:" + z.id] = z.properties.label || words.sensitiveLabel;
+        names["zone:" + z.id] = z.properties.label || gettext("Sensitive site");
       }
     });
     L.geoJSON({type: "FeatureCollection", features: zones}, {
@@ -176,9 +160,9 @@
         }
         if (layer) {
           layer.bindPopup(popupOf(p.reference + " " + p.title, [
-            [words.kind, p.kind_label],
-            [words.state, p.state_label],
-            [words.times, formatTime(p.starts_at) + " " + words.to + " " + formatTime(p.ends_at)]
+            [gettext("Kind"), p.kind_label],
+            [gettext("State"), p.state_label],
+            [gettext("Times"), period(p.starts_at, p.ends_at)]
           ], p.url));
           layer.addTo(layers.events);
         }
@@ -198,8 +182,9 @@
 
     listEvents(events, names);
     listClashes(names);
-    document.getElementById("city-map-status").textContent = fill(words.summary, {
-      when: formatTime(loaded.at), events: events.length, zones: zones.length,
+    document.getElementById("city-map-status").textContent = fill(gettext(
+      "At %(when)s — demonstrations under way: %(events)s; zones in force: %(zones)s; clashes: %(clashes)s."), {
+      when: formatTime(loaded.at) || gettext("always"), events: events.length, zones: zones.length,
       clashes: loaded.clashes.length
     });
 
@@ -218,7 +203,7 @@
     var list = document.getElementById("city-map-events");
     list.replaceChildren();
     if (!events.length) {
-      list.appendChild(el("li", null, words.noEvents));
+      list.appendChild(el("li", null, gettext("No demonstration is under way at this time.")));
       return;
     }
     events.forEach(function (f) {
@@ -228,9 +213,8 @@
       a.href = p.url;
       item.appendChild(a);
       item.appendChild(document.createTextNode(
-        " — " + p.state_label + ", " + formatTime(p.starts_at) + " " + words.to + " " +
-        formatTime(p.ends_at)));
-      if (p.clashes) { item.appendChild(el("span", "clash-badge", words.clashBadge)); }
+        " — " + p.state_label + ", " + period(p.starts_at, p.ends_at)));
+      if (p.clashes) { item.appendChild(el("span", "clash-badge", gettext("Clash"))); }
       list.appendChild(item);
     });
   }
@@ -239,7 +223,7 @@
     var list = document.getElementById("city-map-clash-list");
     list.replaceChildren();
     if (!loaded.clashes.length) {
-      list.appendChild(el("li", null, words.noClashes));
+      list.appendChild(el("li", null, gettext("No clash at this time.")));
       return;
     }
     loaded.clashes.forEach(function (c) { list.appendChild(el("li", null, clashText(c, names))); });
@@ -262,7 +246,7 @@
     var signal = pending.signal;
     var query = "?active_at=" + encodeURIComponent(at.toISOString());
     var error = document.getElementById("city-map-error");
-    document.getElementById("city-map-status").textContent = words.loading;
+    document.getElementById("city-map-status").textContent = gettext("Loading…");
     Promise.all([getJSON(config.events_url + query, signal),
                  getJSON(config.zones_url + query, signal)])
       .then(function (answers) {
@@ -273,7 +257,8 @@
       })
       .catch(function (err) {
         if (err.name === "AbortError") { return; }  // a newer moment was chosen
-        error.textContent = words.failed;
+        error.textContent = gettext(
+          "The map could not be updated. Check your connection and try again.");
         error.hidden = false;
       });
   }
@@ -290,7 +275,7 @@
       var steps = Math.round((date.getTime() - sliderStart.getTime()) / STEP_MS);
       slider.value = String(Math.max(0, Math.min(Number(slider.max), steps)));
     }
-    slider.setAttribute("aria-valuetext", formatTime(date.toISOString()));
+    slider.setAttribute("aria-valuetext", formatTime(date));
     var url = new URL(window.location.href);
     url.searchParams.set("at", date.toISOString());
     window.history.replaceState(null, "", url);  // a link to share or reload this moment
@@ -305,7 +290,7 @@
     slider.max = String(Math.round(config.slider_days * 24 * 60 / config.slider_step_minutes));
     input.addEventListener("change", function () {
       if (!input.value) {
-        document.getElementById("city-map-status").textContent = words.noTime;
+        document.getElementById("city-map-status").textContent = gettext("Choose a date and time.");
         return;
       }
       var date = new Date(input.value);
@@ -334,4 +319,6 @@
     });
     setUp();
   };
-})();
+}
+
+startCityMap();

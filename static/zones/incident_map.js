@@ -12,10 +12,13 @@
  * demonstration; after each (re)subscription the incidents are read again from the API.
  *
  * Descriptions and names are only ever inserted as text (textContent), never as HTML.
+ * An ES module; its words come from the JavaScript catalog (static/js/i18n.js).
  */
-(function () {
-  "use strict";
+import {el} from "../js/dom.js";
+import {fill, gettext} from "../js/i18n.js";
+import {formatTime, fromLocalInput, toLocalInput} from "../js/time.js";
 
+function startIncidents() {
   var section = document.getElementById("zone-map");
   var configNode = document.getElementById("zone-map-config");
   var root = document.getElementById("incidents");
@@ -24,7 +27,6 @@
   }
   var mapConfig = JSON.parse(configNode.textContent);
   var config = mapConfig.incidents;
-  var words = Object.assign({}, document.getElementById("incident-strings").dataset);
   var map = null;
   var group = null;
   var features = {};   // id → Feature
@@ -32,23 +34,6 @@
   var early = [];      // frames heard before the map exists
   var placing = false;
   var draft = null;    // the marker of the place chosen for a new report
-
-  var el = window.parleyDom.el;  // static/js/dom.js
-
-  function fill(template, values) {
-    var text = template;
-    Object.keys(values).forEach(function (name) {
-      text = text.split("{" + name + "}").join(String(values[name]));
-    });
-    return text;
-  }
-
-  function formatTime(iso) {
-    if (window.ParleyZones && window.ParleyZones.formatTime) {
-      return window.ParleyZones.formatTime(iso);
-    }
-    return iso;
-  }
 
   function severityLabel(severity) {
     return config.severities[severity] || severity;
@@ -65,13 +50,13 @@
     var box = el("div", "incident-popup");
     box.appendChild(el("h3", null, severityLabel(p.severity)));
     box.appendChild(el("p", "incident-description", p.description));
-    box.appendChild(el("p", "incident-happened", fill(words.happened, {time: formatTime(p.happened_at)})));
+    box.appendChild(el("p", "incident-happened", fill(gettext("Happened: %(time)s"), {time: formatTime(p.happened_at)})));
     // Both times only where they differ (to the minute, as they are shown).
     if (formatTime(p.recorded_at) !== formatTime(p.happened_at)) {
-      box.appendChild(el("p", "incident-recorded muted", fill(words.recorded, {time: formatTime(p.recorded_at)})));
+      box.appendChild(el("p", "incident-recorded muted", fill(gettext("Recorded: %(time)s"), {time: formatTime(p.recorded_at)})));
     }
     if (p.reported_by) {
-      box.appendChild(el("p", "incident-reporter muted", fill(words.reportedBy, {name: p.reported_by.name})));
+      box.appendChild(el("p", "incident-reporter muted", fill(gettext("Reported by %(name)s"), {name: p.reported_by.name})));
     }
     return box;
   }
@@ -171,7 +156,8 @@
       var known = Object.prototype.hasOwnProperty.call(features, frame.incident.id);
       upsert(frame.incident);
       if (!known) {
-        say(fill(words.newIncident, {description: frame.incident.properties.description}));
+        say(fill(gettext("New incident: %(description)s"),
+                 {description: frame.incident.properties.description}));
       }
     } else if (frame.type === "subscribed") {
       refresh();
@@ -209,16 +195,6 @@
     section.setAttribute("data-mode", on ? "placing-incident" : "");
   }
 
-  function pad(n) {
-    return (n < 10 ? "0" : "") + n;
-  }
-
-  function nowLocal() {
-    var d = new Date();
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" +
-      pad(d.getHours()) + ":" + pad(d.getMinutes());
-  }
-
   function place(latlng) {
     if (draft) {
       draft.setLatLng(latlng);
@@ -237,7 +213,7 @@
     if (form.hidden) {
       clearErrors();
       var time = form.querySelector("#incident-happened-at");
-      time.value = nowLocal();
+      time.value = toLocalInput(new Date());
       time.dataset.untouched = time.value;
       form.hidden = false;
       tools.hidden = true;
@@ -276,14 +252,14 @@
     });
     if (!shown) {
       var node = form.querySelector('.zone-field-error[data-field="detail"]');
-      node.textContent = words.network;
+      node.textContent = gettext("The server could not be reached; try again.");
       node.hidden = false;
     }
   }
 
   function submit() {
     if (!draft) {
-      showErrors({location: [words.noPlace]});
+      showErrors({location: [gettext("Tap the map where it happened first.")]});
       return;
     }
     var latlng = draft.getLatLng();
@@ -296,8 +272,7 @@
       description: form.querySelector("#incident-description").value
     };
     if (when) {
-      var d = new Date(when);
-      body.happened_at = isNaN(d.getTime()) ? when : d.toISOString();
+      body.happened_at = fromLocalInput(when);
     }
     var button = form.querySelector(".incident-save");
     button.disabled = true;
@@ -312,13 +287,13 @@
         return {ok: response.ok, data: data};
       });
     }, function () {
-      return {ok: false, data: {detail: words.network}};
+      return {ok: false, data: {detail: gettext("The server could not be reached; try again.")}};
     }).then(function (answer) {
       button.disabled = false;
       if (answer.ok) {
         upsert(answer.data);
         closeForm();
-        say(words.reported);
+        say(gettext("Incident reported."));
       } else {
         showErrors(answer.data);
       }
@@ -362,4 +337,6 @@
 
   window.addEventListener("map:init", function (event) { start(event.detail && event.detail.map); });
   (window.maps || []).forEach(start);  // a map made before this script ran
-})();
+}
+
+startIncidents();

@@ -1,14 +1,10 @@
-/* Parley: zones on Leaflet maps (docs/protocol.md, "Zones").
+/* Parley: the map on a demonstration's page (templates/zones/_event_map.html; an ES module).
+ * What every map of zones shares (colours, styles, layers, descriptions) is in zones.js.
  *
- * Two parts:
- * - window.ParleyZones: what every map of zones shares — the colour of each kind (defined
- *   only here), the hatching of proposed zones, the style and layer of a zone Feature, the
- *   places of a demonstration, the words of a zone's popup. Other maps (the city-wide map,
- *   the briefing sheet) use these.
- * - window.parleyShowEvent(map): the map on a demonstration's page (templates/zones/
- *   _event_map.html). It shows the places and every current zone, lets the reader agree,
- *   draw, change, reshape and withdraw zones as far as #zone-map-config's "can" allows
- *   (computed by the view from zones/rules.py: the page offers only what the API allows),
+ * window.parleyShowEvent(map), called by django-leaflet once the map is made, shows the
+ *   places and every current zone, lets the reader agree, draw, change, reshape and
+ *   withdraw zones as far as #zone-map-config's "can" allows (computed by the view from
+ *   zones/rules.py: the page offers only what the API allows),
  *   and keeps up with every change: the live channel (static/messaging/channel.js)
  *   announces each frame as a "parley:frame" DOM event, and a `zone` frame updates the zone
  *   in place; after each (re)subscription the zones are read again from the API, so nothing
@@ -18,243 +14,12 @@
  * Drawing uses Leaflet.draw's handlers (L.Draw.Polygon, L.Draw.Rectangle, L.Edit.Poly) from
  * django-leaflet's static files, driven by large buttons under the map (fit for phones).
  */
-(function () {
-  "use strict";
+import {el} from "../js/dom.js";
+import {gettext, pgettext} from "../js/i18n.js";
+import {fromLocalInput, toLocalInput} from "../js/time.js";
+import {colourOf, describeZone, showPlaces, updateZoneLayer, useColours, zoneLayer} from "./zones.js";
 
-  /* --- shared by every map of zones ---------------------------------------------------- */
-
-  /* The colour of each kind comes from the page's configuration: zones/styles.py is the one
-   * table, shared with the city-wide map and the printed briefing sheet. */
-  var KIND_COLOURS = {};
-  var PLACE_STYLES = {
-    assembly_point: {radius: 9, color: "#0b6e4f", fillColor: "#18a558", fillOpacity: 0.9, weight: 2},
-    dispersal_point: {radius: 9, color: "#8a1c1c", fillColor: "#d64545", fillOpacity: 0.9, weight: 2},
-    route: {color: "#1d4ed8", weight: 5, opacity: 0.9}
-  };
-  var SVG_NS = "http://www.w3.org/2000/svg";
-  var PATTERNS_ID = "parley-zone-patterns";
-
-  function colourOf(kind) {
-    return KIND_COLOURS[kind] || "#52525b";
-  }
-
-  /* Take the colours of the kinds ({kind: "#rrggbb"}, zones/styles.py) before drawing. */
-  function useColours(table) {
-    Object.keys(table || {}).forEach(function (kind) { KIND_COLOURS[kind] = table[kind]; });
-    var old = document.getElementById(PATTERNS_ID);
-    if (old) {
-      old.parentNode.removeChild(old);  // made again, in the new colours, when next needed
-    }
-  }
-
-  /* One hatch pattern per kind, in a hidden SVG that every map's paths can refer to. */
-  function ensurePatterns() {
-    if (document.getElementById(PATTERNS_ID)) {
-      return;
-    }
-    var svg = document.createElementNS(SVG_NS, "svg");
-    svg.id = PATTERNS_ID;
-    svg.setAttribute("aria-hidden", "true");
-    // Not display:none: patterns inside an undisplayed SVG are not painted. Set through
-    // CSSOM, not a style attribute, which the Content-Security-Policy refuses.
-    svg.style.position = "absolute";
-    svg.style.width = "0";
-    svg.style.height = "0";
-    svg.style.overflow = "hidden";
-    var defs = document.createElementNS(SVG_NS, "defs");
-    Object.keys(KIND_COLOURS).forEach(function (kind) {
-      var pattern = document.createElementNS(SVG_NS, "pattern");
-      pattern.id = "parley-hatch-" + kind;
-      pattern.setAttribute("patternUnits", "userSpaceOnUse");
-      pattern.setAttribute("width", "10");
-      pattern.setAttribute("height", "10");
-      pattern.setAttribute("patternTransform", "rotate(45)");
-      var wash = document.createElementNS(SVG_NS, "rect");
-      wash.setAttribute("width", "10");
-      wash.setAttribute("height", "10");
-      wash.setAttribute("fill", colourOf(kind));
-      wash.setAttribute("fill-opacity", "0.08");
-      var line = document.createElementNS(SVG_NS, "rect");
-      line.setAttribute("width", "3");
-      line.setAttribute("height", "10");
-      line.setAttribute("fill", colourOf(kind));
-      line.setAttribute("fill-opacity", "0.55");
-      pattern.appendChild(wash);
-      pattern.appendChild(line);
-      defs.appendChild(pattern);
-    });
-    svg.appendChild(defs);
-    document.body.appendChild(svg);
-  }
-
-  /* The Leaflet path style of a zone Feature: its kind's colour; hatched and dashed while
-   * only proposed. */
-  function zoneStyle(feature) {
-    var p = feature.properties;
-    var colour = colourOf(p.kind);
-    var classes = "parley-zone zone-status-" + p.status + " zone-kind-" + p.kind;
-    if (p.status === "proposed") {
-      return {color: colour, weight: 3, dashArray: "8 6", fillColor: "url(#parley-hatch-" + p.kind + ")",
-              fillOpacity: 1, className: classes};
-    }
-    return {color: colour, weight: 3, fillColor: colour, fillOpacity: 0.3, className: classes};
-  }
-
-  /* A Leaflet layer (one L.Polygon, several rings or parts) for a zone Feature. */
-  function zoneLayer(feature, options) {
-    ensurePatterns();
-    var layer = L.GeoJSON.geometryToLayer(feature, {});
-    layer.setStyle(zoneStyle(feature));  // className too: it is read when the path is made
-    if (options && options.pane) {
-      layer.options.pane = options.pane;
-    }
-    layer.feature = feature;
-    layer.on("add", function () { markElement(layer); });
-    return layer;
-  }
-
-  /* The path's classes and data- attributes (zone id, status) as the Feature says. */
-  function markElement(layer) {
-    var element = layer.getElement && layer.getElement();
-    if (!element) {
-      return;
-    }
-    var p = layer.feature.properties;
-    element.setAttribute("data-zone-id", p.id);
-    element.setAttribute("data-status", p.status);
-    var keep = (element.getAttribute("class") || "").split(/\s+/).filter(function (name) {
-      return name && name !== "parley-zone" && name.indexOf("zone-") !== 0;
-    });
-    element.setAttribute("class", keep.concat(zoneStyle(layer.feature).className.split(" ")).join(" "));
-  }
-
-  /* Bring a zone's layer up to date in place (shape, style, popup), so that an open popup
-   * stays open while others agree or change the zone. ``reshaped``: the layer's corners were
-   * moved on the map, so its shape is set again even if the Feature's is unchanged. */
-  function updateZoneLayer(layer, feature, reshaped) {
-    var before = layer.feature;
-    layer.feature = feature;
-    if (reshaped || JSON.stringify(before.geometry) !== JSON.stringify(feature.geometry)) {
-      var geometry = feature.geometry;
-      layer.setLatLngs(L.GeoJSON.coordsToLatLngs(geometry.coordinates,
-                                                 geometry.type === "Polygon" ? 1 : 2));
-      // Leaflet.draw's vertex editing keeps the old corners: point it at the new ones, as
-      // Leaflet.draw itself does when an edit is reverted.
-      layer.fire("revert-edited", {layer: layer});
-    }
-    layer.setStyle(zoneStyle(feature));
-    markElement(layer);
-    var popup = layer.getPopup && layer.getPopup();
-    if (popup && layer.isPopupOpen()) {
-      popup.update();  // the popup's content is a function of the zone: made again
-    }
-    return layer;
-  }
-
-  /* The assembly point, route and dispersal point of a demonstration, as one group. */
-  function showPlaces(map, places) {
-    var group = L.featureGroup();
-    ["route", "assembly_point", "dispersal_point"].forEach(function (name) {
-      var geometry = places[name];
-      if (!geometry) {
-        return;
-      }
-      L.geoJSON(geometry, {
-        style: function () { return PLACE_STYLES[name]; },
-        pointToLayer: function (feature, latlng) { return L.circleMarker(latlng, PLACE_STYLES[name]); }
-      }).addTo(group);
-    });
-    group.addTo(map);
-    return group;
-  }
-
-  var el = window.parleyDom.el;  // static/js/dom.js
-
-  function fill(template, values) {
-    var text = template;
-    Object.keys(values).forEach(function (name) {
-      text = text.split("{" + name + "}").join(String(values[name]));
-    });
-    return text;
-  }
-
-  function formatTime(iso) {
-    if (!iso) {
-      return "…";
-    }
-    try {
-      return new Date(iso).toLocaleString(document.documentElement.lang || undefined,
-                                          {dateStyle: "medium", timeStyle: "short"});
-    } catch (e) {
-      return iso;
-    }
-  }
-
-  /* The description of a zone, as a DOM node: label, kind, status, times, conditions,
-   * version, who has agreed and who not yet. ``labels``: {kinds, statuses, parties, words}. */
-  function describeZone(feature, labels) {
-    var p = feature.properties;
-    var words = labels.words;
-    var box = el("div", "zone-description");
-    box.appendChild(el("h3", "zone-title", p.label || labels.kinds[p.kind] || p.kind));
-    var line = el("p", "zone-kind-line");
-    var swatch = el("span", "zone-swatch");
-    swatch.setAttribute("data-kind", p.kind);
-    swatch.style.background = colourOf(p.kind);
-    line.appendChild(swatch);
-    line.appendChild(document.createTextNode(labels.kinds[p.kind] || p.kind));
-    line.appendChild(document.createTextNode(" · "));
-    line.appendChild(el("strong", "zone-status zone-status-" + p.status, labels.statuses[p.status] || p.status));
-    box.appendChild(line);
-    box.appendChild(el("p", "zone-times", fill(words.times || "{from} – {to}",
-                                               {from: formatTime(p.valid_from), to: formatTime(p.valid_to)})));
-    var conditions = el("p", "zone-conditions");
-    if (p.conditions) {
-      conditions.appendChild(el("strong", null, words.conditions + " "));
-      conditions.appendChild(document.createTextNode(p.conditions));
-    } else {
-      conditions.textContent = words.noConditions;
-    }
-    box.appendChild(conditions);
-    box.appendChild(el("p", "zone-version", fill(words.version, {version: p.version})));
-    var agreed = p.agreed_by || [];
-    var byParty = {};
-    (p.agreements || []).forEach(function (a) { byParty[a.party] = a; });
-    var yes = el("p", "zone-agreed-by");
-    yes.appendChild(el("strong", null, words.agreedBy + " "));
-    yes.appendChild(document.createTextNode(agreed.length ? agreed.map(function (party) {
-      var who = byParty[party];
-      return (labels.parties[party] || party) + (who ? " (" + who.name + ")" : "");
-    }).join(", ") : words.nobody));
-    box.appendChild(yes);
-    var missing = Object.keys(labels.parties).filter(function (party) { return agreed.indexOf(party) < 0; });
-    if (missing.length && p.status !== "withdrawn") {
-      var no = el("p", "zone-not-yet");
-      no.appendChild(el("strong", null, words.notYet + " "));
-      no.appendChild(document.createTextNode(missing.map(function (party) {
-        return labels.parties[party] || party;
-      }).join(", ")));
-      box.appendChild(no);
-    }
-    return box;
-  }
-
-  window.ParleyZones = {
-    KIND_COLOURS: KIND_COLOURS,
-    useColours: useColours,
-    PLACE_STYLES: PLACE_STYLES,
-    colourOf: colourOf,
-    ensurePatterns: ensurePatterns,
-    zoneStyle: zoneStyle,
-    zoneLayer: zoneLayer,
-    updateZoneLayer: updateZoneLayer,
-    showPlaces: showPlaces,
-    describeZone: describeZone,
-    formatTime: formatTime
-  };
-
-  /* --- the map on a demonstration's page ---------------------------------------------- */
-
+function startEventMap() {
   var section = document.getElementById("zone-map");
   var configNode = document.getElementById("zone-map-config");
   if (!section || !configNode) {
@@ -262,8 +27,7 @@
   }
   var config = JSON.parse(configNode.textContent);
   useColours(config.colours);
-  var words = Object.assign({}, document.getElementById("zone-map-strings").dataset);
-  var labels = {kinds: config.kinds, statuses: config.statuses, parties: config.parties, words: words};
+  var labels = {kinds: config.kinds, statuses: config.statuses, parties: config.parties};
   var controller = null;
   var early = [];  // frames heard before the map exists
 
@@ -296,7 +60,7 @@
         return {ok: response.ok, status: response.status, data: data};
       });
     }, function () {
-      return {ok: false, status: 0, data: {detail: words.network}};
+      return {ok: false, status: 0, data: {detail: gettext("The server could not be reached; try again.")}};
     });
   }
 
@@ -307,7 +71,7 @@
     var repair = null;
     var fields = {};
     if (!data || typeof data !== "object") {
-      return {texts: [words.network], repair: null, fields: fields};
+      return {texts: [gettext("The server could not be reached; try again.")], repair: null, fields: fields};
     }
     Object.keys(data).forEach(function (name) {
       var value = data[name];
@@ -327,27 +91,6 @@
       });
     });
     return {texts: texts, repair: repair, fields: fields};
-  }
-
-  function pad(n) {
-    return (n < 10 ? "0" : "") + n;
-  }
-
-  function toLocalInput(iso) {
-    if (!iso) {
-      return "";
-    }
-    var d = new Date(iso);
-    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" +
-      pad(d.getHours()) + ":" + pad(d.getMinutes());
-  }
-
-  function fromLocalInput(value) {
-    if (!value) {
-      return null;
-    }
-    var d = new Date(value);
-    return isNaN(d.getTime()) ? value : d.toISOString();
   }
 
   function EventMap(map) {
@@ -512,20 +255,20 @@
     var actions = el("div", "zone-popup-actions");
     var agreed = (p.agreed_by || []).indexOf(config.party) >= 0;
     if (config.can.agree && !agreed) {
-      var agree = el("button", "primary zone-agree", words.agree);
+      var agree = el("button", "primary zone-agree", pgettext("agree a zone", "Agree"));
       agree.type = "button";
       agree.addEventListener("click", function () { self.agree(feature, agree, message); });
       actions.appendChild(agree);
     } else if (config.can.agree) {
-      box.appendChild(el("p", "zone-you-agreed", words.youAgreed));
+      box.appendChild(el("p", "zone-you-agreed", gettext("Your party has agreed this version.")));
     }
     if (config.can.change) {
-      actions.appendChild(this.button(words.edit, "zone-edit", function () { self.openForm(feature); }));
-      actions.appendChild(this.button(words.reshape, "zone-reshape", function () { self.startReshape(id); }));
+      actions.appendChild(this.button(gettext("Change details"), "zone-edit", function () { self.openForm(feature); }));
+      actions.appendChild(this.button(gettext("Reshape"), "zone-reshape", function () { self.startReshape(id); }));
     }
     if (config.can.withdraw) {
-      actions.appendChild(this.button(words.withdraw, "danger zone-withdraw", function () {
-        if (window.confirm(words.confirmWithdraw)) {
+      actions.appendChild(this.button(gettext("Withdraw"), "danger zone-withdraw", function () {
+        if (window.confirm(gettext("Withdraw this zone? It stays on record as withdrawn."))) {
           self.withdraw(id, message);
         }
       }));
@@ -568,7 +311,7 @@
       item.appendChild(el("span", "zone-item-kind", " " + (labels.kinds[p.kind] || p.kind) + " · "));
       item.appendChild(el("span", "zone-status zone-status-" + p.status, labels.statuses[p.status] || p.status));
       if ((p.agreed_by || []).length && p.status !== "agreed") {
-        item.appendChild(el("span", "zone-item-agreed muted", " · " + words.agreedBy + " " +
+        item.appendChild(el("span", "zone-item-agreed muted", " · " + gettext("Agreed by:") + " " +
           p.agreed_by.map(function (party) { return labels.parties[party] || party; }).join(", ")));
       }
       list.appendChild(item);
@@ -602,7 +345,7 @@
     var self = this;
     var id = feature.properties.id;
     button.disabled = true;
-    button.textContent = words.agreeing;
+    button.textContent = gettext("Agreeing…");
     api("POST", urlFor(config.agreements_url, id), {version: feature.properties.version}).then(function (answer) {
       if (answer.ok) {
         delete self.notes[id];
@@ -613,7 +356,7 @@
       var texts = problems(answer.data).texts;
       self.notes[id] = texts.join(" ");
       button.disabled = false;
-      button.textContent = words.agree;
+      button.textContent = pgettext("agree a zone", "Agree");
       message.textContent = self.notes[id];
       message.hidden = false;
       self.showError(texts);
@@ -785,7 +528,7 @@
     this.field("conditions").value = p.conditions || "";
     this.initial = this.formValues();
     var heading = this.form.querySelector(".zone-form-heading");
-    heading.textContent = heading.getAttribute(feature ? "data-edit" : "data-new");
+    heading.textContent = feature ? gettext("Change zone") : gettext("New zone");
     this.clearFieldErrors();
     this.form.hidden = false;
     this.form.scrollIntoView({block: "nearest"});
@@ -836,7 +579,7 @@
     var url;
     if (this.editing === null) {
       if (!this.drawn) {
-        this.showError([words.notPolygon]);
+        this.showError([gettext("A zone is an area: draw a polygon or a rectangle.")]);
         return;
       }
       body = {kind: values.kind, label: values.label, conditions: values.conditions,
@@ -863,7 +606,7 @@
         self.closeForm();
         self.showError([]);
         self.upsert(answer.data);
-        self.say(words.saved);
+        self.say(gettext("Zone saved."));
         return;
       }
       self.showFieldErrors(problems(answer.data));
@@ -917,7 +660,7 @@
         self.deferred[reshaping.id] = answer.data;
         self.endReshape();
         self.showError([]);
-        self.say(words.saved);
+        self.say(gettext("Zone saved."));
         return;
       }
       var found = problems(answer.data);
@@ -945,4 +688,6 @@
       map.fitBounds(bounds, {padding: [30, 30], maxZoom: 17});
     }
   };
-})();
+}
+
+startEventMap();
