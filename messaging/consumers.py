@@ -30,22 +30,12 @@ from coordination.parties import Role
 from messaging import limits, metrics, presence, protocol, selectors, services
 from messaging.admission import admit, readmission
 from messaging.delivery import ChannelStreams, Reminders
+from messaging.inflight import ConnectionClosed, FramesInFlight, Work
 from messaging.models import Channel, Message
 from messaging.threads import in_thread
 from messaging.writer import writer_for
 
 logger = logging.getLogger(__name__)
-
-#: Client frames waiting to be handled; more at once are refused with ``rate_limited``.
-INBOX_FRAMES = 100
-#: Frames of one connection read but not yet answered. Sends among them are stored side by
-#: side (in one batch when they are for the same channel); beyond this many, the connection
-#: reads no more until the oldest is answered.
-FRAMES_IN_FLIGHT = 20
-
-
-class ConnectionClosed(Exception):
-    """The connection was closed while handling a frame; nothing more to say."""
 
 
 class EventChannelConsumer(AsyncWebsocketConsumer):
@@ -82,10 +72,6 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         self.sending = asyncio.Lock()  # what is sent of a channel goes out in seq order
         self.gap_fillers: dict[str, asyncio.Task] = {}
         self.rooms: dict[str, Channel] = {}  # the event's channels, read once
-        # Client frames wait here and are handled in order by their own task, so that a
-        # write waiting for the database never holds up the notifications of this connection.
-        self.inbox: asyncio.Queue = asyncio.Queue(maxsize=INBOX_FRAMES)
-        self.answers: asyncio.Queue = asyncio.Queue(maxsize=FRAMES_IN_FLIGHT)
         self.closing = False  # closed by us, the server not yet told: read nothing more
         # The person's own group too: told when their access is taken back anywhere.
         self.groups_joined = [event_group(self.event_id), user_group(self.user.pk)]
@@ -103,17 +89,17 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         # it: who is here, this connection included, is told here.
         await self._send_frame(protocol.presence_frame(online))
         self.housekeeping = asyncio.create_task(self._housekeeping())
-        # Frames are read by one task and answered, in the order they came, by another:
-        # a client may have several sends on their way to the database at once.
-        self.answerer = asyncio.create_task(self._answer_frames())
-        self.frame_handler = asyncio.create_task(self._handle_frames())
+        # Frames are read by one task and answered, in the order they came, by another: a
+        # client may have several sends on their way to the database at once, and a write
+        # waiting for the database never holds up the notifications of this connection.
+        self.frames = FramesInFlight(read=self._read_frame, refuse=self._refuse)
 
     async def disconnect(self, code) -> None:
         if not getattr(self, "joined", False):
             return
         self.joined = False
-        for task in (self.housekeeping, self.frame_handler, self.answerer,
-                     *self.gap_fillers.values()):
+        self.frames.stop()
+        for task in (self.housekeeping, *self.gap_fillers.values()):
             task.cancel()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
@@ -129,24 +115,10 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             return
         raw = protocol.received(text_data, bytes_data,
                                 max_bytes=settings.PARLEY_FRAME_MAX_BYTES)
-        try:
-            self.inbox.put_nowait(raw)
-        except asyncio.QueueFull:
+        if not self.frames.put(raw):
             await self._refuse(protocol.too_many_frames())
 
-    async def _handle_frames(self) -> None:
-        try:
-            while True:
-                work, answer_to = await self._read_frame(await self.inbox.get())
-                try:
-                    await self.answers.put((work, answer_to))
-                except asyncio.CancelledError:
-                    work.close()  # the connection is closing: never to be answered
-                    raise
-        except (asyncio.CancelledError, ConnectionClosed):
-            pass
-
-    async def _read_frame(self, raw) -> tuple:
+    async def _read_frame(self, raw) -> Work:
         """``(work, answer_to)``: the work that answers the frame, to be awaited in order.
 
         A send is handed to its channel's writer here, as soon as it is read, so that the
@@ -173,22 +145,6 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             raise
         except Exception as exc:  # answered, in its turn, like any refusal
             return self._refuse(protocol.refusal_for(exc, frame.answer_to)), frame.answer_to
-
-    async def _answer_frames(self) -> None:
-        try:
-            while True:
-                work, answer_to = await self.answers.get()
-                try:
-                    await work
-                except ConnectionClosed:
-                    raise
-                except Exception as exc:  # whatever refused the frame: an ``error`` frame
-                    await self._refuse(protocol.refusal_for(exc, answer_to))
-        except (asyncio.CancelledError, ConnectionClosed):
-            pass
-        finally:
-            while not self.answers.empty():  # never started: close them quietly
-                self.answers.get_nowait()[0].close()
 
     async def _start_subscribe(self, frame: protocol.Subscribe):
         """The work that answers a ``subscribe``, its replay already being read.
@@ -218,7 +174,9 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
     async def _subscribe(self, frame: protocol.Subscribe, reading) -> None:
         channel = frame.channel
         try:
-            start = await (reading or await self._begin_replay(frame))
+            if reading is None:  # the first subscribe to this channel is answered now
+                reading = await self._begin_replay(frame)
+            start = await reading
             if start is None:
                 self.streams.replay_refused(channel)
                 raise protocol.Refused("forbidden", _("You cannot read this channel."))
@@ -389,9 +347,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         if self.closing:
             return
         self.closing = True
-        for task in (self.frame_handler, self.answerer):
-            if task is not asyncio.current_task():
-                task.cancel()
+        self.frames.stop()
         await self.close(code=code)
 
     async def _remind(self) -> None:
