@@ -270,8 +270,8 @@ def _send_batch(room: Channel, drafts: list[MessageDraft], *, look_up_retries: b
     decided: list[SendResult | _Checked] = []
     to_store: dict[tuple[int, uuid.UUID], _Checked] = {}
     for item in checked:
+        # The second of the same client_id in this batch is answered with the first (_answer).
         if isinstance(item, _Checked) and item.key not in to_store:
-            # (the second of the same client_id in this batch is answered with the first)
             verdict = _verdict(item, stored, replies, instructions, recent)
             if verdict is None:
                 recent[item.draft.sender.pk] += 1
