@@ -131,6 +131,29 @@ def rate_limited() -> RateLimited:
     return RateLimited(lazy(_slow_down, str)())
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A draft stored: ``message``, new (``created``) or the one stored before under the same
+    ``client_id`` (a retry: nothing new was stored)."""
+
+    draft: MessageDraft
+    message: Message
+    created: bool = True
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A draft not stored, and why: a ``ValidationError``, ``PermissionDenied`` or
+    ``RateLimited`` for its sender to read, or whatever broke in storing it."""
+
+    draft: MessageDraft
+    reason: Exception
+
+
+#: What became of one draft (``send_messages``).
+SendResult = Stored | Refused
+
+
 def send_message(
     *, event: Event, sender, channel: str | Channel, kind: str, body=None, client_id,
     reply_to=None, standard_instruction=None,
@@ -145,18 +168,19 @@ def send_message(
     """
     draft = MessageDraft(sender=sender, kind=kind, body=body, client_id=client_id,
                          reply_to=reply_to, standard_instruction=standard_instruction)
-    (result,) = send_messages(event=event, channel=channel, drafts=[draft])
-    if isinstance(result, Exception):
-        raise result
-    return result
+    match send_messages(event=event, channel=channel, drafts=[draft]):
+        case [Stored(message=message, created=created)]:
+            return message, created
+        case [Refused(reason=reason)]:
+            raise reason
 
 
 def send_messages(
     *, event: Event, channel: str | Channel, drafts: list[MessageDraft],
-) -> list[tuple[Message, bool] | Exception]:
-    """Store several messages for one channel, in order, in one transaction: one result per
-    draft, ``(message, created)`` as ``send_message()`` returns it, or the exception that
-    refused that draft (the others are stored all the same).
+) -> list[SendResult]:
+    """Store several messages for one channel, in order, in one transaction: what became of
+    each draft, in the order given: ``Stored`` or ``Refused`` (the others are stored all the
+    same).
 
     Under load, a worker gathers the sends waiting for the same channel and stores them
     here together: one lock, one commit, one read of the log's head for all of them.
@@ -186,86 +210,121 @@ def send_messages(
         return [_send_alone(room, draft) for draft in drafts]
 
 
-def _send_one(room: Channel, draft: MessageDraft) -> tuple[Message, bool] | Exception:
+def _send_one(room: Channel, draft: MessageDraft) -> SendResult:
     try:
-        return _send_batch(room, [draft], look_up_retries=True)[0]
+        (result,) = _send_batch(room, [draft], look_up_retries=True)
+        return result
     except IntegrityError as exc:
         existing = _stored(draft.sender, draft.client_id)
-        return (existing, False) if existing else exc
+        return Stored(draft, existing, created=False) if existing else Refused(draft, exc)
 
 
-def _send_alone(room: Channel, draft: MessageDraft) -> tuple[Message, bool] | Exception:
+def _send_alone(room: Channel, draft: MessageDraft) -> SendResult:
     try:
         return _send_one(room, draft)
     except Exception as exc:  # answered to this draft's sender alone
-        return exc
+        return Refused(draft, exc)
 
 
 def _stored(sender, client_id) -> Message | None:
     return Message.objects.filter(sender=sender, client_id=client_id).first()
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """A draft that passed the checks made without the database, with its client_id."""
+
+    draft: MessageDraft
+    client_id: uuid.UUID
+
+    @property
+    def key(self) -> tuple[int, uuid.UUID]:
+        """What makes a retry a retry: the same sender and client_id."""
+        return self.draft.sender.pk, self.client_id
+
+
+def _checked(draft: MessageDraft) -> _Checked | Refused:
+    try:
+        return _Checked(draft, _validate_message(
+            kind=draft.kind, body=draft.body, client_id=draft.client_id,
+            standard_instruction=draft.standard_instruction))
+    except ValidationError as exc:
+        return Refused(draft, exc)
+
+
 def _send_batch(room: Channel, drafts: list[MessageDraft], *, look_up_retries: bool
-                ) -> list[tuple[Message, bool] | Exception]:
-    results: list = [None] * len(drafts)
-    parsed: dict[int, uuid.UUID] = {}
-    for i, draft in enumerate(drafts):
-        try:
-            parsed[i] = _validate_message(kind=draft.kind, body=draft.body,
-                                          client_id=draft.client_id,
-                                          standard_instruction=draft.standard_instruction)
-        except ValidationError as exc:
-            results[i] = exc
+                ) -> list[SendResult]:
+    checked = [_checked(draft) for draft in drafts]
+    valid = [c for c in checked if isinstance(c, _Checked)]
     # The same client_id again (a retry): the first result stands, nothing new is stored.
     stored = {
         (m.sender_id, m.client_id): m
         for m in Message.objects.filter(
-            sender__in={drafts[i].sender.pk for i in parsed}, client_id__in=parsed.values(),
+            sender__in={c.draft.sender.pk for c in valid},
+            client_id__in={c.client_id for c in valid},
         )
-    } if parsed and look_up_retries else {}
-    replies = _replies_in(room, {drafts[i].reply_to for i in parsed} - {None})
-    instructions = _instructions_in({drafts[i].standard_instruction for i in parsed} - {None})
-    recent = _recent_counts({drafts[i].sender.pk for i in parsed})
-    to_store: list[int] = []
-    first_of: dict[tuple[int, uuid.UUID], int] = {}
-    for i, client_id in parsed.items():
-        draft, key = drafts[i], (drafts[i].sender.pk, client_id)
-        if key in stored:
-            results[i] = (stored[key], False)
-        elif key in first_of:
-            continue  # sent twice in this batch: answered with the first below
-        elif draft.reply_to is not None and draft.reply_to not in replies:
-            results[i] = ValidationError(
-                {"reply_to": [_("No such message in this channel.")]}, code="invalid")
-        elif draft.standard_instruction is not None and not draft.sender.has_perm(
-            "messaging.send_standard_instruction"
-        ):
-            results[i] = PermissionDenied(_("Only police and city staff send standard "
-                                            "instructions."))
-        elif draft.standard_instruction is not None and (
-            draft.standard_instruction not in instructions
-        ):
-            results[i] = ValidationError(
-                {"standard_instruction": [_("No such standard instruction, or it is no "
-                                            "longer in use.")]}, code="invalid")
-        elif recent[draft.sender.pk] >= settings.PARLEY_RATE_LIMIT_MESSAGES:
-            # A retry of a message stored before the limit was reached gets its answer.
-            existing = _stored(draft.sender, client_id)
-            results[i] = (existing, False) if existing else rate_limited()
-        else:
-            recent[draft.sender.pk] += 1
-            first_of[key] = i
-            to_store.append(i)
-    if to_store:
-        outcome = _store_messages(room, [(drafts[i], parsed[i]) for i in to_store], replies,
-                                  instructions)
-        for i, result in zip(to_store, outcome, strict=True):
-            results[i] = result
-    for i, client_id in parsed.items():
-        if results[i] is None:  # the second of the same client_id in this batch
-            first = results[first_of[(drafts[i].sender.pk, client_id)]]
-            results[i] = (first[0], False) if isinstance(first, tuple) else first
-    return results
+    } if valid and look_up_retries else {}
+    replies = _replies_in(room, {c.draft.reply_to for c in valid} - {None})
+    instructions = _instructions_in({c.draft.standard_instruction for c in valid} - {None})
+    recent = _recent_counts({c.draft.sender.pk for c in valid})
+    # What becomes of each draft, decided in order; those to store are decided by storing.
+    decided: list[SendResult | _Checked] = []
+    to_store: dict[tuple[int, uuid.UUID], _Checked] = {}
+    for item in checked:
+        # The second of the same client_id in this batch is answered with the first (_answer).
+        if isinstance(item, _Checked) and item.key not in to_store:
+            verdict = _verdict(item, stored, replies, instructions, recent)
+            if verdict is None:
+                recent[item.draft.sender.pk] += 1
+                to_store[item.key] = item
+            item = verdict or item
+        decided.append(item)
+    outcome = dict(zip(to_store, _store_messages(room, list(to_store.values()), replies,
+                                                 instructions), strict=True)) if to_store else {}
+    return [_answer(item, to_store, outcome) for item in decided]
+
+
+def _verdict(item: _Checked, stored: dict, replies: dict, instructions: dict,
+             recent: dict) -> SendResult | None:
+    """What becomes of a checked draft before storing: None if it is to be stored."""
+    draft = item.draft
+    if item.key in stored:
+        return Stored(draft, stored[item.key], created=False)
+    if draft.reply_to is not None and draft.reply_to not in replies:
+        return Refused(draft, ValidationError(
+            {"reply_to": [_("No such message in this channel.")]}, code="invalid"))
+    if draft.standard_instruction is not None and not draft.sender.has_perm(
+        "messaging.send_standard_instruction"
+    ):
+        return Refused(draft, PermissionDenied(_("Only police and city staff send standard "
+                                                 "instructions.")))
+    if draft.standard_instruction is not None and (
+        draft.standard_instruction not in instructions
+    ):
+        return Refused(draft, ValidationError(
+            {"standard_instruction": [_("No such standard instruction, or it is no longer "
+                                        "in use.")]}, code="invalid"))
+    if recent[draft.sender.pk] >= settings.PARLEY_RATE_LIMIT_MESSAGES:
+        # A retry of a message stored before the limit was reached gets its answer.
+        existing = _stored(draft.sender, item.client_id)
+        return Stored(draft, existing, created=False) if existing else Refused(
+            draft, rate_limited())
+    return None
+
+
+def _answer(item: SendResult | _Checked, to_store: dict, outcome: dict) -> SendResult:
+    """What became of a draft: decided before storing, or by storing it (or, for the second
+    of the same client_id, the first with nothing new created)."""
+    if not isinstance(item, _Checked):
+        return item
+    result = outcome[item.key]
+    if to_store[item.key] is item:
+        return result
+    match result:
+        case Stored(message=message):
+            return Stored(item.draft, message, created=False)
+        case Refused(reason=reason):
+            return Refused(item.draft, reason)
 
 
 def _replies_in(room: Channel, ids: set) -> dict[int, Message]:
@@ -298,10 +357,9 @@ def _recent_counts(sender_ids: set[int]) -> dict[int, int]:
 
 
 @transaction.atomic
-def _store_messages(room: Channel, drafts: list[tuple[MessageDraft, uuid.UUID]],
-                    replies: dict[int, Message],
+def _store_messages(room: Channel, drafts: list[_Checked], replies: dict[int, Message],
                     instructions: dict[int, StandardInstruction] | None = None,
-                    ) -> list[tuple[Message, bool] | Exception]:
+                    ) -> list[SendResult]:
     # The event's row first, locked as for its log: the writes of one event go one after
     # another, and the permission is asked on the event as it is now, so a message is never
     # stored in a channel its sender has just been removed from, or that has just closed.
@@ -310,25 +368,25 @@ def _store_messages(room: Channel, drafts: list[tuple[MessageDraft, uuid.UUID]],
     # Whether each sender is still active, as the database says now: a connection holds the
     # person as they were when it opened.
     active = set(get_user_model().objects.filter(
-        pk__in={draft.sender.pk for draft, _c in drafts}, is_active=True,
+        pk__in={c.draft.sender.pk for c in drafts}, is_active=True,
     ).values_list("pk", flat=True))
     refusals: dict[int, PermissionDenied | None] = {}
-    for draft, _client_id in drafts:
-        if draft.sender.pk not in refusals:
-            refusals[draft.sender.pk] = (
-                _refusal(draft.sender, room) if draft.sender.pk in active
+    for sender in (c.draft.sender for c in drafts):
+        if sender.pk not in refusals:
+            refusals[sender.pk] = (
+                _refusal(sender, room) if sender.pk in active
                 else PermissionDenied(_("You cannot write in this channel.")))
-    accepted = [(d, c) for d, c in drafts if refusals[d.sender.pk] is None]
+    accepted = [c for c in drafts if refusals[c.draft.sender.pk] is None]
     messages: list[Message] = []
     if accepted:
         last_seq = room.take_next_seqs(len(accepted))
         now = timezone.now()
         messages = [
-            _new_message(room, seq=last_seq - len(accepted) + n, draft=draft,
-                         client_id=client_id, reply_to=replies.get(draft.reply_to),
-                         instruction=(instructions or {}).get(draft.standard_instruction),
+            _new_message(room, seq=last_seq - len(accepted) + n, draft=c.draft,
+                         client_id=c.client_id, reply_to=replies.get(c.draft.reply_to),
+                         instruction=(instructions or {}).get(c.draft.standard_instruction),
                          sent_at=now)
-            for n, (draft, client_id) in enumerate(accepted, start=1)
+            for n, c in enumerate(accepted, start=1)
         ]
         Message.objects.bulk_create(messages)
         transaction.on_commit(partial(metrics.message_stored, len(messages)))
@@ -339,7 +397,8 @@ def _store_messages(room: Channel, drafts: list[tuple[MessageDraft, uuid.UUID]],
                                 officials=room.name == Channel.Name.OFFICIALS,
                                 variants=language_variants(frame))
     stored = iter(messages)
-    return [refusals[d.sender.pk] or (next(stored), True) for d, _c in drafts]
+    return [Refused(c.draft, refusal) if (refusal := refusals[c.draft.sender.pk])
+            else Stored(c.draft, next(stored)) for c in drafts]
 
 
 def _new_message(room: Channel, *, seq: int, draft: MessageDraft, client_id: uuid.UUID,

@@ -53,19 +53,21 @@ class ChannelWriter:
         try:
             while self.waiting:
                 batch, self.waiting = self.waiting[:BATCH_SIZE], self.waiting[BATCH_SIZE:]
+                drafts = [draft for draft, _future in batch]
                 try:
                     results = await in_thread(services.send_messages)(
-                        event=self.event, channel=self.room, drafts=[d for d, _f in batch]
+                        event=self.event, channel=self.room, drafts=drafts
                     )
                 except Exception as exc:  # e.g. the database is unavailable: all of them
-                    results = [exc] * len(batch)
+                    results = [services.Refused(draft, exc) for draft in drafts]
                 for (_draft, future), result in zip(batch, results, strict=True):
                     if future.done():
                         continue  # its connection has gone; the client will ask again
-                    if isinstance(result, Exception):
-                        future.set_exception(result)
-                    else:
-                        future.set_result(result)
+                    match result:
+                        case services.Stored(message=message, created=created):
+                            future.set_result((message, created))
+                        case services.Refused(reason=reason):
+                            future.set_exception(reason)
         finally:
             self.running = False
             _writers.pop((id(asyncio.get_running_loop()), self.room.pk), None)

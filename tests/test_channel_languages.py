@@ -88,9 +88,9 @@ def test_a_refusal_is_worded_when_read_not_when_decided(alices_event, alice):
     with translation.override("en"):
         (refusal,) = services.send_messages(event=alices_event, channel="all", drafts=[draft])
     with translation.override("fr"):
-        assert refusal.message_dict["body"] == ["Écrivez un message."]
+        assert refusal.reason.message_dict["body"] == ["Écrivez un message."]
     with translation.override("es"):
-        assert refusal.message_dict["body"] == ["Escriba un mensaje."]
+        assert refusal.reason.message_dict["body"] == ["Escriba un mensaje."]
 
 
 # --- who reads what, next to the channel ----------------------------------------------------

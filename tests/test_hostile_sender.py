@@ -18,7 +18,7 @@ from coordination.log import verify_event_log
 from events import services as event_services
 from messaging import services
 from messaging.models import Message
-from messaging.services import MessageDraft
+from messaging.services import MessageDraft, Refused, Stored
 from messaging.writer import writer_for
 from tests.wshelpers import connect_to_event as connect
 from tests.wshelpers import receive_until
@@ -54,9 +54,11 @@ def test_a_draft_the_database_cannot_keep_is_refused_to_its_sender_alone(
         draft(carol, "Noted"),
     ])
     refused = results[1]
-    assert isinstance(refused, ValidationError) and "body" in refused.message_dict
-    assert [(r[0].seq, r[0].body) for r in (results[0], results[2], results[3])] == [
+    assert isinstance(refused, Refused) and refused.draft.sender == mallory
+    assert isinstance(refused.reason, ValidationError) and "body" in refused.reason.message_dict
+    assert [(r.message.seq, r.message.body) for r in (results[0], results[2], results[3])] == [
         (1, "We gather at noon"), (2, "Road closed"), (3, "Noted")]
+    assert all(isinstance(r, Stored) for r in (results[0], results[2], results[3]))
     assert verify_event_log(agreed_event.pk).valid
 
 
@@ -87,8 +89,8 @@ def test_a_batch_that_fails_for_one_draft_still_stores_the_others(
     results = services.send_messages(event=agreed_event, channel="all", drafts=[
         draft(alice, "first"), draft(mallory, "the one that breaks"), draft(bob, "second"),
     ])
-    assert isinstance(results[1], RuntimeError)
-    assert [(r[0].seq, r[0].body) for r in (results[0], results[2])] == [
+    assert isinstance(results[1], Refused) and isinstance(results[1].reason, RuntimeError)
+    assert [(r.message.seq, r.message.body) for r in (results[0], results[2])] == [
         (1, "first"), (2, "second")]
     assert list(Message.objects.order_by("seq").values_list("body", flat=True)) == [
         "first", "second"]

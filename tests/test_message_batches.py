@@ -17,7 +17,7 @@ from coordination.models import LogEntry
 from events import services as event_services
 from messaging import services
 from messaging.models import Message
-from messaging.services import MessageDraft
+from messaging.services import MessageDraft, Refused, Stored
 from messaging.writer import writer_for
 
 
@@ -39,7 +39,7 @@ def test_messages_sent_together_get_consecutive_seqs_and_log_entries_in_order(
     results = services.send_messages(event=agreed_event, channel="all", drafts=[
         draft(alice, "We gather at noon"), draft(bob, "Road closed"), draft(carol, "Noted"),
     ])
-    assert [(m.seq, m.body, created) for m, created in results] == [
+    assert [(r.message.seq, r.message.body, r.created) for r in results] == [
         (1, "We gather at noon", True), (2, "Road closed", True), (3, "Noted", True)]
     sent = LogEntry.objects.filter(event=agreed_event, kind="message.sent").order_by("seq")
     assert [e.data["seq"] for e in sent] == [1, 2, 3]
@@ -56,10 +56,15 @@ def test_a_refused_message_does_not_stop_the_others_sent_with_it(
         draft(alice, "first"), draft(alice, "one too many"), draft(bob, "   "),
         draft(mallory, "not my demonstration"), draft(bob, "second"),
     ])
-    assert isinstance(results[1], RateLimited)
-    assert isinstance(results[2], ValidationError) and "body" in results[2].message_dict
-    assert isinstance(results[3], PermissionDenied)
-    stored = [(r[0].seq, r[0].body) for r in results if isinstance(r, tuple)]
+    match results:
+        case [Stored(), Refused(reason=RateLimited()), Refused(reason=ValidationError() as empty),
+              Refused(reason=PermissionDenied()), Stored()]:
+            assert "body" in empty.message_dict
+        case _:
+            pytest.fail(f"Unexpected results: {results}")
+    assert [r.draft.body for r in results if isinstance(r, Refused)] == [
+        "one too many", "   ", "not my demonstration"]
+    stored = [(r.message.seq, r.message.body) for r in results if isinstance(r, Stored)]
     assert stored == [(1, "first"), (2, "second")]
     assert verify_event_log(agreed_event.pk).valid
 
@@ -71,7 +76,8 @@ def test_the_same_client_id_twice_in_one_batch_is_stored_once(agreed_event, bob)
         draft(bob, "Road closed", client_id=client_id),
         draft(bob, "Road closed", client_id=client_id),
     ])
-    assert first[1] is True and again == (first[0], False)
+    assert first.created is True
+    assert (again.message, again.created) == (first.message, False)
     assert Message.objects.filter(sender=bob).count() == 1
 
 
@@ -84,8 +90,8 @@ def test_a_retry_of_a_stored_message_in_a_batch_returns_the_first_result(agreed_
     (retry, new) = services.send_messages(event=agreed_event, channel="all", drafts=[
         draft(bob, "Road closed", client_id=client_id), draft(bob, "Detour via Elm St"),
     ])
-    assert retry == (original, False)
-    assert (new[0].seq, new[1]) == (2, True)
+    assert (retry.message, retry.created) == (original, False)
+    assert (new.message.seq, new.created) == (2, True)
 
 
 @pytest.mark.django_db(transaction=True)
