@@ -106,7 +106,8 @@ def test_every_websocket_route_is_in_the_protocol():
 # --- frames, from the source ----------------------------------------------------------------
 
 def _consumer_modules() -> list[tuple[Path, ast.Module]]:
-    """The application's modules that define a WebSocket consumer."""
+    """The application's modules that define a WebSocket consumer, and the modules of
+    their app named ``protocol`` (where a consumer's frames are read and refused)."""
     found = []
     for path in application_sources():
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -114,6 +115,9 @@ def _consumer_modules() -> list[tuple[Path, ast.Module]]:
                and any(ast.unparse(base).endswith("WebsocketConsumer") for base in node.bases)
                for node in ast.walk(tree)):
             found.append((path, tree))
+            protocol = path.parent / "protocol.py"
+            if protocol.exists():
+                found.append((protocol, ast.parse(protocol.read_text(encoding="utf-8"))))
     return found
 
 
@@ -160,12 +164,13 @@ def sent_frame_types() -> set[str]:
 
 def error_codes() -> set[str]:
     """Codes of the live channel's ``error`` frames: the first argument of every
-    ``FrameError(…)`` and ``_error(…)``, and the codes a consumer picks between."""
+    ``FrameError(…)``, ``_error(…)`` and ``Refusal(…)``, and the codes a consumer picks between."""
     found = set()
     for _path, tree in _consumer_modules():
         for node in ast.walk(tree):
             if (isinstance(node, ast.Call) and node.args and _is_str(node.args[0])
-                    and ast.unparse(node.func).split(".")[-1] in ("FrameError", "_error")):
+                    and ast.unparse(node.func).split(".")[-1] in ("FrameError", "_error",
+                                                                  "Refusal")):
                 found.add(node.args[0].value)
             elif (isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "code"
                   and isinstance(node.value, ast.IfExp)):
