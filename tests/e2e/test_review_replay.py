@@ -11,7 +11,7 @@ import io
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.reviewhelpers import concluded_story
+from tests.support.review import concluded_story
 
 pytestmark = pytest.mark.e2e
 

@@ -24,7 +24,7 @@ from events import services as event_services
 from messaging import services
 from messaging.models import Message
 from tests.integration import conftest as integration
-from tests.liveclient import ResumingClient
+from tests.support.liveclient import ResumingClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
