@@ -20,8 +20,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from coordination.accounts.middleware import LAST_SEEN_KEY
 from coordination.accounts.two_factor import new_recovery_codes
-from tests.conftest import PASSWORD
 from tests.support.accounts import authenticator_of, log_in, totp_code
+from tests.support.factories import PASSWORD
 
 SETUP = "/accounts/two-factor/setup/"
 VERIFY = "/accounts/two-factor/verify/"
@@ -198,7 +198,7 @@ def test_the_organiser_is_not_forced_but_may_turn_it_on(client, alice):
 
 
 def test_staff_give_a_second_factor_for_the_admin(client, db):
-    from tests.conftest import make_user
+    from tests.support.factories import make_user
 
     root = make_user("root", "organiser", is_staff=True, is_superuser=True)
     client.force_login(root)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.support.factories import PASSWORD
 
 TOKEN_URL = "/api/v1/auth/token/"
 

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from tests.conftest import PASSWORD, make_user
 from tests.support.accounts import log_in, totp_code
+from tests.support.factories import PASSWORD, make_user
 
 TOKEN_URL = "/api/v1/auth/token/"
 TICKETS_URL = "/api/v1/ws-tickets/"

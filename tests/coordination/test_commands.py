@@ -10,8 +10,8 @@ from django.db import connection
 
 from coordination.models import LogEntry
 from events import services
-from tests.conftest import event_fields
 from tests.support.accounts import totp_code
+from tests.support.factories import event_fields
 from tests.support.logs import triggers_disabled
 
 User = get_user_model()

@@ -23,7 +23,7 @@ from events import services as events
 from messaging import services as messaging
 from messaging.models import Presence, StandardInstruction
 from messaging.notifications import queue_unacknowledged_emails
-from tests.conftest import make_user
+from tests.support.factories import make_user
 from tests.support.zones import geos, square
 from zones import services as zones
 

@@ -12,7 +12,7 @@ from coordination import log
 from coordination.models import LogEntry
 from events import services
 from events.models import Event
-from tests.conftest import event_fields, make_user
+from tests.support.factories import event_fields, make_user
 from tests.support.logs import tamper
 
 

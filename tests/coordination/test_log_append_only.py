@@ -12,7 +12,7 @@ from django.db import DatabaseError, connection, transaction
 
 from coordination.models import LogEntry
 from events import services
-from tests.conftest import event_fields
+from tests.support.factories import event_fields
 from tests.support.logs import TABLE, raw, tamper, triggers_disabled
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql",

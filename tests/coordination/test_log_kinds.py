@@ -22,7 +22,7 @@ from messaging import services as messaging
 from messaging.key_moments import mark_key_moment, unmark_key_moment
 from messaging.models import StandardInstruction
 from review.timeline import timeline_entries, timeline_rows
-from tests.conftest import event_fields
+from tests.support.factories import event_fields
 from tests.support.review import live_event, say
 from tests.support.zones import make_zone
 from zones import services as zones

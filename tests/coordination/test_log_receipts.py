@@ -10,28 +10,20 @@ import io
 import feedparser
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
 from coordination.models import LogEntry
 from events import services
-from tests.conftest import make_user
 from tests.support.accounts import log_in
-from tests.support.logs import TABLE, cut_log, rewrite_log, tamper
+from tests.support.factories import make_user
+from tests.support.logs import TABLE, cut_log, last_entry, rewrite_log, tamper
 from tests.support.public import agreed
-from tests.support.review import concluded_story
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 FORGED_NOTE = "Agreed on condition that the march avoids Main Street."
-
-
-@pytest.fixture
-def erin(db):
-    """A police liaison officer who is not a member of Alice's demonstration."""
-    return make_user("erin", "police", name="Erin Beat")
 
 
 @pytest.fixture
@@ -40,25 +32,8 @@ def olga(db):
     return make_user("olga", "organiser", name="Olga Second")
 
 
-@pytest.fixture
-def story(alices_event, alice, bob, carol):
-    return concluded_story(alices_event, alice=alice, bob=bob, carol=carol)
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """Public responses are cached under their ETag: each story starts without any."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def head_url(event) -> str:
     return f"/api/v1/events/{event.pk}/log/head/"
-
-
-def last_entry(event) -> LogEntry:
-    return LogEntry.objects.filter(event=event).order_by("-seq").first()
 
 
 def transition_entry(event, to: str) -> LogEntry:
@@ -266,7 +241,7 @@ def test_a_receipt_needs_exactly_one_event(story, mallory):
 
 
 def _fields():
-    from tests.conftest import event_fields
+    from tests.support.factories import event_fields
 
     return event_fields(title="Other")
 

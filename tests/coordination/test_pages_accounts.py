@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
 from tests.support.accounts import log_in
+from tests.support.factories import PASSWORD
 
 
 def test_visitor_signs_up_as_an_organiser_and_lands_on_the_list(client, db):

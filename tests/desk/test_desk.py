@@ -23,8 +23,8 @@ from events import services
 from events.models import Event
 from messaging import services as messaging
 from messaging.models import Presence
-from tests.conftest import PASSWORD, event_fields
 from tests.support.accounts import log_in
+from tests.support.factories import PASSWORD, event_fields
 from tests.support.zones import LAT, LON, make_sensitive_site
 from zones.conflicts import clashes_of, clashes_of_many
 

@@ -67,8 +67,8 @@ def log_in_on_page(page, base_url: str, user, *, password: str | None = None,
     (police, city, reviewers) the code their authenticator app shows, computed from the
     device's key (tests/support/accounts.py)."""
     from coordination.accounts.two_factor import must_verify
-    from tests.conftest import PASSWORD
     from tests.support.accounts import authenticator_of, totp_code
+    from tests.support.factories import PASSWORD
 
     needs_code = must_verify(user)
     if needs_code:

@@ -36,7 +36,7 @@ from playwright.sync_api import Page, expect
 from events import services as events
 from messaging.models import StandardInstruction
 from review.services import add_reviewer_note
-from tests.conftest import event_fields
+from tests.support.factories import event_fields
 from tests.support.markup import marked_up_demonstration, name_everyone
 from tests.support.zones import make_sensitive_site
 

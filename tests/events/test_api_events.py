@@ -10,7 +10,8 @@ from django.utils import timezone
 from coordination.models import LogEntry
 from events import services
 from events.models import Event, ReferenceCounter
-from tests.conftest import event_fields, make_user, march_fields
+from tests.support.factories import event_fields, make_user, march_fields
+from tests.support.zones import iso
 
 EVENTS = "/api/v1/events/"
 CONTACT_FIELDS = {"contact_name", "contact_phone", "contact_email"}
@@ -21,10 +22,6 @@ ALL_FIELDS = {
     "contact_phone", "contact_email", "public", "publish_description", "state", "organiser",
     "created_at", "updated_at",
 }
-
-
-def iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def registration(**overrides) -> dict:

@@ -4,7 +4,7 @@ import pytest
 
 from events import services
 from events.models import EventMembership
-from tests.conftest import event_fields, make_user
+from tests.support.factories import event_fields, make_user
 
 
 def members_url(event):

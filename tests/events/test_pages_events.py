@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from events import services
 from events.models import Event
-from tests.conftest import event_fields, march_fields
 from tests.support.accounts import log_in
+from tests.support.factories import event_fields, march_fields
 
 
 def form_data(fields: dict) -> dict:
@@ -143,7 +143,7 @@ def test_organiser_assigned_police_and_city_see_the_contacts(client, alices_even
 
 
 def test_unassigned_police_does_not_see_the_contacts(client, alices_event):
-    from tests.conftest import make_user
+    from tests.support.factories import make_user
 
     eve = make_user("eve", "police", name="Eve Patrol")
     log_in(client, eve)
@@ -450,7 +450,7 @@ def test_edit_errors_are_shown_next_to_fields(client, alice):
 
 
 def test_city_adds_a_police_officer_from_the_page(client, alice, carol):
-    from tests.conftest import make_user
+    from tests.support.factories import make_user
 
     event = services.register_event(organiser=alice, **event_fields())
     make_user("eve", "police", name="Eve Patrol")

@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from events import selectors
 from events.models import Event
-from tests.conftest import make_user
+from tests.support.factories import make_user
 
 PEOPLE = ["alice", "bob", "carol", "dave", "mallory", "erin", "zoe"]
 
@@ -86,7 +86,7 @@ def test_nobody_anonymous_may_do_anything(alices_event):
 
 def test_visible_list_matches_view_permission(people, alices_event, mallory):
     from events import services
-    from tests.conftest import event_fields
+    from tests.support.factories import event_fields
 
     services.register_event(organiser=mallory, **event_fields(title="Other"))
     events = list(Event.objects.all())

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from events import services
 from events.models import Event, ReferenceCounter
-from tests.conftest import event_fields, make_user
+from tests.support.factories import event_fields, make_user
 
 
 def test_references_count_up_within_the_year(alice, mallory):

@@ -6,7 +6,7 @@ from coordination.models import LogEntry
 from events import services
 from events.models import Event
 from events.workflow import ALLOWED_FROM, next_states
-from tests.conftest import event_fields, make_user
+from tests.support.factories import event_fields, make_user
 
 S = Event.State
 

@@ -11,8 +11,8 @@ from asgiref.sync import sync_to_async
 from django.utils import translation
 
 from messaging import services
-from tests.conftest import make_user
 from tests.support.accounts import api_token, log_in
+from tests.support.factories import make_user
 from tests.support.ws import connect_to_event as connect
 from tests.support.ws import receive_until
 

@@ -15,7 +15,6 @@ from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
 
 from coordination.log import verify_event_log
-from events import services as event_services
 from messaging import services
 from messaging.models import Message
 from messaging.services import MessageDraft
@@ -34,10 +33,9 @@ POISONED_FRAME = ('{"type": "send", "channel": "all", "kind": "message", '
 
 
 @pytest.fixture
-def agreed_event(alices_event, alice, mallory, carol):
-    event_services.add_member(alices_event, username="mallory", actor=alice)
-    event_services.transition_event(alices_event, to="under_review", actor=carol)
-    return event_services.transition_event(alices_event, to="agreed", actor=carol)
+def co_organisers(mallory) -> tuple[str, ...]:
+    """mallory co-organises alice's demonstration (``agreed_event``)."""
+    return ("mallory",)
 
 
 def draft(sender, body: str) -> MessageDraft:

@@ -21,23 +21,7 @@ from events import services as event_services
 from messaging import key_moments
 from messaging.models import KeyMoment
 from messaging.services import send_message
-from tests.conftest import make_user
-
-
-@pytest.fixture
-def erin(db):
-    return make_user("erin", "police", name="Erin Patrol")
-
-
-@pytest.fixture
-def frank(db):
-    return make_user("frank", "city", name="Frank Desk")
-
-
-@pytest.fixture
-def agreed_event(alices_event, carol):
-    event_services.transition_event(alices_event, to="under_review", actor=carol)
-    return event_services.transition_event(alices_event, to="agreed", actor=carol)
+from tests.support.logs import last_entry
 
 
 def say(event, sender, body="Crowd moving to the bridge", channel="all"):
@@ -48,10 +32,6 @@ def say(event, sender, body="Crowd moving to the bridge", channel="all"):
 
 def url(message) -> str:
     return reverse("api:message-key-moment", args=[message.pk])
-
-
-def last_entry(event) -> LogEntry:
-    return LogEntry.objects.filter(event=event).order_by("-seq").first()
 
 
 # --- The service ------------------------------------------------------------------------
@@ -209,7 +189,7 @@ def test_message_history_shows_the_key_moment(api, agreed_event, alice, bob, car
                                               ("carol", True)])
 def test_the_channel_panel_offers_the_key_moment_toggle_to_city_staff_only(
         client, agreed_event, who, offered):
-    from tests.messaging.test_pages_channel import page_of, panel_config
+    from tests.support.pages import page_of, panel_config
 
     user = get_user_model().objects.get(username=who)
     page = page_of(client, user, agreed_event)

@@ -24,8 +24,6 @@ from tests.support.ws import connect_to_event as connect
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-
-
 async def subscribe(ws, channel="all", after_seq=0):
     await ws.send_json_to({"type": "subscribe", "channel": channel, "after_seq": after_seq})
     subscribed, before = await receive_until(ws, "subscribed")
@@ -49,12 +47,6 @@ def store_without_announcing(event, sender, body: str) -> None:
 async def assert_still_usable(ws):
     await ws.send_json_to({"type": "ping"})
     await receive_until(ws, "pong")
-
-
-@pytest.fixture
-def agreed_event(alices_event, carol):
-    event_services.transition_event(alices_event, to="under_review", actor=carol)
-    return event_services.transition_event(alices_event, to="agreed", actor=carol)
 
 
 async def test_organiser_message_reaches_police_with_the_next_seq(agreed_event):

@@ -34,8 +34,8 @@ from events import services
 from events.rules import can_remove_member
 from messaging import services as messaging
 from messaging.models import Message
-from tests.conftest import make_user
 from tests.support.accounts import api_token, log_in
+from tests.support.factories import make_user
 from tests.support.ws import communicator, connect_to_event, receive_until, session_cookie_for
 
 #: How long a connection may stay open once its person's access is gone.
@@ -60,12 +60,6 @@ def zoe(alices_event, alice):
     zoe = make_user("zoe", "organiser", name="Zoe Second")
     services.add_member(alices_event, username="zoe", actor=alice)
     return zoe
-
-
-@pytest.fixture
-def agreed_event(alices_event, carol):
-    services.transition_event(alices_event, to="under_review", actor=carol)
-    return services.transition_event(alices_event, to="agreed", actor=carol)
 
 
 # --- Who may remove whom (the API) ---------------------------------------------------------

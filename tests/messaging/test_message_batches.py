@@ -14,17 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from coordination.errors import RateLimited
 from coordination.log import verify_event_log
 from coordination.models import LogEntry
-from events import services as event_services
 from messaging import services
 from messaging.models import Message
 from messaging.services import MessageDraft
 from messaging.writer import writer_for
-
-
-@pytest.fixture
-def agreed_event(alices_event, carol):
-    event_services.transition_event(alices_event, to="under_review", actor=carol)
-    return event_services.transition_event(alices_event, to="agreed", actor=carol)
 
 
 def draft(sender, body="Hello", **fields):

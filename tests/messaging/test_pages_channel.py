@@ -1,35 +1,14 @@
 """The live channel panel on a demonstration's page: who gets it, with which channels, and
 when they may write. The panel's behaviour is told in tests/e2e/test_live_channel_page.py."""
 
-import json
 import re
 from pathlib import Path
 
 import pytest
-from django.urls import reverse
 
 from events import services
-from tests.conftest import make_user
-from tests.support.accounts import log_in
-
-
-@pytest.fixture
-def agreed_event(alices_event, carol):
-    services.transition_event(alices_event, to="under_review", actor=carol)
-    return services.transition_event(alices_event, to="agreed", actor=carol)
-
-
-def page_of(client, user, event) -> str:
-    log_in(client, user)
-    response = client.get(reverse("events:detail", args=[event.pk]))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def panel_config(page: str) -> dict | None:
-    match = re.search(r'<script id="channel-config" type="application/json">(.*?)</script>',
-                      page, re.S)
-    return json.loads(match.group(1)) if match else None
+from tests.support.factories import make_user
+from tests.support.pages import page_of, panel_config
 
 
 def channels_in(page: str) -> dict:

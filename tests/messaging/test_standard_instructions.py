@@ -366,7 +366,7 @@ def test_the_demo_data_brings_three_instructions_in_three_languages(db, tmp_path
 
 def test_a_city_administrator_keeps_them_in_the_django_admin_too(alices_event, bob, client,
                                                                   assembly):
-    from tests.conftest import make_user
+    from tests.support.factories import make_user
 
     admin = make_user("root", "city", is_staff=True, is_superuser=True)
     log_in(client, admin)

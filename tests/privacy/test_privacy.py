@@ -24,8 +24,8 @@ from coordination.log import record
 from events import services
 from messaging import services as messaging
 from privacy.selectors import kept_until
-from tests.conftest import event_fields, make_user
 from tests.support.accounts import log_in
+from tests.support.factories import event_fields, make_user
 from tests.support.zones import make_zone
 from zones import services as zone_services
 

@@ -17,21 +17,13 @@ from events import services
 from messaging import services as messaging
 from public import selectors as public
 from review.services import add_reviewer_note
-from tests.conftest import make_user
+from tests.support.factories import make_user
 from tests.support.public import PUBLIC_URLS, agreed, agreed_zone, registered
 from tests.support.zones import LAT, LON, geos, make_zone, square
 from zones import incidents
 from zones import services as zone_services
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """Built public responses are cached under their ETag: each story starts without any."""
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 def page(client=None, path="/public/", **headers) -> str:
@@ -233,7 +225,7 @@ def test_the_page_costs_the_same_few_queries_for_many_demonstrations(
 
 
 def test_an_organiser_chooses_to_publish_the_description_when_registering(alice, api):
-    from tests.conftest import event_fields
+    from tests.support.factories import event_fields
 
     fields = event_fields(title="With a public description")
     body = {**{k: v for k, v in fields.items() if k not in ("starts_at", "ends_at",
@@ -278,6 +270,6 @@ def test_anonymous_visitors_find_the_public_page_in_every_pages_header():
 
 
 def _fields(title):
-    from tests.conftest import event_fields
+    from tests.support.factories import event_fields
 
     return event_fields(title=title)

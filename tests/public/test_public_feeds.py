@@ -9,7 +9,6 @@ import json
 import feedparser
 import geojson
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from icalendar import Calendar
 
@@ -18,21 +17,14 @@ from tests.support.public import PUBLIC_URLS, agreed, agreed_zone, registered
 from tests.support.zones import LAT, LON
 from zones import services as zone_services
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 @pytest.fixture
 def public_world(alice, bob, carol, mallory):
     """Alice's march, agreed with an agreed zone; Mallory's vigil, live; one cancelled after
     agreement; one still under review (not public)."""
-    from tests.conftest import march_fields
+    from tests.support.factories import march_fields
 
     fields = march_fields()
     fields.pop("kind")

@@ -21,7 +21,7 @@ from coordination import log
 from coordination.models import LogEntry
 from events import services
 from review import exports
-from tests.conftest import make_user
+from tests.support.factories import make_user
 
 GENESIS = "0" * 64
 
@@ -274,7 +274,8 @@ def test_pdf_export_is_the_after_action_report(alices_event, carol, api):
 
 
 @pytest.fixture
-def concluded_event(alices_event, carol):
+def concluded_alices_event(alices_event, carol):
+    """Alice's demonstration taken straight to concluded: no zone, nothing said."""
     for state in ("under_review", "agreed", "live", "concluded"):
         services.transition_event(alices_event, to=state, actor=carol)
     alices_event.refresh_from_db()
@@ -331,8 +332,8 @@ def test_reviewer_gets_404_before_the_event_is_concluded(fmt, alices_event, dave
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
-def test_reviewer_downloads_a_concluded_events_log(fmt, concluded_event, dave, api):
-    response = export(api(dave), concluded_event, fmt)
+def test_reviewer_downloads_a_concluded_events_log(fmt, concluded_alices_event, dave, api):
+    response = export(api(dave), concluded_alices_event, fmt)
 
     assert response.status_code == 200
     text = body_of(response)
@@ -341,8 +342,8 @@ def test_reviewer_downloads_a_concluded_events_log(fmt, concluded_event, dave, a
     assert chain_is_intact(entries) == (True, None)
 
 
-def test_reviewer_downloads_a_concluded_events_report(concluded_event, dave, api):
-    response = export(api(dave), concluded_event, "pdf")
+def test_reviewer_downloads_a_concluded_events_report(concluded_alices_event, dave, api):
+    response = export(api(dave), concluded_alices_event, "pdf")
 
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")

@@ -9,81 +9,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-import uuid
 
-import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 from pypdf import PdfReader
 
 from events import services
-from events.models import Event
-from messaging import services as messaging
-from messaging.models import Acknowledgement, KeyMoment
 from review.report import after_action_pdf, render_report
 from review.report_data import report_of
-from tests.conftest import event_fields
 from tests.support.accounts import log_in
-from tests.support.zones import make_zone
-from zones import services as zone_services
-from zones.incidents import report_incident
-
-CONTACT_NAME = "Zyxwv Contact"
-CONTACT_PHONE = "+33 6 99 88 77 66"
-CONTACT_EMAIL = "zyxwv@example.org"
-
-
-def pdf_text(data: bytes) -> str:
-    """The text of every page of a PDF, on one line."""
-    assert data.startswith(b"%PDF-")
-    reader = PdfReader(io.BytesIO(data))
-    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
-
-
-def send(event, sender, body, *, kind="message", channel="all"):
-    message, _ = messaging.send_message(event=event, sender=sender, channel=channel, kind=kind,
-                                        body=body, client_id=uuid.uuid4())
-    return message
-
-
-def acknowledge_after(message, user, seconds: float):
-    """``user`` acknowledges ``message`` ``seconds`` after it was sent (the stored time is
-    set afterwards: the service stamps the moment it runs)."""
-    ack, _ = messaging.acknowledge_message(message, user=user)
-    Acknowledgement.objects.filter(pk=ack.pk).update(
-        at=message.sent_at + dt.timedelta(seconds=seconds))
-
-
-@pytest.fixture
-def concluded_event(alice, bob, carol):
-    """Alice's demonstration, agreed with one zone, run live with messages, an instruction
-    alice acknowledged after 42 s (bob never did), an incident and a key moment, then
-    concluded."""
-    event = services.register_event(organiser=alice, **event_fields(
-        contact_name=CONTACT_NAME, contact_phone=CONTACT_PHONE, contact_email=CONTACT_EMAIL))
-    event = services.transition_event(event, to="submitted", actor=alice)
-    # Registered an hour ago, so that an incident can have happened before it was recorded.
-    Event.objects.filter(pk=event.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
-    services.add_member(event, username="bob", actor=carol)
-    services.add_member(event, username="carol", actor=carol)
-    zone = make_zone(event, carol, label="Steps of City Hall", conditions="Keep the door clear")
-    for person in (alice, bob, carol):
-        zone, _ = zone_services.agree_zone(zone, actor=person, version=zone.version)
-    for state in ("under_review", "agreed", "live"):
-        event = services.transition_event(event, to=state, actor=carol)
-    send(event, alice, "We are at the steps.")
-    send(event, alice, "Stewards in place.")
-    send(event, bob, "Thanks, all quiet.")
-    instruction = send(event, carol, "Please keep the north door clear.", kind="instruction")
-    acknowledge_after(instruction, alice, 42)
-    key = send(event, carol, "Crowd moving to the square.")
-    KeyMoment.objects.create(message=key, marked_by=carol, marked_at=timezone.now(),
-                             note="Start of the march")
-    report_incident(event=event, reporter=bob,
-                    happened_at=timezone.now() - dt.timedelta(minutes=10),
-                    location=event.assembly_point, severity="medium",
-                    description="Bottle thrown near the fountain")
-    event = services.transition_event(event, to="concluded", actor=carol)
-    return event
+from tests.support.pdf import pdf_text
+from tests.support.review import CONTACT_EMAIL, CONTACT_NAME, CONTACT_PHONE
 
 
 def test_carols_report_has_pages_the_reference_and_the_summary_figures(concluded_event, carol):

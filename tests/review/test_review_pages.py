@@ -15,23 +15,11 @@ from coordination.models import LogEntry
 from review.models import ReviewerNote
 from review.services import NOTE_MAX_CHARS, add_reviewer_note
 from review.timeline import timeline_entries
-from tests.conftest import make_user
 from tests.support.accounts import log_in
 from tests.support.logs import triggers_disabled
-from tests.support.review import concluded_story, live_event
+from tests.support.review import live_event
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def erin(db):
-    """A police liaison officer who is not a member of Alice's demonstration."""
-    return make_user("erin", "police", name="Erin Beat")
-
-
-@pytest.fixture
-def story(alices_event, alice, bob, carol):
-    return concluded_story(alices_event, alice=alice, bob=bob, carol=carol)
 
 
 def page_for(user):

@@ -11,24 +11,13 @@ from django.utils.dateparse import parse_datetime
 
 from coordination.models import LogEntry
 from review.timeline import replay_history
-from tests.conftest import make_user
-from tests.support.review import between, concluded_story, live_event, say
+from tests.support.review import between, live_event, say
 from tests.support.zones import geos, make_zone, square
 from zones import services as zones
 from zones.history import zones_at
 from zones.models import ZoneAgreement, ZoneVersion
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def erin(db):
-    return make_user("erin", "police", name="Erin Beat")
-
-
-@pytest.fixture
-def story(alices_event, alice, bob, carol):
-    return concluded_story(alices_event, alice=alice, bob=bob, carol=carol)
 
 
 def replay_url(event) -> str:

@@ -360,8 +360,8 @@ def world(alices_event, alice, bob, carol, dave, mallory):
     """Alice's submitted demonstration with a zone and messages, a concluded one, Mallory's
     own, a city-wide site, and everyone's clients (sessions and API tokens)."""
     from events import services as events
-    from tests.conftest import event_fields, make_user
     from tests.support.accounts import api_token
+    from tests.support.factories import event_fields, make_user
     from tests.support.review import concluded_story, live_event, say
     from tests.support.zones import make_sensitive_site, make_zone
 
@@ -549,7 +549,7 @@ def test_every_route_answers_every_caller_as_the_matrix_says(world):
 def ws_world(alices_event, alice, bob, carol, dave, mallory):
     """Alice's open demonstration and a concluded one, and everyone's browser session."""
     from events import services as events
-    from tests.conftest import event_fields, make_user
+    from tests.support.factories import event_fields, make_user
     from tests.support.review import concluded_story
     from tests.support.ws import session_cookie_for
 

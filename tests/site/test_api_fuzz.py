@@ -70,8 +70,8 @@ def requests_keep_the_test_transaction():
 def fuzz_world(alices_event, alice, bob, carol, dave):
     """Real objects for generated ids to land on, and everyone's API token."""
     from events import services as events
-    from tests.conftest import event_fields
     from tests.support.accounts import api_token
+    from tests.support.factories import event_fields
     from tests.support.review import live_event, say
     from tests.support.zones import make_sensitive_site, make_zone
 

@@ -79,7 +79,7 @@ def test_every_api_write_answers_a_deeply_nested_body_with_400_json(world):
     a JSON list with 400), the nested body is a 400 with a JSON reason; where it refuses the
     caller before reading it, or never reads it, the answer is the same as for any body."""
     from events import services
-    from tests.conftest import event_fields
+    from tests.support.factories import event_fields
 
     draft = services.register_event(organiser=world["event"].organiser,
                                     **event_fields(title="A draft"))

@@ -18,8 +18,8 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from events import services
 from messaging.models import Message
 from review.models import ReviewerNote
-from tests.conftest import PASSWORD, event_fields
 from tests.support.accounts import log_in
+from tests.support.factories import PASSWORD, event_fields
 from tests.support.review import concluded_story
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +80,7 @@ def pages(event_pks: list[int]) -> list[str]:
 
 
 @pytest.fixture
-def story(alices_event, alice, bob, carol):
+def two_events(alices_event, alice, bob, carol):
     """A concluded demonstration (review, notes, replay) and Alice's second, still a draft
     (registration, edit and transition forms)."""
     concluded = concluded_story(alices_event, alice=alice, bob=bob, carol=carol)
@@ -88,8 +88,8 @@ def story(alices_event, alice, bob, carol):
     return concluded.event, draft
 
 
-def test_every_post_form_on_every_page_carries_a_csrf_token(story, alice, bob, carol, dave):
-    concluded, draft = story
+def test_every_post_form_on_every_page_carries_a_csrf_token(two_events, alice, bob, carol, dave):
+    concluded, draft = two_events
     urls = pages([concluded.pk, draft.pk])
     forms_seen: dict[str, set[str]] = {}
     missing = []
@@ -143,8 +143,8 @@ def test_a_login_without_a_csrf_token_is_refused(alice):
     assert "_auth_user_id" not in client.session
 
 
-def test_a_transition_without_a_csrf_token_is_refused_and_changes_nothing(story, alice):
-    _concluded, draft = story
+def test_a_transition_without_a_csrf_token_is_refused_and_changes_nothing(two_events, alice):
+    _concluded, draft = two_events
     client = strict_client(alice)
     url = reverse("events:transition", args=[draft.pk])
     assert client.post(url, {"to": "submitted"}).status_code == 403
@@ -158,8 +158,8 @@ def test_a_transition_without_a_csrf_token_is_refused_and_changes_nothing(story,
     assert draft.state == "submitted"
 
 
-def test_a_reviewer_note_without_a_csrf_token_is_refused(story, dave):
-    concluded, _draft = story
+def test_a_reviewer_note_without_a_csrf_token_is_refused(two_events, dave):
+    concluded, _draft = two_events
     client = strict_client(dave)
     response = client.post(reverse("review:add_note", args=[concluded.pk]),
                            {"body": "Forged note"})
@@ -167,10 +167,10 @@ def test_a_reviewer_note_without_a_csrf_token_is_refused(story, dave):
     assert not ReviewerNote.objects.filter(body="Forged note").exists()
 
 
-def test_a_session_api_write_without_the_csrf_header_is_refused(story, alice, carol):
+def test_a_session_api_write_without_the_csrf_header_is_refused(two_events, alice, carol):
     """The pages' scripts write through the API with the session cookie: without the
     X-CSRFToken header that is refused, with it accepted."""
-    _concluded, draft = story
+    _concluded, draft = two_events
     services.transition_event(draft, to="submitted", actor=alice)
     services.add_member(draft, username="carol", actor=carol)
     client = strict_client(carol)

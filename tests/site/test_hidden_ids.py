@@ -17,7 +17,6 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from tests.conftest import event_fields
 from tests.site.test_access_matrix import (
     BODIES,
     SUBJECTS,
@@ -27,6 +26,7 @@ from tests.site.test_access_matrix import (
     paths,
 )
 from tests.site.test_access_matrix import world as world  # the matrix's world, as a fixture
+from tests.support.factories import event_fields
 
 MISSING = 999_999
 #: Parts of a page that differ from one request to the next whatever was asked.
@@ -186,7 +186,7 @@ def test_a_reply_to_a_message_one_cannot_read_is_answered_as_a_missing_one(kind,
 def test_an_organiser_adding_an_officials_username_learns_no_more_than_for_no_one(
         alices_event, alice, bob, api):
     url = f"/api/v1/events/{alices_event.pk}/members/"
-    from tests.conftest import make_user
+    from tests.support.factories import make_user
 
     make_user("ghost", "organiser", is_active=False)
 

@@ -4,7 +4,6 @@ message left in English."""
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 import subprocess
@@ -14,13 +13,12 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
-from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from events import services
 from review.report import after_action_pdf
-from tests.review.test_report import concluded_event  # noqa: F401  (a fixture)
 from tests.support.accounts import api_token, log_in
+from tests.support.pdf import pdf_text
 from tests.support.zones import make_zone
 from zones import services as zone_services
 
@@ -31,11 +29,6 @@ CATALOG = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po
 def page_text(response) -> str:
     assert response.status_code == 200
     return response.content.decode()
-
-
-def pdf_text(data: bytes) -> str:
-    reader = PdfReader(io.BytesIO(data))
-    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
 
 
 def test_the_login_page_speaks_spanish_to_a_spanish_browser(db, client):
@@ -99,7 +92,7 @@ def test_an_api_validation_error_is_in_spanish(alice):
     assert "Utilice una fecha y hora ISO 8601" in answer.content.decode()
 
 
-def test_the_after_action_report_prints_in_spanish_with_its_accents(concluded_event, carol):  # noqa: F811
+def test_the_after_action_report_prints_in_spanish_with_its_accents(concluded_event, carol):
     with translation.override("es"):
         text = pdf_text(after_action_pdf(concluded_event, reader=carol))
     assert f"Informe posterior: {concluded_event.reference}" in text

@@ -95,3 +95,8 @@ def cut_log(event, *, keep: int) -> None:
     log cut short is still a valid chain."""
     with triggers_disabled():
         raw(f"DELETE FROM {TABLE} WHERE event_id = %s AND seq > %s", [event.pk, keep])
+
+
+def last_entry(event) -> LogEntry:
+    """The newest entry of ``event``'s log."""
+    return LogEntry.objects.filter(event=event).order_by("-seq").first()

@@ -13,7 +13,7 @@ from events import services as events
 from events.models import Event
 from messaging import services as messaging
 from messaging.key_moments import mark_key_moment
-from tests.conftest import event_fields
+from tests.support.factories import event_fields
 from tests.support.zones import LAT, LON, geos, make_zone, square
 from zones import services as zones
 from zones.incidents import report_incident

@@ -4,7 +4,7 @@ services, as the city would, and zones agreed by all three parties."""
 from __future__ import annotations
 
 from events import services
-from tests.conftest import event_fields
+from tests.support.factories import event_fields
 from tests.support.zones import make_zone
 
 #: Every public response (the page, the feeds and what the page's script polls).

@@ -7,18 +7,16 @@ police officer who is not, dave reviews concluded events, mallory organises anot
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
 from django.contrib.gis.geos import LineString, MultiPolygon, Point, Polygon
 from django.urls import reverse
 from django.utils import timezone
-from pypdf import PdfReader
 
 from events import services
 from events.models import Event
-from tests.conftest import make_user
 from tests.support.accounts import log_in
+from tests.support.pdf import pdf_text
 from tests.support.zones import make_sensitive_site, make_zone
 from zones import selectors
 from zones import services as zone_services
@@ -26,13 +24,6 @@ from zones.briefing import Agreement, Briefing, BriefingZone, Contact, Member, r
 
 CONDITIONS = "Amplified sound until 18:00. Keep the north door clear."
 PHONE = "+1 614 555 0100"
-
-
-def pdf_text(data: bytes) -> str:
-    """The text of every page of a PDF, on one line (table cells wrap, words do not)."""
-    assert data.startswith(b"%PDF-")
-    reader = PdfReader(io.BytesIO(data))
-    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
 
 
 def agree_by_all(zone, *people):
@@ -47,12 +38,7 @@ def agree_event(event, carol) -> Event:
 
 
 @pytest.fixture
-def erin(db):
-    return make_user("erin", "police", name="Erin Patrol")
-
-
-@pytest.fixture
-def agreed_event(alices_event, alice, bob, carol):
+def event_with_zones(alices_event, alice, bob, carol):
     """Alice's demonstration, agreed, with one agreed zone and one still proposed."""
     zone = make_zone(alices_event, carol, label="Steps of City Hall", conditions=CONDITIONS)
     agree_by_all(zone, alice, bob, carol)
@@ -67,16 +53,16 @@ def briefing_url(event) -> str:
 # --- Who gets the sheet, and what it says ---------------------------------------------------
 
 
-def test_it_gives_carol_a_real_pdf_with_the_agreed_zones_and_contacts(client, agreed_event,
+def test_it_gives_carol_a_real_pdf_with_the_agreed_zones_and_contacts(client, event_with_zones,
                                                                      carol):
     log_in(client, carol)
-    response = client.get(briefing_url(agreed_event))
+    response = client.get(briefing_url(event_with_zones))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert f"{agreed_event.reference}-briefing.pdf" in response["Content-Disposition"]
+    assert f"{event_with_zones.reference}-briefing.pdf" in response["Content-Disposition"]
     assert "no-cache" in response["Cache-Control"] or "private" in response["Cache-Control"]
     text = pdf_text(response.content)
-    assert agreed_event.reference in text and agreed_event.title in text
+    assert event_with_zones.reference in text and event_with_zones.title in text
     assert "Map of the agreed zones" in text
     assert "Steps of City Hall" in text
     assert "Amplified sound until 18:00." in text
@@ -89,31 +75,31 @@ def test_it_gives_carol_a_real_pdf_with_the_agreed_zones_and_contacts(client, ag
     assert PHONE in text
 
 
-def test_it_counts_but_does_not_draw_zones_not_yet_agreed(client, agreed_event, carol):
+def test_it_counts_but_does_not_draw_zones_not_yet_agreed(client, event_with_zones, carol):
     log_in(client, carol)
-    text = pdf_text(client.get(briefing_url(agreed_event)).content)
+    text = pdf_text(client.get(briefing_url(event_with_zones)).content)
     assert "Medic tent by the fountain" not in text
     assert "1 more zone drawn but not yet agreed" in text
 
 
-def test_it_gives_alice_her_own_sheet_with_contacts(client, agreed_event, alice):
+def test_it_gives_alice_her_own_sheet_with_contacts(client, event_with_zones, alice):
     log_in(client, alice)
-    response = client.get(briefing_url(agreed_event))
+    response = client.get(briefing_url(event_with_zones))
     assert response.status_code == 200
     text = pdf_text(response.content)
     assert "Steps of City Hall" in text and PHONE in text
 
 
-def test_it_gives_bob_the_contacts_as_a_police_member(client, agreed_event, bob):
+def test_it_gives_bob_the_contacts_as_a_police_member(client, event_with_zones, bob):
     log_in(client, bob)
-    text = pdf_text(client.get(briefing_url(agreed_event)).content)
+    text = pdf_text(client.get(briefing_url(event_with_zones)).content)
     assert PHONE in text and "alice@example.org" in text
 
 
-def test_it_gives_erin_the_sheet_without_any_contact_details(client, agreed_event, erin):
+def test_it_gives_erin_the_sheet_without_any_contact_details(client, event_with_zones, erin):
     # Police see every demonstration, but contacts only of those they are members of.
     log_in(client, erin)
-    response = client.get(briefing_url(agreed_event))
+    response = client.get(briefing_url(event_with_zones))
     assert response.status_code == 200
     text = pdf_text(response.content)
     assert "Steps of City Hall" in text and CONDITIONS.split(".")[0] in text
@@ -123,9 +109,9 @@ def test_it_gives_erin_the_sheet_without_any_contact_details(client, agreed_even
     assert "Shown only to the demonstration's organisers" in text
 
 
-def test_it_is_404_for_mallory_who_is_not_a_member(client, agreed_event, mallory):
+def test_it_is_404_for_mallory_who_is_not_a_member(client, event_with_zones, mallory):
     log_in(client, mallory)
-    assert client.get(briefing_url(agreed_event)).status_code == 404
+    assert client.get(briefing_url(event_with_zones)).status_code == 404
 
 
 def test_it_is_404_for_a_demonstration_that_does_not_exist(client, carol):
@@ -133,8 +119,8 @@ def test_it_is_404_for_a_demonstration_that_does_not_exist(client, carol):
     assert client.get(reverse("zones:briefing", args=[999999])).status_code == 404
 
 
-def test_it_asks_strangers_to_log_in(client, agreed_event):
-    response = client.get(briefing_url(agreed_event))
+def test_it_asks_strangers_to_log_in(client, event_with_zones):
+    response = client.get(briefing_url(event_with_zones))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -149,18 +135,18 @@ def test_it_is_refused_with_a_409_page_before_agreement(client, alices_event, al
         assert "Submitted" in page
 
 
-def test_it_is_refused_for_dave_once_the_demonstration_is_concluded(client, agreed_event,
+def test_it_is_refused_for_dave_once_the_demonstration_is_concluded(client, event_with_zones,
                                                                    carol, dave):
-    event = services.transition_event(agreed_event, to="live", actor=carol)
+    event = services.transition_event(event_with_zones, to="live", actor=carol)
     event = services.transition_event(event, to="concluded", actor=carol)
     log_in(client, dave)
     assert client.get(briefing_url(event)).status_code == 409
 
 
-def test_it_is_printed_while_the_demonstration_is_live(client, agreed_event, bob, carol):
-    services.transition_event(agreed_event, to="live", actor=carol)
+def test_it_is_printed_while_the_demonstration_is_live(client, event_with_zones, bob, carol):
+    services.transition_event(event_with_zones, to="live", actor=carol)
     log_in(client, bob)
-    response = client.get(briefing_url(agreed_event))
+    response = client.get(briefing_url(event_with_zones))
     assert response.status_code == 200
     assert "Live" in pdf_text(response.content)
 
@@ -173,14 +159,14 @@ def test_the_event_page_links_to_the_sheet_once_agreed(client, alices_event, ali
     assert f'href="{briefing_url(alices_event)}"' in page
 
 
-def test_sensitive_sites_nearby_are_on_the_sheet_for_officials_only(client, agreed_event,
+def test_sensitive_sites_nearby_are_on_the_sheet_for_officials_only(client, event_with_zones,
                                                                    alice, bob, carol):
     make_sensitive_site(carol, label="Children's hospital")
     log_in(client, bob)
-    assert "Children's hospital" in pdf_text(client.get(briefing_url(agreed_event)).content)
+    assert "Children's hospital" in pdf_text(client.get(briefing_url(event_with_zones)).content)
     # Organisers do not see the city-wide layer.
     log_in(client, alice)
-    assert "Children's hospital" not in pdf_text(client.get(briefing_url(agreed_event)).content)
+    assert "Children's hospital" not in pdf_text(client.get(briefing_url(event_with_zones)).content)
 
 
 def test_a_demonstration_agreed_without_zones_still_gets_its_sheet(client, alices_event, bob,
@@ -194,18 +180,19 @@ def test_a_demonstration_agreed_without_zones_still_gets_its_sheet(client, alice
     assert "A: assembly point" in text  # the map still shows where it assembles
 
 
-def test_a_withdrawn_zone_is_neither_drawn_nor_counted(agreed_event, bob, carol):
-    zone = make_zone(agreed_event, carol, kind="press", label="Press pen")
+def test_a_withdrawn_zone_is_neither_drawn_nor_counted(event_with_zones, bob, carol):
+    zone = make_zone(event_with_zones, carol, kind="press", label="Press pen")
     zone_services.withdraw_zone(zone, actor=bob)
-    briefing = selectors.briefing_of(agreed_event, reader=carol)
+    briefing = selectors.briefing_of(event_with_zones, reader=carol)
     assert [z.label for z in briefing.zones] == ["Steps of City Hall"]
     assert briefing.zones_not_agreed == 1  # the medic tent only
 
 
-def test_it_leaves_contacts_out_of_the_data_for_erin(agreed_event, carol, erin):
-    assert selectors.briefing_of(agreed_event, reader=erin).contact is None
-    assert all(m.email is None for m in selectors.briefing_of(agreed_event, reader=erin).members)
-    assert selectors.briefing_of(agreed_event, reader=carol).contact.phone == PHONE
+def test_it_leaves_contacts_out_of_the_data_for_erin(event_with_zones, carol, erin):
+    assert selectors.briefing_of(event_with_zones, reader=erin).contact is None
+    members = selectors.briefing_of(event_with_zones, reader=erin).members
+    assert all(m.email is None for m in members)
+    assert selectors.briefing_of(event_with_zones, reader=carol).contact.phone == PHONE
 
 
 # --- The drawing, from data alone -----------------------------------------------------------
@@ -255,7 +242,7 @@ def test_the_scale_bar_has_a_round_length(metres, bar):
     assert _nice_length(metres) == bar
 
 
-def test_names_in_any_alphabet_print_as_written(agreed_event, carol, settings):
+def test_names_in_any_alphabet_print_as_written(event_with_zones, carol, settings):
     """With a Unicode font installed (Debian's DejaVu), a steward called Łukasz Żółć or a
     contact in Cyrillic prints as written, not as black boxes."""
     from pathlib import Path
@@ -264,14 +251,14 @@ def test_names_in_any_alphabet_print_as_written(agreed_event, carol, settings):
 
     if not (Path(DEFAULT_FONT_DIR) / "DejaVuSans.ttf").is_file():
         pytest.skip("no DejaVu fonts on this machine (package fonts-dejavu-core)")
-    Event.objects.filter(pk=agreed_event.pk).update(contact_name="Łukasz Żółć / Мария")
-    agreed_event.refresh_from_db()
-    text = pdf_text(render_briefing(selectors.briefing_of(agreed_event, reader=carol)))
+    Event.objects.filter(pk=event_with_zones.pk).update(contact_name="Łukasz Żółć / Мария")
+    event_with_zones.refresh_from_db()
+    text = pdf_text(render_briefing(selectors.briefing_of(event_with_zones, reader=carol)))
     assert "Łukasz Żółć / Мария" in text
 
 
-def test_without_a_unicode_font_it_falls_back_to_helvetica(agreed_event, carol, settings,
+def test_without_a_unicode_font_it_falls_back_to_helvetica(event_with_zones, carol, settings,
                                                           tmp_path):
     settings.PARLEY_PDF_FONT_DIR = str(tmp_path)  # no fonts there
-    text = pdf_text(render_briefing(selectors.briefing_of(agreed_event, reader=carol)))
+    text = pdf_text(render_briefing(selectors.briefing_of(event_with_zones, reader=carol)))
     assert "Steps of City Hall" in text and PHONE in text

@@ -19,7 +19,7 @@ from django.contrib.gis.geos import LineString, Point
 from django.test import override_settings
 
 from events import services
-from tests.conftest import event_fields
+from tests.support.factories import event_fields
 from tests.support.zones import LAT, LON, geos, make_sensitive_site, make_zone, square
 from zones.conflicts import (
     clashes_among,

@@ -9,8 +9,8 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from events import services
-from tests.conftest import event_fields
 from tests.support.accounts import log_in
+from tests.support.factories import event_fields
 from tests.support.zones import LAT, LON, geos, iso, make_sensitive_site, square
 
 #: 150 m north of Alice's assembly point (1° of latitude = 111,033.89 m at Columbus).

@@ -17,7 +17,7 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from events import services
-from tests.conftest import event_fields
+from tests.support.factories import event_fields
 from tests.support.public import agreed, registered
 from tests.support.review import live_event
 from tests.support.zones import LAT, LON, geos, iso, make_sensitive_site, make_zone, square

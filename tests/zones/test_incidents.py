@@ -20,8 +20,8 @@ from coordination.errors import Conflict
 from coordination.log import format_timestamp, verify_event_log
 from coordination.models import LogEntry
 from events import services as event_services
-from tests.conftest import make_user
 from tests.support.accounts import log_in
+from tests.support.factories import make_user
 from zones import incidents
 from zones.models import Incident
 
@@ -29,13 +29,9 @@ PLACE = {"type": "Point", "coordinates": [-82.9990, 39.9615]}
 
 
 @pytest.fixture
-def erin(db):
-    return make_user("erin", "police", name="Erin Patrol")
-
-
-@pytest.fixture
-def frank(db):
-    return make_user("frank", "city", name="Frank Desk")
+def backdated_event(agreed_event):
+    """Alice's agreed demonstration, registered two days ago (incidents may not predate it)."""
+    return registered_days_ago(agreed_event)
 
 
 def registered_days_ago(event, days: int = 2):
@@ -44,13 +40,6 @@ def registered_days_ago(event, days: int = 2):
         created_at=timezone.now() - dt.timedelta(days=days))
     event.refresh_from_db()
     return event
-
-
-@pytest.fixture
-def agreed_event(alices_event, carol):
-    event_services.transition_event(alices_event, to="under_review", actor=carol)
-    event = event_services.transition_event(alices_event, to="agreed", actor=carol)
-    return registered_days_ago(event)
 
 
 def url(event) -> str:
@@ -67,11 +56,11 @@ def report(event, reporter, **overrides):
 # --- The service ------------------------------------------------------------------------
 
 
-def test_a_reported_incident_is_logged_with_when_it_happened(agreed_event, bob):
+def test_a_reported_incident_is_logged_with_when_it_happened(backdated_event, bob):
     happened = timezone.now() - dt.timedelta(minutes=10)
-    incident = report(agreed_event, bob, happened_at=happened, severity="high")
+    incident = report(backdated_event, bob, happened_at=happened, severity="high")
 
-    entry = LogEntry.objects.filter(event=agreed_event).order_by("-seq").first()
+    entry = LogEntry.objects.filter(event=backdated_event).order_by("-seq").first()
     assert entry.kind == "incident.reported"
     assert entry.actor["id"] == bob.pk
     assert entry.data == {
@@ -84,22 +73,22 @@ def test_a_reported_incident_is_logged_with_when_it_happened(agreed_event, bob):
     # Both times are kept: when it happened, and when Parley recorded it.
     assert incident.happened_at == happened
     assert incident.recorded_at - happened >= dt.timedelta(minutes=10)
-    assert verify_event_log(agreed_event.pk).valid
+    assert verify_event_log(backdated_event.pk).valid
 
 
-def test_an_incident_happened_now_unless_told_otherwise(agreed_event, carol):
+def test_an_incident_happened_now_unless_told_otherwise(backdated_event, carol):
     before = timezone.now()
-    incident = report(agreed_event, carol)
+    incident = report(backdated_event, carol)
     assert before <= incident.happened_at == incident.recorded_at <= timezone.now()
 
 
-def test_when_the_log_cannot_be_written_no_incident_is_stored(agreed_event, bob, monkeypatch):
+def test_when_the_log_cannot_be_written_no_incident_is_stored(backdated_event, bob, monkeypatch):
     def broken_log(*args, **kwargs):
         raise RuntimeError("log unavailable")
 
     monkeypatch.setattr(incidents, "record", broken_log)
     with pytest.raises(RuntimeError):
-        report(agreed_event, bob)
+        report(backdated_event, bob)
     assert not Incident.objects.exists()
 
 
@@ -118,32 +107,32 @@ def test_incidents_are_reported_only_while_the_demonstration_is_agreed_or_live(
     assert Incident.objects.count() == 2
 
 
-def test_organisers_and_police_who_are_not_members_cannot_report(agreed_event, alice, erin):
+def test_organisers_and_police_who_are_not_members_cannot_report(backdated_event, alice, erin):
     for person in (alice, erin):
         with pytest.raises(PermissionDenied):
-            report(agreed_event, person)
+            report(backdated_event, person)
     assert not Incident.objects.exists()
 
 
-def test_city_staff_report_on_any_demonstration_they_see(agreed_event, frank):
-    assert report(agreed_event, frank).reported_by == frank
+def test_city_staff_report_on_any_demonstration_they_see(backdated_event, frank):
+    assert report(backdated_event, frank).reported_by == frank
 
 
-def test_every_mistake_is_named_at_once(agreed_event, bob):
+def test_every_mistake_is_named_at_once(backdated_event, bob):
     with pytest.raises(ValidationError) as caught:
-        report(agreed_event, bob, happened_at=timezone.now() + dt.timedelta(minutes=5),
+        report(backdated_event, bob, happened_at=timezone.now() + dt.timedelta(minutes=5),
                severity="catastrophic", description="   ")
     assert set(caught.value.message_dict) == {"happened_at", "severity", "description"}
     assert not LogEntry.objects.filter(kind="incident.reported").exists()
 
 
-def test_a_time_before_the_registration_is_refused(agreed_event, bob):
+def test_a_time_before_the_registration_is_refused(backdated_event, bob):
     with pytest.raises(ValidationError, match="before the demonstration was registered"):
-        report(agreed_event, bob, happened_at=agreed_event.created_at - dt.timedelta(hours=1))
+        report(backdated_event, bob, happened_at=backdated_event.created_at - dt.timedelta(hours=1))
 
 
-def test_a_minute_of_clock_difference_is_allowed(agreed_event, bob):
-    report(agreed_event, bob, happened_at=timezone.now() + dt.timedelta(seconds=30))
+def test_a_minute_of_clock_difference_is_allowed(backdated_event, bob):
+    report(backdated_event, bob, happened_at=timezone.now() + dt.timedelta(seconds=30))
 
 
 # --- The API: who may do what -----------------------------------------------------------
@@ -153,12 +142,12 @@ def test_a_minute_of_clock_difference_is_allowed(agreed_event, bob):
     ("alice", 403), ("bob", 201), ("erin", 403), ("carol", 201), ("frank", 201),
     ("dave", 404), ("mallory", 404), (None, 401),
 ])
-def test_who_may_report_an_incident(api, agreed_event, erin, frank, dave, mallory, who,
+def test_who_may_report_an_incident(api, backdated_event, erin, frank, dave, mallory, who,
                                     expected):
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(username=who) if who else None
-    response = api(user).post(url(agreed_event), {
+    response = api(user).post(url(backdated_event), {
         "location": PLACE, "severity": "low", "description": "Sit-in on the crossing",
     }, format="json")
     assert response.status_code == expected
@@ -171,12 +160,12 @@ def test_who_may_report_an_incident(api, agreed_event, erin, frank, dave, mallor
     ("alice", 200), ("bob", 200), ("erin", 200), ("carol", 200), ("dave", 404),
     ("mallory", 404), (None, 401),
 ])
-def test_who_sees_the_incidents(api, agreed_event, bob, erin, dave, mallory, who, expected):
+def test_who_sees_the_incidents(api, backdated_event, bob, erin, dave, mallory, who, expected):
     from django.contrib.auth import get_user_model
 
-    report(agreed_event, bob, description="Road blocked")
+    report(backdated_event, bob, description="Road blocked")
     user = get_user_model().objects.get(username=who) if who else None
-    response = api(user).get(url(agreed_event))
+    response = api(user).get(url(backdated_event))
     assert response.status_code == expected
     if expected == 200:
         collection = response.json()
@@ -185,19 +174,19 @@ def test_who_sees_the_incidents(api, agreed_event, bob, erin, dave, mallory, who
         assert feature["properties"]["description"] == "Road blocked"
 
 
-def test_a_reviewer_sees_the_incidents_of_a_concluded_demonstration(api, agreed_event, bob,
+def test_a_reviewer_sees_the_incidents_of_a_concluded_demonstration(api, backdated_event, bob,
                                                                    carol, dave):
-    report(agreed_event, bob)
-    event_services.transition_event(agreed_event, to="live", actor=carol)
-    event_services.transition_event(agreed_event, to="concluded", actor=carol)
-    response = api(dave).get(url(agreed_event))
+    report(backdated_event, bob)
+    event_services.transition_event(backdated_event, to="live", actor=carol)
+    event_services.transition_event(backdated_event, to="concluded", actor=carol)
+    response = api(dave).get(url(backdated_event))
     assert response.status_code == 200
     assert len(response.json()["features"]) == 1
 
 
-def test_the_created_incident_is_a_feature_with_both_times(api, agreed_event, bob):
+def test_the_created_incident_is_a_feature_with_both_times(api, backdated_event, bob):
     happened = (timezone.now() - dt.timedelta(minutes=3)).replace(microsecond=0)
-    response = api(bob).post(url(agreed_event), {
+    response = api(bob).post(url(backdated_event), {
         "location": PLACE, "severity": "high", "description": "Scuffle at the barrier",
         "happened_at": happened.isoformat(),
     }, format="json")
@@ -223,17 +212,17 @@ def test_the_created_incident_is_a_feature_with_both_times(api, agreed_event, bo
     ({"happened_at": "2999-01-01T00:00:00Z"}, "happened_at"),
     ({"happened_at": "yesterday"}, "happened_at"),
 ])
-def test_invalid_reports_are_refused_by_field(api, agreed_event, bob, change, field):
+def test_invalid_reports_are_refused_by_field(api, backdated_event, bob, change, field):
     body = {"location": PLACE, "severity": "low", "description": "Noise", **change}
-    response = api(bob).post(url(agreed_event), body, format="json")
+    response = api(bob).post(url(backdated_event), body, format="json")
     assert response.status_code == 400
     assert field in response.json()
     assert isinstance(response.json()[field], list)
     assert not Incident.objects.exists()
 
 
-def test_a_missing_description_is_named(api, agreed_event, bob):
-    response = api(bob).post(url(agreed_event), {"location": PLACE, "severity": "low"},
+def test_a_missing_description_is_named(api, backdated_event, bob):
+    response = api(bob).post(url(backdated_event), {"location": PLACE, "severity": "low"},
                              format="json")
     assert response.status_code == 400
     assert "description" in response.json()
@@ -258,7 +247,7 @@ def test_the_schema_documents_the_incidents_endpoint(api, carol):
 
 
 def incident_config(client, user, event) -> dict:
-    from tests.zones.test_pages_zones_map import map_config, page_of
+    from tests.support.pages import map_config, page_of
 
     page = page_of(client, user, event)
     return page, map_config(page)["incidents"]
@@ -267,15 +256,15 @@ def incident_config(client, user, event) -> dict:
 @pytest.mark.parametrize(("who", "offered"), [
     ("alice", False), ("bob", True), ("erin", False), ("carol", True), ("frank", True),
 ])
-def test_the_page_offers_reporting_exactly_as_the_api_allows(client, agreed_event, erin, frank,
+def test_the_page_offers_reporting_exactly_as_the_api_allows(client, backdated_event, erin, frank,
                                                              who, offered):
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(username=who)
-    page, config = incident_config(client, user, agreed_event)
+    page, config = incident_config(client, user, backdated_event)
     assert config["can_report"] is offered
     assert ("Report an incident" in page) is offered
-    assert config["url"] == url(agreed_event)
+    assert config["url"] == url(backdated_event)
 
 
 def test_the_page_offers_no_reporting_before_the_demonstration_is_agreed(client, alices_event,
@@ -285,11 +274,11 @@ def test_the_page_offers_no_reporting_before_the_demonstration_is_agreed(client,
     assert "Report an incident" not in page
 
 
-def test_the_page_gives_every_incident_and_keeps_descriptions_as_text(client, agreed_event,
+def test_the_page_gives_every_incident_and_keeps_descriptions_as_text(client, backdated_event,
                                                                       alice, bob):
     xss = '<script>alert("incident")</script>'
-    report(agreed_event, bob, description=xss)
-    page, config = incident_config(client, alice, agreed_event)
+    report(backdated_event, bob, description=xss)
+    page, config = incident_config(client, alice, backdated_event)
     (feature,) = config["features"]["features"]
     assert feature["properties"]["description"] == xss
     assert xss not in page  # only inside the JSON, escaped
@@ -299,14 +288,14 @@ def test_the_page_gives_every_incident_and_keeps_descriptions_as_text(client, ag
 
 
 def test_administrators_read_incidents_and_key_moments_but_cannot_change_them(
-        client, agreed_event, alice, bob, carol):
+        client, backdated_event, alice, bob, carol):
     import uuid
 
     from messaging import key_moments
     from messaging.services import send_message
 
-    incident = report(agreed_event, bob, description="Smoke flare by the steps")
-    message, _ = send_message(event=agreed_event, sender=alice, channel="all", kind="message",
+    incident = report(backdated_event, bob, description="Smoke flare by the steps")
+    message, _ = send_message(event=backdated_event, sender=alice, channel="all", kind="message",
                               body="Flare was ours, all fine", client_id=uuid.uuid4())
     moment, _ = key_moments.mark_key_moment(message=message, user=carol, note="Flare")
     log_in(client, make_user("root", "city", is_staff=True, is_superuser=True))

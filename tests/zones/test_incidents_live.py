@@ -11,7 +11,6 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.gis.geos import Point
 
-from events import services as event_services
 from messaging import key_moments
 from messaging.services import send_message
 from tests.support.ws import connect_to_event as connect
@@ -19,14 +18,6 @@ from tests.support.ws import receive_until
 from zones import incidents
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-
-
-@pytest.fixture
-def agreed_event(alices_event, carol):
-    event_services.transition_event(alices_event, to="under_review", actor=carol)
-    return event_services.transition_event(alices_event, to="agreed", actor=carol)
 
 
 def say(event, sender, channel: str):

@@ -17,8 +17,8 @@ from django.contrib.gis.geos import Point
 from django.urls import reverse
 
 from events import services
-from tests.conftest import event_fields
 from tests.support.accounts import log_in
+from tests.support.factories import event_fields
 from tests.support.zones import LAT, LON, iso, make_sensitive_site, make_zone
 from zones import services as zone_services
 
@@ -131,7 +131,7 @@ def test_a_demonstration_is_shown_only_while_it_is_under_way(api, alices_event, 
 
 
 def test_a_march_comes_with_its_route_and_dispersal_point(api, alice, carol):
-    from tests.conftest import march_fields
+    from tests.support.factories import march_fields
 
     event = services.register_event(organiser=alice, **march_fields())
     services.transition_event(event, to="submitted", actor=alice)

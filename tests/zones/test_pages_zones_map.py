@@ -4,35 +4,21 @@ browser is told in tests/e2e/test_zone_map.py."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
 from django.urls import reverse
 
 from events import services
-from tests.conftest import make_user
 from tests.support.accounts import log_in
+from tests.support.factories import make_user
+from tests.support.pages import map_config, page_of
 from tests.support.zones import geos, make_zone, square
 from zones import services as zone_services
 from zones.styles import KIND_COLOURS
 
 XSS = '<script>alert("zone")</script><img src=x onerror=alert(1)>'
 NOTHING = {"add": False, "change": False, "withdraw": False, "agree": False}
-
-
-def page_of(client, user, event) -> str:
-    log_in(client, user)
-    response = client.get(reverse("events:detail", args=[event.pk]))
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def map_config(page: str) -> dict:
-    match = re.search(r'<script id="zone-map-config" type="application/json">(.*?)</script>',
-                      page, re.S)
-    assert match, "the page has no zone map configuration"
-    return json.loads(match.group(1))
 
 
 def zone_labels(page: str) -> list[str]:

@@ -1,8 +1,8 @@
 """The city's administrators look zones up in the Django admin; they cannot write there,
 because every write must be versioned, logged and announced by ``zones.services``."""
 
-from tests.conftest import make_user
 from tests.support.accounts import log_in
+from tests.support.factories import make_user
 from tests.support.zones import make_sensitive_site, make_zone
 from zones import services
 

@@ -12,7 +12,7 @@ import pytest
 from coordination.log import verify_event_log
 from coordination.models import LogEntry
 from events import services as event_services
-from tests.conftest import event_fields, make_user
+from tests.support.factories import event_fields
 from tests.support.zones import (
     LAT,
     LON,
@@ -33,11 +33,6 @@ PROPERTIES = {
     "id", "event", "kind", "label", "conditions", "version", "valid_from", "valid_to", "status",
     "agreed_by", "agreements", "created_at", "updated_at",
 }
-
-
-@pytest.fixture
-def erin(db):
-    return make_user("erin", "police", name="Erin Beat")
 
 
 @pytest.fixture

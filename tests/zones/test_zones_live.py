@@ -9,7 +9,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from events import services as event_services
-from tests.conftest import event_fields
+from tests.support.factories import event_fields
 from tests.support.ws import connect_to_event as connect
 from tests.support.ws import receive_until
 from tests.support.zones import geos, make_zone, square

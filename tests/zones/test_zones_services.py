@@ -15,7 +15,7 @@ from django.db import IntegrityError, connections, transaction
 from coordination.log import verify_event_log
 from events import services as event_services
 from events.models import Event
-from tests.conftest import event_fields, make_user
+from tests.support.factories import event_fields, make_user
 from tests.support.zones import geos, make_sensitive_site, make_zone, square
 from zones import selectors, services
 from zones.models import Zone, ZoneAgreement, ZoneVersion
