@@ -13,11 +13,32 @@ from __future__ import annotations
 
 import os
 from functools import partial
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 
 from tests.support.factories import api_client_for, event_fields, make_user
+
+#: Markers every test of a folder gets (pyproject.toml registers them; ``make test-fast``
+#: leaves out e2e, deploy, subprocess and slow). Tests elsewhere are marked one by one.
+FOLDER_MARKERS = {
+    "e2e": ("e2e",),
+    "deploy": ("deploy",),
+    "integration": ("subprocess",),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark tests by their folder under tests/, and every test that starts a live Daphne
+    server (``asgi_live_server``) as ``subprocess``."""
+    tests_dir = Path(__file__).parent
+    for item in items:
+        folder = Path(item.fspath).relative_to(tests_dir).parts[0]
+        for name in FOLDER_MARKERS.get(folder, ()):
+            item.add_marker(name)
+        if "asgi_live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker("subprocess")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -25,7 +25,7 @@ from messaging.models import Message
 from tests.integration import conftest as integration
 from tests.support.liveclient import ResumingClient
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 TIMEOUT = 30
 

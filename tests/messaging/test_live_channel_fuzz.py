@@ -31,7 +31,7 @@ FRAME_MAX = 64 * 1024
 MAX_INT = 2**31 - 1
 BATCHES = int(os.environ.get("PARLEY_FUZZ_EXAMPLES", "40"))
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 # --- frames -----------------------------------------------------------------------------------
 

@@ -120,6 +120,7 @@ def test_csv_export_keeps_the_hashed_json_exactly_even_when_it_looks_like_a_form
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+@pytest.mark.subprocess
 def test_csv_export_neutralises_names_that_a_spreadsheet_would_run(alices_event, carol, api,
                                                                     tmp_path):
     # Anyone can sign up as an organiser and choose their name; the city opens the export.
@@ -373,6 +374,7 @@ def run_documented_script(tmp_path, text: str, suffix: str, *receipts: str):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.subprocess
 def test_documented_script_verifies_an_export(fmt, awkward_event, carol, api, tmp_path):
     text = body_of(export(api(carol), awkward_event, fmt))
     last = LogEntry.objects.filter(event=awkward_event).order_by("seq").last()
@@ -384,6 +386,7 @@ def test_documented_script_verifies_an_export(fmt, awkward_event, carol, api, tm
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.subprocess
 def test_documented_script_names_the_first_bad_entry(fmt, awkward_event, carol, api,
                                                      tmp_path):
     from tests.support.logs import TABLE, tamper
@@ -399,6 +402,7 @@ def test_documented_script_names_the_first_bad_entry(fmt, awkward_event, carol, 
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.subprocess
 def test_documented_script_checks_receipts_kept_outside_parley(fmt, awkward_event, carol, api,
                                                                tmp_path):
     entry = LogEntry.objects.get(event=awkward_event, seq=5)
@@ -412,6 +416,7 @@ def test_documented_script_checks_receipts_kept_outside_parley(fmt, awkward_even
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.subprocess
 def test_documented_script_catches_a_rewritten_log_that_still_chains(fmt, awkward_event,
                                                                      carol, api, tmp_path):
     from tests.support.logs import rewrite_log

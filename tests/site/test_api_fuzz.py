@@ -25,6 +25,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+pytestmark = pytest.mark.slow  # fuzzing
+
 ROLES = ("alice", "bob", "carol", "dave")
 #: Examples per operation (each sent once per role); raise it for a longer hunt:
 #: PARLEY_FUZZ_EXAMPLES=100 .venv/bin/python -m pytest tests/site/test_api_fuzz.py

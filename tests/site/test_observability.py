@@ -113,6 +113,7 @@ def test_log_lines_outside_any_request_have_no_ids():
     assert "request_id" not in line and "connection_id" not in line
 
 
+@pytest.mark.subprocess
 def test_without_debug_the_logs_are_json_by_default():
     """The real settings, as a production worker loads them: one JSON object per line."""
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "LOG_FORMAT")}

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.subprocess  # git ls-files
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # Spelled in pieces, so that this file does not name them itself.

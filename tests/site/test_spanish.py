@@ -117,6 +117,7 @@ def test_the_briefing_sheet_prints_in_spanish_with_its_accents(alices_event, ali
     assert "Señal acústica: ¡atención! ¿Dónde?" in text
 
 
+@pytest.mark.subprocess
 def test_the_spanish_catalog_has_no_untranslated_or_fuzzy_message():
     if shutil.which("msgfmt") is None:
         pytest.skip("msgfmt (gettext) is not installed")

@@ -121,6 +121,7 @@ def production_settings(env: dict[str, str]) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.deploy
 def test_production_cookies_are_secure_and_https_is_insisted_on():
     values = production_settings(MINIMAL_PRODUCTION_ENV)
     assert values["DEBUG"] is False
@@ -141,6 +142,7 @@ def test_production_cookies_are_secure_and_https_is_insisted_on():
     assert values["SECURE_PROXY_SSL_HEADER"] is None
 
 
+@pytest.mark.deploy
 def test_behind_nginx_the_forwarded_protocol_is_trusted_and_the_bench_can_stay_on_http():
     values = production_settings({**MINIMAL_PRODUCTION_ENV, "BEHIND_TLS_PROXY": "true",
                                   "SECURE_SSL_REDIRECT": "false", "SECURE_HSTS_SECONDS": "60"})
@@ -149,6 +151,7 @@ def test_behind_nginx_the_forwarded_protocol_is_trusted_and_the_bench_can_stay_o
     assert values["SECURE_HSTS_SECONDS"] == 60
 
 
+@pytest.mark.deploy
 def test_the_minimal_production_environment_passes_the_deploy_check():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING",
                         env=MINIMAL_PRODUCTION_ENV)
@@ -156,6 +159,7 @@ def test_the_minimal_production_environment_passes_the_deploy_check():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.deploy
 def test_a_production_response_sends_hsts_and_the_policy():
     code = (
         "from django.test import Client; "
