@@ -534,6 +534,7 @@ def test_docs_show_the_matrix_as_tested():
 
 
 @pytest.mark.django_db
+@pytest.mark.slow
 def test_every_route_answers_every_caller_as_the_matrix_says(world):
     wrong = []
     for name, method, target, expected in matrix():

@@ -74,6 +74,7 @@ def test_a_zone_of_many_polygons_is_not_too_deep(alices_event, carol, api):
     assert response.status_code == 201
 
 
+@pytest.mark.slow
 def test_every_api_write_answers_a_deeply_nested_body_with_400_json(world):
     """Each write of every route, by each caller: where the route reads the body (it refuses
     a JSON list with 400), the nested body is a 400 with a JSON reason; where it refuses the
@@ -140,6 +141,7 @@ def _resolves(path: str) -> bool:
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
+@pytest.mark.slow
 def test_every_unknown_api_path_is_a_json_404(debug, carol, api, settings):
     settings.DEBUG = debug
     wrong = []

@@ -63,6 +63,7 @@ def ask(world, subject: str, name: str, method: str, pk: int, **other_kwargs):
             transaction.set_rollback(True)
 
 
+@pytest.mark.slow
 def test_every_route_answers_a_hidden_id_as_it_answers_a_missing_one(world):
     """Where the matrix says 404 for a real object, that 404 is the missing id's, exactly."""
     with_ids = {name for name, path in paths().items() if "{pk}" in path}
