@@ -20,9 +20,9 @@ otp: ## The current two-factor code of a demo account, for `make run` (ACCOUNT=b
 test: ## Lint + the whole suite, embedded and PostGIS+Redis halves (ARGS="-x -k foo" for pytest)
 	scripts/test.sh $(ARGS)
 
-test-fast: install ## The edit-test loop (~2 min): SpatiaLite, no browser, no subprocess, no deploy checks, no slow tests
+test-fast: install ## The edit-test loop (~2 min, two processes): SpatiaLite, no browser, no subprocess, no deploy checks, no slow tests
 	env -u DATABASE_URL -u REDIS_URL SECRET_KEY="$${SECRET_KEY:-insecure-test-only-key-not-for-production-0123456789abcdef}" \
-		$(PY) -m pytest -m "not e2e and not deploy and not subprocess and not slow" -q $(ARGS)
+		$(PY) -m pytest -m "not e2e and not deploy and not subprocess and not slow" -n auto -q $(ARGS)
 
 install: ## Install missing system packages, create .venv, install requirements.lock
 	scripts/bootstrap.sh
