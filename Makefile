@@ -3,11 +3,11 @@ SHELL := /bin/bash
 PY    := .venv/bin/python
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install lint messages clean otp
+.PHONY: help run test test-fast install lint messages clean otp
 
 help: ## Show this help
 	@echo "Parley — make targets:"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 	@echo
 	@echo "Start here: 'make run' (then open http://127.0.0.1:8000/) and 'make test'."
 
@@ -19,6 +19,10 @@ otp: ## The current two-factor code of a demo account, for `make run` (ACCOUNT=b
 
 test: ## Lint + the whole suite, embedded and PostGIS+Redis halves (ARGS="-x -k foo" for pytest)
 	scripts/test.sh $(ARGS)
+
+test-fast: install ## The edit-test loop (~2 min, two processes): SpatiaLite, no browser, no subprocess, no deploy checks, no slow tests
+	env -u DATABASE_URL -u REDIS_URL SECRET_KEY="$${SECRET_KEY:-insecure-test-only-key-not-for-production-0123456789abcdef}" \
+		$(PY) -m pytest -m "not e2e and not deploy and not subprocess and not slow" -n auto -q $(ARGS)
 
 install: ## Install missing system packages, create .venv, install requirements.lock
 	scripts/bootstrap.sh

@@ -7,7 +7,7 @@ credentials, ``403`` for an action the caller's role may not take on something t
 larger than the server accepts, ``429`` when the caller sends too fast. Views document their
 own answers with ``extend_schema``; this hook adds the ones a view left out, with the shapes
 ``config.api.exception_handler`` gives them, so that clients (and schemathesis,
-tests/test_api_fuzz.py) can rely on every status code the API returns being in the document.
+tests/site/test_api_fuzz.py) can rely on every status code the API returns being in the document.
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ INSTALLED_APPS = [
 ]
 
 # Outermost first: a request passes down this list and its response back up. Why each one
-# sits where it does is pinned, rule by rule, in tests/test_middleware_order.py.
+# sits where it does is pinned, rule by rule, in tests/site/test_middleware_order.py.
 MIDDLEWARE = [
     # Every error answer under /api/ is JSON, whichever layer below gave it (a refused host,
     # a CSRF failure, a 404 or 500 page).

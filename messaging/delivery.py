@@ -7,7 +7,7 @@ until the gap is filled, by the missing notification or from the database.
 
 ``ChannelStreams`` only decides; it sends nothing and reads nothing, so the consumer
 (``messaging.consumers``) sends what it returns, and tests drive it without a server
-(tests/test_delivery.py).
+(tests/messaging/test_delivery.py).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 frame or refused with its error code, and the frames the server sends.
 
 Nothing here touches the database or the network, so every rule of the protocol can be
-tested on its own (tests/test_protocol.py). ``messaging.consumers`` puts it on the wire.
+tested on its own (tests/messaging/test_protocol.py). ``messaging.consumers`` puts it on the wire.
 """
 
 from __future__ import annotations

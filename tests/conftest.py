@@ -1,30 +1,44 @@
-"""Shared fixtures: the people of Parley's stories, API clients, a live ASGI server.
+"""Shared fixtures, the only place a fixture is defined for more than one file: the people
+of Parley's stories, their demonstration at each stage, API clients, a live ASGI server.
 
 alice — organiser of the demonstration; bob — police liaison officer; carol — city official;
-dave — reviewer; mallory — organiser of another demonstration.
+dave — reviewer; mallory — organiser of another demonstration; erin — police officer who is
+not a member of alice's demonstration; frank — city staff who is not a member either.
+
+The functions behind them (``make_user``, ``event_fields``, ...) are in tests/support/factories.py;
+the markers each folder gets are set in ``pytest_collection_modifyitems`` below.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from functools import partial
+from pathlib import Path
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.gis.geos import LineString, Point
-from django.utils import timezone
-from rest_framework.test import APIClient
+from django.core.cache import cache
 
-PASSWORD = "correct horse battery staple"
+from tests.support.factories import api_client_for, event_fields, make_user
+
+#: Markers every test of a folder gets (pyproject.toml registers them; ``make test-fast``
+#: leaves out e2e, deploy, subprocess and slow). Tests elsewhere are marked one by one.
+FOLDER_MARKERS = {
+    "e2e": ("e2e",),
+    "deploy": ("deploy",),
+    "integration": ("subprocess",),
+}
 
 
-def make_user(username: str, role: str, **extra):
-    first, _, last = extra.pop("name", username.title()).partition(" ")
-    return get_user_model().objects.create_user(
-        username=username, password=PASSWORD, role=role, first_name=first, last_name=last,
-        email=f"{username}@example.org", **extra,
-    )
+def pytest_collection_modifyitems(config, items):
+    """Mark tests by their folder under tests/, and every test that starts a live Daphne
+    server (``asgi_live_server``) as ``subprocess``."""
+    tests_dir = Path(__file__).parent
+    for item in items:
+        folder = Path(item.fspath).relative_to(tests_dir).parts[0]
+        for name in FOLDER_MARKERS.get(folder, ()):
+            item.add_marker(name)
+        if "asgi_live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker("subprocess")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -102,46 +116,10 @@ def mallory(db):
     return make_user("mallory", "organiser", name="Mallory Other")
 
 
-def api_client_for(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
-
-
 @pytest.fixture
 def api():
     """``api(user)`` → an API client authenticated as ``user`` (anonymous with no user)."""
     return api_client_for
-
-
-def event_fields(**overrides) -> dict:
-    """Valid registration fields for a static demonstration tomorrow in Columbus."""
-    starts = timezone.now() + dt.timedelta(days=1)
-    fields = {
-        "title": "Save the library",
-        "kind": "static",
-        "organisation": "Friends of the Library",
-        "description": "A peaceful gathering.",
-        "expected_attendance": 200,
-        "stewards": 10,
-        "starts_at": starts,
-        "ends_at": starts + dt.timedelta(hours=2),
-        "assembly_point": Point(-82.9988, 39.9612, srid=4326),
-        "amplified_sound": False,
-        "languages": ["en", "es"],
-        "contact_name": "Alice Martin",
-        "contact_phone": "+1 614 555 0100",
-        "contact_email": "alice@example.org",
-    }
-    fields.update(overrides)
-    return fields
-
-
-def march_fields(**overrides) -> dict:
-    route = LineString((-82.9988, 39.9612), (-82.9990, 39.9650), (-83.0010, 39.9680), srid=4326)
-    return event_fields(kind="march", title="March for the river", route=route,
-                        dispersal_point=Point(-83.0010, 39.9680, srid=4326), **overrides)
 
 
 @pytest.fixture
@@ -155,6 +133,66 @@ def alices_event(alice, bob, carol):
     services.add_member(event, username="carol", actor=carol)
     event.refresh_from_db()
     return event
+
+
+@pytest.fixture
+def erin(db):
+    """A police liaison officer who is not a member of alice's demonstration."""
+    return make_user("erin", "police", name="Erin Beat")
+
+
+@pytest.fixture
+def frank(db):
+    """City staff who is not a member of alice's demonstration."""
+    return make_user("frank", "city", name="Frank Desk")
+
+
+@pytest.fixture
+def co_organisers() -> tuple[str, ...]:
+    """Usernames alice brings in as co-organisers before the city agrees her demonstration
+    (``agreed_event``). None here; a module whose story needs one overrides this fixture,
+    e.g. ``return ("mallory",)`` with ``mallory`` requested."""
+    return ()
+
+
+@pytest.fixture
+def agreed_event(alices_event, alice, carol, co_organisers):
+    """Alice's demonstration, taken under review and agreed by carol (city), with the
+    ``co_organisers`` alice brought in first."""
+    from events import services
+
+    for username in co_organisers:
+        services.add_member(alices_event, username=username, actor=alice)
+    services.transition_event(alices_event, to="under_review", actor=carol)
+    return services.transition_event(alices_event, to="agreed", actor=carol)
+
+
+@pytest.fixture
+def story(alices_event, alice, bob, carol):
+    """Alice's demonstration told to its end: a zone agreed by all three parties, live with
+    messages, an acknowledged instruction, an incident and a key moment, then concluded
+    (``tests.support.review.concluded_story``)."""
+    from tests.support.review import concluded_story
+
+    return concluded_story(alices_event, alice=alice, bob=bob, carol=carol)
+
+
+@pytest.fixture
+def concluded_event(alice, bob, carol):
+    """A demonstration with distinctive contact details, run live and concluded — what the
+    after-action report prints (``tests.support.review.reported_event``)."""
+    from tests.support.review import reported_event
+
+    return reported_event(alice=alice, bob=bob, carol=carol)
+
+
+@pytest.fixture
+def fresh_cache():
+    """Public responses are cached under their ETag: a story that reads them starts without
+    any (``pytestmark = pytest.mark.usefixtures("fresh_cache")``)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _set_up_forked_server(set_database_connection) -> None:

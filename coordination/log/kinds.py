@@ -10,7 +10,7 @@ fill its placeholders and *how* each value is said (``Say``: a state, a role, a 
 review, which reads every app, knows how to say each (``coordination/review.py``).
 
 A kind's value is stored in every entry and covered by its hash: it never changes. A new kind
-is added here with all its words (``tests/test_log_kinds.py`` checks).
+is added here with all its words (``tests/coordination/test_log_kinds.py`` checks).
 """
 
 from __future__ import annotations

@@ -65,10 +65,10 @@ def log_in_on_page(page, base_url: str, user, *, password: str | None = None,
                    next_path: str = "/") -> None:
     """Log ``user`` in through the login page as a person would: username and password, then
     (police, city, reviewers) the code their authenticator app shows, computed from the
-    device's key (tests/accounthelpers.py)."""
+    device's key (tests/support/accounts.py)."""
     from coordination.accounts.two_factor import must_verify
-    from tests.accounthelpers import authenticator_of, totp_code
-    from tests.conftest import PASSWORD
+    from tests.support.accounts import authenticator_of, totp_code
+    from tests.support.factories import PASSWORD
 
     needs_code = must_verify(user)
     if needs_code:
@@ -107,7 +107,7 @@ def phone_for(asgi_live_server, browser):
     from django.conf import settings
     from django.test import Client
 
-    from tests.accounthelpers import log_in
+    from tests.support.accounts import log_in
 
     contexts = []
 

@@ -8,9 +8,9 @@ from django.contrib.gis.geos import Point
 from playwright.sync_api import expect
 
 from events import services
-from tests.conftest import event_fields
 from tests.e2e.conftest import PHONE, log_in_on_page, offline_tiles
-from tests.zonehelpers import LAT, LON, make_sensitive_site, make_zone
+from tests.support.factories import event_fields
+from tests.support.zones import LAT, LON, make_sensitive_site, make_zone
 
 pytestmark = pytest.mark.e2e
 

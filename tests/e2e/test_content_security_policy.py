@@ -18,9 +18,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from events import services
-from tests.conftest import event_fields, make_user
 from tests.e2e.conftest import PHONE, offline_tiles
-from tests.reviewhelpers import concluded_story, live_event
+from tests.support.factories import event_fields, make_user
+from tests.support.review import concluded_story, live_event
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from events import services
-from tests.conftest import event_fields
+from tests.support.factories import event_fields
 
 pytestmark = pytest.mark.e2e
 

@@ -4,18 +4,11 @@ marker appears at once on Alice's (organiser's) open page, with the description 
 import pytest
 from playwright.sync_api import expect
 
-from events import services
 from zones.models import Incident
 
 pytestmark = pytest.mark.e2e
 
 DESCRIPTION = "Barrier pushed over <b>by the fountain</b>"
-
-
-@pytest.fixture
-def agreed_event(alices_event, carol):
-    services.transition_event(alices_event, to="under_review", actor=carol)
-    return services.transition_event(alices_event, to="agreed", actor=carol)
 
 
 def test_police_report_an_incident_and_the_organisers_page_shows_it_live(

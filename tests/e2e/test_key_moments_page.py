@@ -4,16 +4,9 @@ the badge at once, and loses it when Carol unmarks it. Alice is offered no toggl
 import pytest
 from playwright.sync_api import expect
 
-from events import services
 from messaging.models import KeyMoment
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def agreed_event(alices_event, carol):
-    services.transition_event(alices_event, to="under_review", actor=carol)
-    return services.transition_event(alices_event, to="agreed", actor=carol)
 
 
 def test_city_staff_mark_a_key_moment_and_the_organiser_sees_it_live(

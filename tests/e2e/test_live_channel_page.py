@@ -20,12 +20,6 @@ RECONNECT_MS = 20_000
 
 
 @pytest.fixture
-def agreed_event(alices_event, carol):
-    services.transition_event(alices_event, to="under_review", actor=carol)
-    return services.transition_event(alices_event, to="agreed", actor=carol)
-
-
-@pytest.fixture
 def phone_of(phone_for, agreed_event):
     """``phone_of(user)`` → a page on the event, in the user's own browser context, logged in
     with a session cookie."""

@@ -5,15 +5,7 @@ JavaScript catalog, and no script is refused by the Content-Security-Policy."""
 import pytest
 from playwright.sync_api import expect
 
-from events import services
-
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def agreed_event(alices_event, carol):
-    services.transition_event(alices_event, to="under_review", actor=carol)
-    return services.transition_event(alices_event, to="agreed", actor=carol)
 
 
 def test_alice_reads_the_live_channels_own_words_in_french(phone_for, agreed_event, alice):

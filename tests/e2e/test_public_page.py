@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from events import services
 from tests.e2e.conftest import PHONE, offline_tiles
-from tests.publichelpers import agreed, agreed_zone
+from tests.support.public import agreed, agreed_zone
 
 pytestmark = pytest.mark.e2e
 

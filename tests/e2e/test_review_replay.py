@@ -11,14 +11,7 @@ import io
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.reviewhelpers import concluded_story
-
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def story(alices_event, alice, bob, carol):
-    return concluded_story(alices_event, alice=alice, bob=bob, carol=carol)
 
 
 def shown(page: Page, *, zones: int, incidents: int, messages: int) -> None:

@@ -4,7 +4,6 @@ sees it in French on her phone, and the channel panel tells Bob who reads what."
 import pytest
 from playwright.sync_api import Page, expect
 
-from events import services
 from messaging.models import Message, StandardInstruction
 
 pytestmark = pytest.mark.e2e
@@ -14,12 +13,6 @@ ASSEMBLY = {
     "fr": "Veuillez rejoindre la zone de rassemblement.",
     "es": "Por favor, diríjanse a la zona de concentración.",
 }
-
-
-@pytest.fixture
-def agreed_event(alices_event, carol):
-    services.transition_event(alices_event, to="under_review", actor=carol)
-    return services.transition_event(alices_event, to="agreed", actor=carol)
 
 
 def open_channel(phone_for, user, event) -> Page:

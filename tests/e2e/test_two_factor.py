@@ -8,9 +8,9 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
-from tests.accounthelpers import totp_code
-from tests.conftest import PASSWORD
 from tests.e2e.conftest import PHONE, offline_tiles
+from tests.support.accounts import totp_code
+from tests.support.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
 

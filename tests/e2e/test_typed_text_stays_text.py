@@ -36,9 +36,9 @@ from playwright.sync_api import Page, expect
 from events import services as events
 from messaging.models import StandardInstruction
 from review.services import add_reviewer_note
-from tests.conftest import event_fields
-from tests.markuphelpers import marked_up_demonstration, name_everyone
-from tests.zonehelpers import make_sensitive_site
+from tests.support.factories import event_fields
+from tests.support.markup import marked_up_demonstration, name_everyone
+from tests.support.zones import make_sensitive_site
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ import json
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.zonehelpers import make_zone
+from tests.support.zones import make_zone
 from zones.models import Zone
 
 pytestmark = pytest.mark.e2e

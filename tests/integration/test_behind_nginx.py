@@ -25,8 +25,8 @@ from django.contrib.auth import get_user_model
 from bench.harness import free_port, wait_until
 from events import services as event_services
 from messaging import services
-from tests.accounthelpers import api_token
-from tests.liveclient import ResumingClient
+from tests.support.accounts import api_token
+from tests.support.liveclient import ResumingClient
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from websockets.asyncio.client import connect
 
 from messaging import services
-from tests.accounthelpers import api_token
+from tests.support.accounts import api_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

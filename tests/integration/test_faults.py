@@ -20,21 +20,14 @@ from asgiref.sync import sync_to_async
 from bench.harness import TcpProxy
 from coordination.log import verify_event_log
 from coordination.models import LogEntry
-from events import services as event_services
 from messaging import services
 from messaging.models import Message
 from tests.integration import conftest as integration
-from tests.liveclient import ResumingClient
+from tests.support.liveclient import ResumingClient
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 TIMEOUT = 30
-
-
-@pytest.fixture
-def agreed_event(alices_event, carol):
-    event_services.transition_event(alices_event, to="under_review", actor=carol)
-    return event_services.transition_event(alices_event, to="agreed", actor=carol)
 
 
 def client(worker, event, user) -> ResumingClient:

@@ -18,7 +18,6 @@ import pytest
 from asgiref.sync import sync_to_async
 from websockets.asyncio.client import connect
 
-from events import services as event_services
 from messaging.models import Message
 from tests.integration.test_workers import client, ticket_for
 
@@ -31,10 +30,9 @@ POISONED = ('{"type": "send", "channel": "all", "kind": "message", '
 
 
 @pytest.fixture
-def agreed_event(alices_event, alice, mallory, carol):
-    event_services.add_member(alices_event, username="mallory", actor=alice)
-    event_services.transition_event(alices_event, to="under_review", actor=carol)
-    return event_services.transition_event(alices_event, to="agreed", actor=carol)
+def co_organisers(mallory) -> tuple[str, ...]:
+    """mallory co-organises alice's demonstration (``agreed_event``)."""
+    return ("mallory",)
 
 
 async def flood(worker, event, stop: asyncio.Event, refused: list[str],

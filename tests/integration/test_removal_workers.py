@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 
 from events import services as event_services
 from messaging import services
-from tests.accounthelpers import api_token
+from tests.support.accounts import api_token
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

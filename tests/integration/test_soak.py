@@ -14,7 +14,7 @@ from asgiref.sync import sync_to_async
 from bench.harness import make_events
 from bench.soak import SoakConfig, make_soak_parties, run_soak
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 async def test_short_soak_under_faults_loses_skips_and_duplicates_nothing(

@@ -14,21 +14,14 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
 
-from events import services as event_services
 from messaging import services
 from messaging.models import Message
-from tests.accounthelpers import api_token
-from tests.liveclient import ResumingClient
+from tests.support.accounts import api_token
+from tests.support.liveclient import ResumingClient
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TIMEOUT = 30
-
-
-@pytest.fixture
-def agreed_event(alices_event, carol):
-    event_services.transition_event(alices_event, to="under_review", actor=carol)
-    return event_services.transition_event(alices_event, to="agreed", actor=carol)
 
 
 def ticket_for(username: str):
