@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "static"
 
 #: gettext("…") / pgettext("context", "…") / ngettext("…", "…", n) in a script: the words
