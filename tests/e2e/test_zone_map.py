@@ -119,6 +119,10 @@ def test_city_draws_a_zone_everyone_sees_it_live_and_all_three_agree_it(
     expect(alice_page.locator(f'#zone-list li[data-zone-id="{zone.pk}"]')).to_contain_text(
         "Agreed by: City official")
     agree_from_popup(bob_page, zone.pk)
+    # Bob's agreement reaches Alice's page before she opens the popup: a frame arriving
+    # while she clicks would redraw the popup under her finger.
+    expect(alice_page.locator(f'#zone-list li[data-zone-id="{zone.pk}"]')).to_contain_text(
+        "Agreed by: Police liaison officer, City official")
     alice_page.locator(f'#zone-list li[data-zone-id="{zone.pk}"] .zone-show').click()
     popup = alice_page.locator(f'.leaflet-popup .zone-popup[data-zone-id="{zone.pk}"]')
     expect(popup.locator(".zone-popup-actions")).to_have_count(1)
