@@ -158,9 +158,11 @@ def test_requests_reach_both_workers_and_carry_nginxs_request_id_into_their_logs
         )
 
     wait_until(logged_by_each_worker, timeout=TIMEOUT, what="the workers' request log lines")
-    # nginx's access log has the same ids.
-    access = (nginx.directory / "access.log").read_text()
-    assert all(request_id in access for request_id in ids)
+    # nginx's access log has the same ids (written once each request is done, which may
+    # come after its answer reached us).
+    wait_until(lambda: all(request_id in (nginx.directory / "access.log").read_text()
+                           for request_id in ids),
+               timeout=TIMEOUT, what="nginx's access log lines")
 
 
 def test_metrics_are_read_from_each_worker_never_through_nginx(behind_nginx):
