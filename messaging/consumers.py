@@ -2,7 +2,8 @@
 
 The consumer is glue: it admits a connection (``messaging.admission``), reads frames with
 ``messaging.protocol``, asks ``messaging.services`` to write and ``messaging.selectors`` to
-read, and sends each channel's messages in order as ``messaging.delivery`` decides.
+read, and sends each channel's messages in order as ``messaging.delivery`` decides;
+``messaging.upkeep`` keeps the connection up meanwhile (presence, membership, catch-up).
 Correctness never depends on the channel layer: every client's stream is rebuilt from the
 database on subscribe, and any gap seen in live traffic is filled from the database too.
 """
@@ -11,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
-import random
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -21,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from coordination.broadcast import event_group, user_group
@@ -29,10 +28,11 @@ from coordination.languages import language_for
 from coordination.parties import Role
 from messaging import limits, metrics, presence, protocol, selectors, services
 from messaging.admission import admit, readmission
-from messaging.delivery import ChannelStreams, Reminders
+from messaging.delivery import ChannelStreams
 from messaging.inflight import ConnectionClosed, FramesInFlight, Work
 from messaging.models import Channel, Message
 from messaging.threads import in_thread
+from messaging.upkeep import Upkeep
 from messaging.writer import writer_for
 
 logger = logging.getLogger(__name__)
@@ -68,9 +68,8 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         # so the tasks started below and their database threads inherit it.
         self.language = language_for(self.user, _header(self.scope, b"accept-language"))
         translation.activate(self.language)
-        self.streams, self.reminders = ChannelStreams(), Reminders()
+        self.streams = ChannelStreams()
         self.sending = asyncio.Lock()  # what is sent of a channel goes out in seq order
-        self.gap_fillers: dict[str, asyncio.Task] = {}
         self.rooms: dict[str, Channel] = {}  # the event's channels, read once
         self.closing = False  # closed by us, the server not yet told: read nothing more
         # The person's own group too: told when their access is taken back anywhere.
@@ -88,7 +87,10 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         # The announcement of this arrival went to the group before this connection was in
         # it: who is here, this connection included, is told here.
         await self._send_frame(protocol.presence_frame(online))
-        self.housekeeping = asyncio.create_task(self._housekeeping())
+        self.upkeep = Upkeep(
+            event_id=self.event_id, connection=self.channel_name, user=self.user,
+            language=self.language, streams=self.streams, send_frame=self._send_frame,
+            send_texts=self._send_texts, recheck_membership=self._recheck_membership)
         # Frames are read by one task and answered, in the order they came, by another: a
         # client may have several sends on their way to the database at once, and a write
         # waiting for the database never holds up the notifications of this connection.
@@ -99,8 +101,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
             return
         self.joined = False
         self.frames.stop()
-        for task in (self.housekeeping, *self.gap_fillers.values()):
-            task.cancel()
+        self.upkeep.stop()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         try:
@@ -198,7 +199,7 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
                 held = self.streams.replayed(channel, start.head)
                 await self._send_frame(protocol.subscribed_frame(channel, start.head))
                 await self._send_texts(held, locked=True)
-            self._fill_gap_if_needed(channel)
+            self.upkeep.fill_gap_if_needed(channel)
         finally:
             self.streams.subscribing[channel] -= 1
 
@@ -264,73 +265,9 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         variants = event.get("variants")
         text = variants.get(self.language, event["text"]) if variants else event["text"]
         await self._send_texts(self.streams.arrived(event["channel"], event["seq"], text))
-        self._fill_gap_if_needed(event["channel"])
+        self.upkeep.fill_gap_if_needed(event["channel"])
 
-    def _fill_gap_if_needed(self, channel: str) -> None:
-        if self.streams.has_gap(channel) and channel not in self.gap_fillers:
-            self.gap_fillers[channel] = asyncio.create_task(self._fill_gap_later(channel))
-
-    async def _fill_gap_later(self, channel: str) -> None:
-        """Wait briefly for the missing notification; if it does not come (it was lost),
-        read the gap from the database."""
-        try:
-            while self.streams.has_gap(channel):
-                await asyncio.sleep(settings.PARLEY_GAP_WAIT_SECONDS)
-                gap = self.streams.gap(channel)
-                if gap is None:
-                    break  # nothing missing, or a new subscribe replays it all
-                await self._catch_up(channel, *gap)
-        except asyncio.CancelledError:
-            pass
-        except DatabaseError:
-            logger.warning("Could not fill a gap: database unavailable", exc_info=True)
-        finally:
-            self.gap_fillers.pop(channel, None)
-
-    async def _catch_up(self, channel: str, after_seq: int, up_to: int) -> None:
-        """Send from the database what this client has not had yet, up to ``up_to``."""
-        # Read without holding the lock: live frames keep flowing meanwhile.
-        frames = await in_thread(selectors.message_frames_between)(
-            self.event_id, channel, after_seq=after_seq, up_to=up_to)
-        texts = [(f["seq"], protocol.encode(f, self.language)) for f in frames]
-        await self._send_texts(self.streams.caught_up(channel, texts))
-
-    # --- housekeeping -----------------------------------------------------------------
-
-    async def _housekeeping(self) -> None:
-        """Keep presence fresh, re-check membership, catch up on anything missed (a
-        notification lost with none after it to reveal the gap), remind of unacknowledged
-        alerts."""
-        tick = max(0.2, min(settings.PARLEY_MEMBERSHIP_CHECK_SECONDS,
-                            settings.PARLEY_ALERT_REMINDER_SECONDS,
-                            settings.PARLEY_CATCH_UP_SECONDS))
-        last_check = last_catch_up = asyncio.get_running_loop().time()
-        try:
-            # Spread the checks of many connections over the interval: hundreds of
-            # connections opened together must not all query the database in the same second.
-            await asyncio.sleep(random.uniform(0, tick))  # noqa: S311
-            while True:
-                await asyncio.sleep(tick)
-                now = asyncio.get_running_loop().time()
-                try:
-                    if now - last_check >= settings.PARLEY_MEMBERSHIP_CHECK_SECONDS:
-                        last_check = now
-                        await self._recheck_membership()
-                        await in_thread(presence.refresh)(self.event_id,
-                                                          connection=self.channel_name)
-                    if now - last_catch_up >= settings.PARLEY_CATCH_UP_SECONDS:
-                        last_catch_up = now
-                        for channel in self.streams.channels():
-                            if channel not in self.gap_fillers:  # else being filled already
-                                head = await in_thread(selectors.head_seq)(self.event_id,
-                                                                           channel)
-                                if behind := self.streams.behind(channel, head):
-                                    await self._catch_up(channel, *behind)
-                    await self._remind()
-                except DatabaseError:
-                    logger.warning("Housekeeping skipped: database unavailable", exc_info=True)
-        except (asyncio.CancelledError, ConnectionClosed):
-            pass
+    # --- membership -------------------------------------------------------------------
 
     async def _recheck_membership(self, *, reason: str | None = None) -> None:
         """Close a connection whose user may no longer be here (``readmission``): 4403 when
@@ -349,17 +286,6 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
         self.closing = True
         self.frames.stop()
         await self.close(code=code)
-
-    async def _remind(self) -> None:
-        channels = self.streams.channels()
-        if not channels:
-            return
-        interval = dt.timedelta(seconds=settings.PARLEY_ALERT_REMINDER_SECONDS)
-        now = timezone.now()
-        pending = await in_thread(selectors.pending_alerts)(
-            self.event_id, channels, user=self.user, sent_before=now - interval)
-        for frame in self.reminders.due(pending, now=now, interval=interval):
-            await self._send_frame(protocol.reminder_frame(frame))
 
     # --- sending ----------------------------------------------------------------------
 

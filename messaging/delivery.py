@@ -6,7 +6,8 @@ overtake each other, or be lost: one that arrives ahead of a missing ``seq`` is 
 until the gap is filled, by the missing notification or from the database.
 
 ``ChannelStreams`` only decides; it sends nothing and reads nothing, so the consumer
-(``messaging.consumers``) sends what it returns, and tests drive it without a server
+(``messaging.consumers``, and its ``messaging.upkeep`` for what is read from the database)
+sends what it returns, and tests drive it without a server
 (tests/messaging/test_delivery.py).
 """
 
