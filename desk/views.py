@@ -1,6 +1,6 @@
 """The desk page (``/desk/``): a thin view over ``desk.selectors``.
 
-``?partial=1`` answers only the sections, which the page's script (static/coordination/
+``?partial=1`` answers only the sections, which the page's script (static/desk/
 desk.js) fetches again when the desk's WebSocket says something changed.
 """
 

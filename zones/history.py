@@ -8,7 +8,7 @@ Versions and agreements are never changed once written, so the past can be read 
   if every party of the zone had agreed *that* version by ``t``; ``proposed`` otherwise.
 
 The label only names a zone and is not versioned: the current label is shown at every time.
-The replay page (static/coordination/replay.js) applies the same three rules to
+The replay page (static/review/replay.js) applies the same three rules to
 ``zone_history()`` in the browser; ``zones_at()`` is the reference.
 """
 

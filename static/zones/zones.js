@@ -1,7 +1,7 @@
 /* Parley: what every map of zones shares (an ES module): the colour of each kind (defined
  * only here), the hatching of proposed zones, the style and layer of a zone Feature, the
  * places of a demonstration, the description of a zone. The map on a demonstration's page
- * (static/zones/zone_map.js) and the replay (static/coordination/replay.js) use these.
+ * (static/zones/zone_map.js) and the replay (static/review/replay.js) use these.
  *
  * Labels, conditions and names are only ever inserted as text (textContent), never as HTML.
  */

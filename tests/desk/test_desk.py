@@ -265,7 +265,7 @@ def test_police_and_city_open_the_desk(client, person, request, alices_event):
     for section in ("desk-live", "desk-waiting", "desk-clashes", "desk-upcoming"):
         assert f'id="{section}"' in page
     assert alices_event.reference in page
-    assert 'src="/static/coordination/desk.js"' in page
+    assert 'src="/static/desk/desk.js"' in page
     assert not re.search(r"<script>(?!\s*</script>)", page)  # no inline code
 
 

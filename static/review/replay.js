@@ -1,4 +1,4 @@
-/* Parley: the replay of a demonstration (templates/coordination/replay.html).
+/* Parley: the replay of a demonstration (templates/review/replay.html).
  *
  * The whole history is read once (GET history_url: coordination/review.py replay_history) and
  * the page then shows, for the moment the slider points at:

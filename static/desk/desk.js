@@ -1,4 +1,4 @@
-/* Parley: the unit's desk keeps itself up to date (templates/coordination/desk.html; an ES
+/* Parley: the unit's desk keeps itself up to date (templates/desk/desk.html; an ES
  * module).
  *
  * - A WebSocket to /ws/desk/ says, in a few words ({"type": "desk.changed", "event", "what"}),
