@@ -521,12 +521,6 @@ def redeem(key: str) -> ConnectionTicket | None:
     return ticket
 
 
-def redeem_ticket(key: str):
-    """The ticket's user, if the ticket is valid and unused (``redeem``); else None."""
-    ticket = redeem(key)
-    return ticket.user if ticket is not None else None
-
-
 @transaction.atomic
 def save_standard_instruction(instruction: StandardInstruction) -> StandardInstruction:
     """Save a standard instruction (new or changed) after checking its texts. Messages that

@@ -363,14 +363,14 @@ def test_a_revoked_token_gets_no_websocket_ticket(alice):
 
 
 def test_a_ticket_not_yet_used_is_void_once_access_is_taken_back(alice):
-    from messaging.services import redeem_ticket
+    from messaging.services import redeem
 
     ticket = device(log_in_to_api()["token"]).post(TICKETS_URL).json()["ticket"]
 
     alice.set_password(NEW_PASSWORD)
     alice.save()
 
-    assert redeem_ticket(ticket) is None
+    assert redeem(ticket) is None
 
 
 # --- One place that announces it -----------------------------------------------------------
