@@ -7,8 +7,9 @@
 #       The database is created, with PostGIS, if the server answers but it does not exist
 #       (scripts/postgis_database.py). The half is skipped with a loud banner when the
 #       servers are not reachable, except with CI=true, where that is a failure.
-# Each half runs `pytest -m "not e2e"` and then, in a separate process, `pytest -m e2e`
-# (browser tests: Playwright driving Debian's /usr/bin/chromium).
+# Each half runs the tests that stay in the pytest process on two workers (TEST_WORKERS=…),
+# then the tests that start other processes one at a time, then, in a separate process,
+# `pytest -m e2e` (browser tests: Playwright driving Debian's /usr/bin/chromium).
 # Extra arguments are passed to every pytest invocation, e.g. scripts/test.sh -x -k zones
 set -uo pipefail
 
@@ -52,11 +53,22 @@ run_half() {
     local label="$1" tag="$2"; shift 2
     local envs=("$@") rc
 
-    say "[$label] pytest -m \"not e2e\""
-    env "${envs[@]}" "${PYTEST[@]}" -m "not e2e" --junitxml="$REPORTS/$tag-unit.xml" "${PYTEST_ARGS[@]}"
+    # Tests that stay in this process run on two workers (pytest-xdist; each worker has its
+    # own test database and Redis database, config/test_settings.py); tests that start other
+    # processes (live servers, workers, nginx, deploy checks) run one at a time after them.
+    say "[$label] pytest -m \"$IN_PROCESS\" -n $WORKERS"
+    env "${envs[@]}" "${PYTEST[@]}" -m "$IN_PROCESS" -n "$WORKERS" \
+        --junitxml="$REPORTS/$tag-unit.xml" "${PYTEST_ARGS[@]}"
     rc=$?
-    if (( rc == 0 )); then record "$label: not e2e" PASS
-    else record "$label: not e2e" "FAIL (pytest exit $rc)"; fi
+    if (( rc == 0 || rc == 5 )); then record "$label: in-process" PASS
+    else record "$label: in-process" "FAIL (pytest exit $rc)"; fi
+
+    say "[$label] pytest -m \"$OTHER_PROCESSES\""
+    env "${envs[@]}" "${PYTEST[@]}" -m "$OTHER_PROCESSES" \
+        --junitxml="$REPORTS/$tag-processes.xml" "${PYTEST_ARGS[@]}"
+    rc=$?
+    if (( rc == 0 || rc == 5 )); then record "$label: other processes" PASS
+    else record "$label: other processes" "FAIL (pytest exit $rc)"; fi
 
     say "[$label] pytest -m e2e  (separate process, browser)"
     env "${envs[@]}" DJANGO_ALLOW_ASYNC_UNSAFE=true \
@@ -81,6 +93,9 @@ run_half() {
 }
 
 PYTEST_ARGS=("$@")
+IN_PROCESS="not e2e and not subprocess and not deploy"
+OTHER_PROCESSES="not e2e and (subprocess or deploy)"
+WORKERS="${TEST_WORKERS:-2}"
 
 # --- (a) embedded -------------------------------------------------------------------------
 run_half "(a) SpatiaLite + in-memory" embedded -u DATABASE_URL -u REDIS_URL
