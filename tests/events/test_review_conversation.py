@@ -122,6 +122,7 @@ def test_the_email_of_the_request_carries_the_citys_note(sent_back):
     assert email.to == ["alice@example.org"]
     assert "What needs to change:" in email.body
     assert REQUEST in email.body
+    assert "When you submit it again, you can tell the city what you changed" in email.body
 
 
 def test_co_organisers_are_emailed_the_answer_sent_with_the_new_submission(
@@ -135,4 +136,4 @@ def test_co_organisers_are_emailed_the_answer_sent_with_the_new_submission(
 
     (email,) = mail.outbox
     assert email.to == ["mallory@example.org"]
-    assert ANSWER in email.body
+    assert f"What was changed:\n{ANSWER}" in email.body
