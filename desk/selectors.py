@@ -12,18 +12,20 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, DateTimeField, OuterRef, Subquery
+from django.db.models import Count, DateTimeField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from coordination.log.kinds import LogKind
 from coordination.models import LogEntry
 from events.models import Event
-from events.selectors import events_visible_to
+from events.selectors import events_visible_to, registrations_awaiting_city
+from messaging.models import Message
 from messaging.presence import online_in_events
-from messaging.selectors import awaiting_acknowledgement
+from messaging.selectors import awaiting_acknowledgement, instructions_awaiting_acknowledgement
 from zones.conflicts import clashes_of_many
-from zones.models import Incident
+from zones.models import Incident, Zone
+from zones.selectors import zone_versions_awaiting
 
 #: The most demonstrations listed in the coming weeks; the rest are counted.
 MAX_EVENTS = 200
@@ -202,6 +204,46 @@ def live(user, *, limit: int = MAX_LIVE) -> list[LiveEvent]:
     ]
 
 
+#: The most items of each kind listed as waiting for someone; the rest are counted.
+MAX_WAITING_FOR_YOU = 50
+
+
+@dataclass
+class WaitingForYou:
+    """What waits for one person: zone versions to agree, instructions and alerts to
+    acknowledge and, for the city, registrations to review; each list capped, ``count`` the
+    whole number."""
+
+    zones: list[Zone]
+    instructions: list[Message]
+    registrations: list[Event]
+    count: int
+
+    @property
+    def more(self) -> int:
+        """How many wait beyond those listed."""
+        return self.count - len(self.zones) - len(self.instructions) - len(self.registrations)
+
+
+def _capped(queryset: QuerySet, limit: int) -> tuple[list, int]:
+    """The first ``limit`` of ``queryset`` and how many it has in all."""
+    found = list(queryset[:limit + 1])
+    if len(found) <= limit:
+        return found, len(found)
+    return found[:limit], queryset.count()
+
+
+def waiting_for(user, *, limit: int = MAX_WAITING_FOR_YOU) -> WaitingForYou:
+    """Everything that waits for ``user`` to act (each selector asks only about ``user``'s
+    own demonstrations and role): the desk and the organisers' list of demonstrations show
+    it as "Waiting for you"."""
+    zones, zone_count = _capped(zone_versions_awaiting(user), limit)
+    instructions, instruction_count = _capped(instructions_awaiting_acknowledgement(user), limit)
+    registrations, registration_count = _capped(registrations_awaiting_city(user), limit)
+    return WaitingForYou(zones=zones, instructions=instructions, registrations=registrations,
+                         count=zone_count + instruction_count + registration_count)
+
+
 def desk_of(user, *, now: dt.datetime | None = None) -> dict:
     """Everything the desk page shows, for ``user`` (police or city: the view asks)."""
     coming = upcoming(user, now=now)
@@ -213,5 +255,6 @@ def desk_of(user, *, now: dt.datetime | None = None) -> dict:
         "clashes": clashes(user, coming.events),
         "clash_limit": MAX_CLASH_EVENTS,
         "live": live(user),
+        "waiting_for_you": waiting_for(user),
         "now": now or timezone.now(),
     }

@@ -6,4 +6,5 @@ from desk import views
 
 urlpatterns = [
     path("", views.desk, name="desk"),
+    path("waiting/", views.waiting, name="desk-waiting"),
 ]

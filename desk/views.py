@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from desk.selectors import desk_of
+from desk.selectors import desk_of, waiting_for
 
 
 @never_cache  # always as it is now: the page refreshes itself from this
@@ -23,3 +23,11 @@ def desk(request):
     template = ("desk/_desk_sections.html" if request.GET.get("partial") == "1"
                 else "desk/desk.html")
     return render(request, template, {"desk": desk_of(request.user)})
+
+
+@never_cache  # always as it is now: the organisers' list refreshes itself from this
+@login_required
+def waiting(request):
+    """Only the "Waiting for you" section, for whoever is logged in: each of its selectors
+    reads the reader's own demonstrations only (static/desk/waiting.js fetches it)."""
+    return render(request, "desk/_waiting.html", {"waiting": waiting_for(request.user)})

@@ -7,7 +7,7 @@ from coordination.log import Receipt
 from coordination.notifications import queue_email, site_url
 from coordination.parties import Role
 from events.models import Event
-from events.workflow import NOTE_REQUIRED
+from events.selectors import note_reaches_organisers
 
 
 def organisers_of(event: Event) -> list:
@@ -29,7 +29,7 @@ def notify_organisers_of_state_change(event: Event, *, previous: str, actor,
     ``receipt``: the log's head just after the change, for the organisers to keep outside
     Parley (docs/log.md, "Receipts").
     """
-    shown_note = note if (event.state in NOTE_REQUIRED or actor.role == Role.ORGANISER) else ""
+    shown_note = note if note_reaches_organisers(to=event.state, actor_role=actor.role) else ""
     context = {
         "event": event,
         "previous_state": Event.State(previous).label,

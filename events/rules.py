@@ -48,6 +48,13 @@ rules.add_perm(
     "events.view_log_receipts",
     is_event_organiser | is_city | (is_police & is_event_member) | (is_reviewer & is_concluded),
 )
+# The conversation of the review (the notes that came with changes of state,
+# events.selectors.review_conversation): the demonstration's organisers and police members,
+# the city, and reviewers once it is concluded; organisers read the notes addressed to them.
+rules.add_perm(
+    "events.view_review_conversation",
+    is_event_organiser | is_city | (is_police & is_event_member) | (is_reviewer & is_concluded),
+)
 # "What Parley records about your event" (privacy/views.py).
 rules.add_perm("events.view_event_records", is_event_organiser | is_city)
 

@@ -13,6 +13,7 @@ from coordination.log.kinds import LogKind
 from coordination.models import LogEntry
 from coordination.parties import Role
 from events.models import Event, EventMembership
+from events.workflow import NOTE_REQUIRED
 
 S = Event.State
 
@@ -132,3 +133,67 @@ def state_receipts(event: Event) -> list[dict]:
         label = Event.State(state).label if state in Event.State.values else state
         receipts.append({"state": state, "state_label": label, "receipt": receipt_of(entry)})
     return receipts
+
+
+def note_reaches_organisers(*, to: str, actor_role: str | None) -> bool:
+    """Whether the note of a move to ``to`` by someone of ``actor_role`` is addressed to the
+    organisers: the changes the city asks for, the reason for a cancellation, or anything an
+    organiser wrote. Other notes of the city stay between officials and the log's readers.
+
+    The one rule for both the organisers' e-mail and the conversation on their pages.
+    """
+    return to in NOTE_REQUIRED or actor_role == Role.ORGANISER
+
+
+def review_conversation(event: Event, *, viewer=None) -> list[dict]:
+    """The conversation of the review, oldest first: every change of state that came with a
+    note — the city's requests and the organisers' answers — each as ``{"seq", "at",
+    "role", "name" (None when the reader may not know it), "role_label", "from", "to",
+    "from_label", "to_label", "note"}``.
+
+    Built from the log's ``event.transition`` entries (nothing else is stored). ``viewer``
+    (who may see the event: the caller asks ``events.view_review_conversation``) narrows it
+    for organisers to the notes addressed to them (``note_reaches_organisers``); None, or
+    an official or reviewer, reads every note.
+    """
+    organiser_view = viewer is not None and viewer.role == Role.ORGANISER
+    # Organisers know the names of the demonstration's members (its page lists them); an
+    # official who is not one is shown by party only, as in the organisers' e-mails.
+    named = (set(event.memberships.values_list("user_id", flat=True)) if organiser_view
+             else None)
+    entries = (LogEntry.objects.filter(event=event, kind=LogKind.EVENT_TRANSITION)
+               .exclude(data__note="").order_by("seq").only("seq", "at", "actor", "data"))
+    labels = dict(Event.State.choices)
+    roles = dict(Role.choices)
+    conversation = []
+    for entry in entries:
+        data, actor = entry.data or {}, entry.actor or None
+        note = (data.get("note") or "").strip()
+        role = actor.get("role") if actor else None
+        if not note or (organiser_view and not note_reaches_organisers(
+                to=data.get("to"), actor_role=role)):
+            continue
+        name = actor.get("name") if actor else None
+        if named is not None and actor and actor.get("id") not in named:
+            name = None
+        conversation.append({
+            "seq": entry.seq, "at": entry.at, "role": role, "name": name,
+            "role_label": roles.get(role, role or ""),
+            "from": data.get("from"), "to": data.get("to"),
+            "from_label": labels.get(data.get("from"), data.get("from")),
+            "to_label": labels.get(data.get("to"), data.get("to")),
+            "note": note,
+        })
+    return conversation
+
+
+#: Registrations that wait for the city: it has to take them under review, or decide.
+AWAITING_CITY = (S.SUBMITTED, S.UNDER_REVIEW)
+
+
+def registrations_awaiting_city(user) -> QuerySet[Event]:
+    """The registrations waiting for ``user``'s decision as the city (submitted or under
+    review), the longest registered first; none for anyone else."""
+    if not user.is_authenticated or not user.has_perm("events.review_event"):
+        return Event.objects.none()
+    return events_visible_to(user).filter(state__in=AWAITING_CITY).order_by("created_at", "pk")

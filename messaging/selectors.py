@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 
 from coordination.parties import actor_of
 from events.models import EventMembership
 from events.selectors import get_event_for
+from events.workflow import CLOSED_STATES
 from messaging.frames import acked_frame, message_frames
 from messaging.models import CHANNEL_ROLES, Acknowledgement, Channel, Message, StandardInstruction
 from messaging.services import get_channel
@@ -174,3 +175,23 @@ def channel_languages(event) -> dict:
         "members": [{"id": m.user.pk, "name": m.user.display_name, "role": m.user.role,
                      "language": m.user.language} for m in members],
     }
+
+
+def instructions_awaiting_acknowledgement(user) -> QuerySet[Message]:
+    """The instructions and alerts ``user`` has not acknowledged yet, oldest first: those of
+    the channels they read (member of an open demonstration, their role among the channel's
+    readers), not their own. Each with its channel, event and sender; the body not read."""
+    if not user.is_authenticated or not user.is_active:
+        return Message.objects.none()
+    channels = [name for name, roles in CHANNEL_ROLES.items() if user.role in roles]
+    acked = Acknowledgement.objects.filter(message=OuterRef("pk"), user=user)
+    return (
+        Message.objects.filter(
+            kind__in=[Message.Kind.INSTRUCTION, Message.Kind.ALERT],
+            channel__name__in=channels, channel__event__memberships__user=user,
+        )
+        .exclude(sender=user).exclude(channel__event__state__in=CLOSED_STATES)
+        .filter(~Exists(acked))
+        .select_related("sender", "channel__event").defer("body", "texts")
+        .order_by("sent_at", "pk")
+    )

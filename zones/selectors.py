@@ -6,13 +6,14 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.contrib.gis.geos import Polygon
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from coordination.parties import Role
 from events.models import Event
 from events.selectors import events_visible_to, public_events_queryset
+from events.workflow import CLOSED_STATES
 from zones.conflicts import Within, clashes_of
 from zones.models import EVENT_PARTIES, Zone, ZoneAgreement, ZoneVersion
 
@@ -237,3 +238,20 @@ def _active_during(zone: Zone, starts_at: dt.datetime, ends_at: dt.datetime) -> 
     return ((zone.valid_from is None or zone.valid_from < ends_at)
             and (zone.valid_to is None or zone.valid_to > starts_at)
             and zone.status != Zone.Status.WITHDRAWN)
+
+
+def zone_versions_awaiting(user) -> QuerySet[Zone]:
+    """The zones whose current version waits for ``user``'s agreement: proposed zones of the
+    open demonstrations ``user`` is a member of, that nobody of ``user``'s party has agreed
+    yet (an agreement is a party's: one of its people agrees for all). Oldest first, with
+    their event; none for reviewers or anyone who is not a party."""
+    if not user.is_authenticated or not user.is_active or user.role not in EVENT_PARTIES:
+        return Zone.objects.none()
+    agreed_by_party = ZoneAgreement.objects.filter(
+        zone=OuterRef("pk"), version__number=OuterRef("version"), party=user.role)
+    return (
+        Zone.objects.filter(status=Zone.Status.PROPOSED, event__memberships__user=user)
+        .exclude(event__state__in=CLOSED_STATES)
+        .filter(~Exists(agreed_by_party))
+        .select_related("event").order_by("updated_at", "pk")
+    )

@@ -81,6 +81,7 @@ password_reset_confirm    GET    reset                  200  200   200     200  
 password_reset_confirm    POST   reset                  200  200   200     200  200  200   200  200
 password_reset_complete   GET    -                      200  200   200     200  200  200   200  200
 desk                      GET    -                      302  403   403     200  200  200   403  302
+desk-waiting              GET    -                      302  200   200     200  200  200   200  302
 public:page               GET    -                      200  200   200     200  200  200   200  200
 public:geojson            GET    -                      200  200   200     200  200  200   200  200
 public:notices            GET    -                      200  200   200     200  200  200   200  200

@@ -1,0 +1,42 @@
+"""Carol (city) keeps the desk open on her phone; Bob (police), a member of the same
+demonstration, proposes a zone from his own phone, and it appears at once in Carol's
+"Waiting for you", with its link, without a reload."""
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.zones import feature, square
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_zone_proposed_by_another_member_appears_in_the_open_desks_waiting_list(
+        phone_for, agreed_event, bob, carol):
+    desk = phone_for(carol, "/desk/")
+    expect(desk.locator("#desk-status")).to_have_attribute("data-status", "live")
+    waiting = desk.locator("#waiting-for-you")
+    expect(waiting.get_by_role("heading", level=2)).to_have_text("Waiting for you (0)")
+    desk.evaluate("window.deskNotReloaded = true")
+
+    police = phone_for(bob, f"/events/{agreed_event.pk}/")
+    answer = police.evaluate(
+        """async ([url, body]) => {
+          const map = document.getElementById("zone-map");
+          const response = await fetch(url, {method: "POST", credentials: "same-origin",
+            headers: {"Content-Type": "application/json", "X-CSRFToken": map.dataset.csrf},
+            body: body});
+          return {status: response.status, zone: await response.json()};
+        }""",
+        [f"/api/v1/events/{agreed_event.pk}/zones/",
+         json.dumps(feature(square(), kind="first_aid", label="Medics by the fountain"))],
+    )
+    assert answer["status"] == 201
+
+    entry = waiting.locator(f'li[data-zone-id="{answer["zone"]["id"]}"]')
+    expect(entry).to_contain_text("“Medics by the fountain” (First aid), version 1")
+    expect(entry.get_by_role("link")).to_have_attribute(
+        "href", f"/events/{agreed_event.pk}/#zone-map")
+    expect(waiting.get_by_role("heading", level=2)).to_have_text("Waiting for you (1)")
+    assert desk.evaluate("window.deskNotReloaded") is True  # the same page, updated in place
