@@ -109,6 +109,8 @@ MIDDLEWARE = [
     # The language from the cookie or the browser; before CommonMiddleware, whose slash
     # redirect resolves URLs in the active language.
     "django.middleware.locale.LocaleMiddleware",
+    # The API reads and writes times in UTC ("Z"); pages in the city's time zone.
+    "config.api.ApiTimesInUtcMiddleware",
     # The host check (ALLOWED_HOSTS) and the slash redirect.
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

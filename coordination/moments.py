@@ -66,9 +66,9 @@ def format_date(value: dt.date | dt.datetime | None) -> str:
         return ""
     if isinstance(value, dt.datetime):
         value = _local(value).date()
-    return pgettext("moment", "%(weekday)s %(day)d %(month)s %(year)d") % {
-        "weekday": _weekday(value), "day": value.day, "month": _month(value),
-        "year": value.year}
+    return pgettext("moment", "%(weekday)s %(day)s %(month)s %(year)s") % {
+        "weekday": _weekday(value), "day": str(value.day), "month": _month(value),
+        "year": str(value.year)}
 
 
 def format_moment(value: dt.datetime | None, *, today: dt.date | None = None,
