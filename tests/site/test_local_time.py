@@ -88,6 +88,8 @@ def test_organiser_sees_the_event_in_local_time_with_its_zone(client, alice, ali
     # The machine-readable attribute stays ISO 8601, with the offset.
     assert f'<time datetime="{timezone.localtime(alices_event.starts_at).isoformat()}">' in page
     assert 'data-time-zone="America/New_York"' in page
+    # The map's time inputs (a zone's validity, an incident) say which zone they are in.
+    assert 'id="zone-times-zone">Time zone: America/New_York.</p>' in page
 
 
 def test_the_desk_shows_the_date_of_a_demonstration_two_weeks_away(client, alice, carol,
