@@ -3,13 +3,16 @@ trace, whatever a client sends."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -85,6 +88,36 @@ def _error_detail(status_code: int) -> str:
     if status_code >= 500:
         return _("Something went wrong on our side.")
     return details.get(status_code, _("This request could not be answered."))
+
+
+class ApiTimesInUtcMiddleware:
+    """Under ``/api/``, times are read and written in UTC (ISO 8601 with ``Z``, as the log,
+    the frames and the exports write them), whatever the city's ``PARLEY_TIME_ZONE``: DRF
+    would otherwise write its fields with the local offset, and a client would see two
+    conventions. Pages keep the city's time (coordination/moments.py)."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest):
+        if self.is_async:
+            return self._acall(request)
+        if not is_api_request(request):
+            return self.get_response(request)
+        with timezone.override(dt.UTC):
+            return self.get_response(request)
+
+    async def _acall(self, request: HttpRequest) -> HttpResponse:
+        if not is_api_request(request):
+            return await self.get_response(request)
+        with timezone.override(dt.UTC):
+            return await self.get_response(request)
 
 
 class JsonErrorsMiddleware(MiddlewareMixin):

@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config import security as _security
+from coordination.moments import valid_time_zone as _valid_time_zone
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -108,6 +109,8 @@ MIDDLEWARE = [
     # The language from the cookie or the browser; before CommonMiddleware, whose slash
     # redirect resolves URLs in the active language.
     "django.middleware.locale.LocaleMiddleware",
+    # The API reads and writes times in UTC ("Z"); pages in the city's time zone.
+    "config.api.ApiTimesInUtcMiddleware",
     # The host check (ALLOWED_HOSTS) and the slash redirect.
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -268,7 +271,13 @@ PARLEY_SITE_URL = env.str("PARLEY_SITE_URL", default="http://127.0.0.1:8000").rs
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+#: The city's time zone (an IANA name): every page, e-mail, PDF and feed shows moments in it,
+#: and the forms read the times typed in it (coordination/moments.py). A name this machine
+#: does not know stops the start.
+try:
+    TIME_ZONE = _valid_time_zone(env.str("PARLEY_TIME_ZONE", default="UTC"))
+except ValueError as _error:
+    raise ImproperlyConfigured(str(_error)) from None
 USE_I18N = True
 USE_TZ = True
 

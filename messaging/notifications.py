@@ -94,7 +94,7 @@ def queue_unacknowledged_emails(*, now: dt.datetime | None = None) -> int:
                 "kind": message.kind,
                 "body": _text_for(message, person),
                 "sender_party": Role(message.sender.role).label,
-                "sent_at": timezone.localtime(message.sent_at).strftime("%Y-%m-%d %H:%M %Z"),
+                "sent_at": message.sent_at,  # written in the recipient's language
                 "link": site_url(event.get_absolute_url()),
             },
         )

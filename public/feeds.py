@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
+from coordination.moments import format_moment, format_span
 from events.models import Event
 from public import selectors as public
 from public.views import public_response
@@ -47,7 +48,10 @@ def calendar_of(events: list[public.PublicEvent], *, page_url: str) -> Calendar:
         entry.add("url", f"{page_url}#{event.anchor}")
         entry.add("status", CALENDAR_STATUS.get(event.state, "CONFIRMED"))
         entry.add("categories", [event.kind_label])
-        lines = [f"{event.kind_label} · {event.state_label} · {event.reference}"]
+        # DTSTART/DTEND stay in UTC ("Z"), which every calendar converts; the words say the
+        # city's local time, as the page does.
+        lines = [f"{event.kind_label} · {event.state_label} · {event.reference}",
+                 format_span(event.starts_at, event.ends_at)]
         if event.description:
             lines.append(event.description)
         entry.add("description", "\n\n".join(lines))
@@ -92,7 +96,9 @@ class NoticesFeed(Feed):
         return item.headline
 
     def item_description(self, item: public.Notice) -> str:
-        return item.description
+        # <updated> says when in RFC 3339; the words say it in the city's local time.
+        return _("%(moment)s: %(notice)s") % {"moment": format_moment(item.at),
+                                              "notice": item.description}
 
     def item_link(self, item: public.Notice) -> str:
         return f"{reverse('public:page')}#{item.reference}"

@@ -14,7 +14,7 @@ import datetime as dt
 import io
 import statistics
 
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from reportlab.lib import colors
@@ -72,8 +72,7 @@ def _duration_text(seconds: float) -> str:
 def _moment(value: dt.datetime) -> str:
     """A timeline's moment: the short date and the time to the second (entries are often
     seconds apart)."""
-    local = timezone.localtime(value)
-    return f"{formats.date_format(local, 'SHORT_DATE_FORMAT')} {local:%H:%M:%S}"
+    return format_when(value, seconds=True)
 
 
 def _when_row(row) -> str:
@@ -167,7 +166,7 @@ def _acked_row(message: AckedMessage) -> list[str]:
     acked = "\n".join(f"{a.name} ({a.role_label}): {_seconds(a.seconds)}"
                       for a in message.acknowledgements)
     return [
-        format_when(message.sent_at, "SHORT_DATETIME_FORMAT"),
+        format_when(message.sent_at),
         f"{message.kind_label} · {message.channel_label} #{message.seq} · "
         f"{message.sender} ({message.sender_role_label}): {message.body}",
         acked or "—",
@@ -184,8 +183,8 @@ def _incidents(report: Report, width: float, styles) -> list:
     rows: list[list] = [[_("Happened"), _("Recorded"), _("Severity"), _("Description"),
                          _("Reported by")]]
     for incident in report.incidents:
-        rows.append([format_when(incident.happened_at, "SHORT_DATETIME_FORMAT"),
-                     format_when(incident.recorded_at, "SHORT_DATETIME_FORMAT"),
+        rows.append([format_when(incident.happened_at),
+                     format_when(incident.recorded_at),
                      incident.severity_label, incident.description, incident.reported_by])
     story.append(pdf_table(rows, [w * width for w in (0.15, 0.15, 0.1, 0.42, 0.18)], styles))
     return story
@@ -225,7 +224,7 @@ def _key_moments(report: Report, width: float, styles) -> list:
     rows: list[list] = [[_("Sent"), _("Message"), _("Note (marked by)")]]
     for moment in report.key_moments:
         note = f"{moment.note} ({moment.marked_by})" if moment.note else f"({moment.marked_by})"
-        rows.append([format_when(moment.sent_at, "SHORT_DATETIME_FORMAT"),
+        rows.append([format_when(moment.sent_at),
                      f"{moment.channel_label} · {moment.sender} ({moment.sender_role_label}): "
                      f"{moment.body}", note])
     story.append(pdf_table(rows, [w * width for w in (0.15, 0.55, 0.3)], styles))

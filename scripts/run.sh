@@ -6,7 +6,8 @@
 # Defaults (each overridable from the environment):
 #   DEBUG=true; SECRET_KEY generated once into var/dev-secret-key (not in git);
 #   ALLOWED_HOSTS unset -> settings allow 127.0.0.1, localhost, [::1] in DEBUG; DATABASE_URL unset -> SpatiaLite file var/parley.sqlite3;
-#   REDIS_URL unset -> in-memory channel layer; HOST=127.0.0.1; PORT=8000.
+#   REDIS_URL unset -> in-memory channel layer; HOST=127.0.0.1; PORT=8000;
+#   PARLEY_TIME_ZONE=America/New_York (the demo city is Columbus, Ohio).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,6 +33,8 @@ fi
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 export PORT
+# The demo city is Columbus (Ohio): its pages, e-mails and PDFs speak its local time.
+export PARLEY_TIME_ZONE="${PARLEY_TIME_ZONE:-America/New_York}"
 # Links in e-mails point here.
 export PARLEY_SITE_URL="${PARLEY_SITE_URL:-http://${HOST}:${PORT}}"
 
@@ -41,6 +44,7 @@ export PARLEY_SITE_URL="${PARLEY_SITE_URL:-http://${HOST}:${PORT}}"
 "$PY" "$ROOT/scripts/port_free.py" "$HOST" "$PORT" || exit 1
 
 say "Database: ${DATABASE_URL:-SpatiaLite file var/parley.sqlite3 (default)}"
+say "Time zone: ${PARLEY_TIME_ZONE}"
 say "Channel layer: ${REDIS_URL:+Redis at $REDIS_URL}${REDIS_URL:-in-memory (default, single process)}"
 
 say "Applying migrations"

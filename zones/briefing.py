@@ -53,6 +53,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from coordination.moments import format_moment, format_span
 from events.models import Event
 from zones.styles import (
     ASSEMBLY_POINT_COLOUR,
@@ -179,18 +180,18 @@ def _register_fonts(font_dir: str) -> tuple[str, str]:
 # --- Formatting ---------------------------------------------------------------------------
 
 
-def format_when(value: dt.datetime | None, fmt: str = "DATETIME_FORMAT") -> str:
-    """A moment in the current language's format and the site's time zone; "—" for None."""
+def format_when(value: dt.datetime | None, *, seconds: bool = False) -> str:
+    """A moment as every page shows it (``coordination.moments``: the city's local time with
+    its zone); "—" for None."""
     if value is None:
         return "—"
-    return formats.date_format(timezone.localtime(value), fmt)
+    return format_moment(value, seconds=seconds)
 
 
 def _validity(zone: BriefingZone) -> str:
     if zone.valid_from is None and zone.valid_to is None:
         return _("always")
-    return _("%(from)s to %(to)s") % {"from": format_when(zone.valid_from, "SHORT_DATETIME_FORMAT"),
-                                      "to": format_when(zone.valid_to, "SHORT_DATETIME_FORMAT")}
+    return format_span(zone.valid_from, zone.valid_to)
 
 
 def pdf_escape(value: str) -> str:
@@ -515,7 +516,7 @@ def _story(briefing: Briefing, width: float) -> list:
                  _("Agreed by")]]
         for zone in briefing.zones:
             agreed = "\n".join(
-                f"{a.party}: {a.name}, {format_when(a.at, 'SHORT_DATETIME_FORMAT')}"
+                f"{a.party}: {a.name}, {format_when(a.at)}"
                 for a in zone.agreements
             )
             rows.append([str(zone.number), zone.kind_label, zone.label or "—",

@@ -27,6 +27,7 @@ from coordination.broadcast import broadcast_on_commit
 from coordination.errors import Conflict
 from coordination.log import format_timestamp, lock_for_log, record
 from coordination.log.kinds import LogKind
+from coordination.moments import format_moment
 from coordination.parties import actor_of
 from events.models import Event
 from zones.models import Incident
@@ -136,7 +137,7 @@ def _validate(*, event: Event, happened_at: Any, location: Any, severity: Any,
     elif happened_at < event.created_at:
         errors["happened_at"] = [_("This time is before the demonstration was registered "
                                    "(%(registered)s).")
-                                 % {"registered": format_timestamp(event.created_at)}]
+                                 % {"registered": format_moment(event.created_at)}]
     if not isinstance(location, GEOSGeometry) or location.geom_type != "Point":
         errors["location"] = [_("Give the place as a GeoJSON Point.")]
     else:

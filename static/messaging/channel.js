@@ -68,7 +68,7 @@ function startChannel() {
   }
 
   function timeNode(iso) {
-    var node = el("time", "msg-time", formatTime(iso, {compact: true}));
+    var node = el("time", "msg-time", formatTime(iso));
     node.dateTime = iso;
     node.title = formatFullTime(iso);
     return node;
@@ -491,7 +491,7 @@ function startChannel() {
         done.appendChild(document.createTextNode(", "));
       }
       done.appendChild(who);
-      done.appendChild(el("span", "msg-ack-time", " " + formatTime(ack.at, {compact: true})));
+      done.appendChild(el("span", "msg-ack-time", " " + formatTime(ack.at)));
     });
     box.appendChild(done);
     var waiting = el("p", "msg-awaiting");

@@ -11,7 +11,7 @@
  */
 import {el, popup as popupBox} from "../js/dom.js";
 import {fill, gettext} from "../js/i18n.js";
-import {formatTime} from "../js/time.js";
+import {formatSpan, formatTime} from "../js/time.js";
 
 function startPublicPage() {
   var config = JSON.parse(document.getElementById("public-config").textContent);
@@ -29,7 +29,7 @@ function startPublicPage() {
   }
 
   function period(from, to) {
-    return fill(gettext("%(start)s – %(end)s"), {start: formatTime(from), end: formatTime(to)});
+    return formatSpan(from, to);
   }
 
   function popup(feature) {

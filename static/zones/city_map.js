@@ -11,7 +11,7 @@
  */
 import {el, popup} from "../js/dom.js";
 import {fill, gettext} from "../js/i18n.js";
-import {formatTime, toLocalInput} from "../js/time.js";
+import {formatTime, fromLocalInput, toLocalInput} from "../js/time.js";
 
 function startCityMap() {
   var config = JSON.parse(document.getElementById("city-map-config").textContent);
@@ -293,7 +293,7 @@ function startCityMap() {
         document.getElementById("city-map-status").textContent = gettext("Choose a date and time.");
         return;
       }
-      var date = new Date(input.value);
+      var date = new Date(fromLocalInput(input.value));  // the city's time, as typed
       if (!isNaN(date.getTime())) { choose(date, "input"); }
     });
     slider.addEventListener("input", function () {

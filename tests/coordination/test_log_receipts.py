@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from coordination.models import LogEntry
+from coordination.moments import format_moment
 from events import services
 from tests.support.accounts import log_in
 from tests.support.factories import make_user
@@ -321,7 +322,7 @@ def test_the_conclusion_email_to_organisers_carries_the_receipt(story):
                 and "Concluded" in m.subject]
 
     assert receipt_text(conclusion) in email.body
-    assert conclusion.at.isoformat().replace("+00:00", "Z") in email.body
+    assert format_moment(conclusion.at, seconds=True) in email.body
 
 
 # --- the public page and feed ----------------------------------------------------------------

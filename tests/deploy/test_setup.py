@@ -42,6 +42,14 @@ def test_production_refuses_to_start_without_allowed_hosts():
     assert "ALLOWED_HOSTS must list" in result.stderr
 
 
+def test_a_misspelt_time_zone_stops_the_start_and_says_what_to_set():
+    result = run_manage("check", env={**PRODUCTION_ENV, "PARLEY_TIME_ZONE": "America/Colombus"})
+    assert result.returncode != 0
+    assert "PARLEY_TIME_ZONE='America/Colombus' is not a time zone name" in result.stderr
+    assert run_manage("check", env={**PRODUCTION_ENV,
+                                    "PARLEY_TIME_ZONE": "America/New_York"}).returncode == 0
+
+
 def test_documented_production_environment_passes_the_deploy_check():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr

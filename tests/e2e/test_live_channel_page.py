@@ -8,6 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from coordination.moments import format_moment
 from events import services
 from messaging.models import Message
 from tests.e2e.conftest import SCREENSHOTS
@@ -227,3 +228,21 @@ def test_a_message_the_server_refuses_shows_why_and_can_be_taken_back(
     expect(failed).to_have_count(0)
     expect(alice.locator("#channel-body")).to_have_value("Are we still on?")
     assert not Message.objects.exists()
+
+
+@pytest.fixture
+def columbus(settings):
+    """The city's time zone, set before the test server starts (it forks with the settings)."""
+    settings.TIME_ZONE = "America/New_York"
+
+
+def test_a_message_shows_its_time_in_the_citys_zone_as_the_server_writes_it(
+    columbus, phone_of, alice
+):
+    alice = phone_of(alice)
+    expect(alice.locator("html")).to_have_attribute("data-time-zone", "America/New_York")
+    say(alice, "On our way to the steps")
+    time = log(alice).filter(has_text="On our way to the steps").locator(".msg-time")
+    expect(time).to_have_text(re.compile(r"^\d\d:\d\d E[SD]T$"))  # today: no date
+    sent_at = Message.objects.get(body="On our way to the steps").sent_at
+    expect(time).to_have_attribute("title", format_moment(sent_at, seconds=True))

@@ -17,10 +17,10 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
-from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from coordination.log import record
+from coordination.moments import format_date
 from events import services
 from messaging import services as messaging
 from privacy.selectors import kept_until
@@ -249,7 +249,7 @@ def test_the_page_shows_the_date_until_which_a_concluded_events_records_are_kept
     log_in(client, people["alice"])
     text = client.get(privacy_url(event)).content.decode()
     assert "for at least 100 days after it ends" in text
-    assert f'<strong id="kept-until">{date_format(expected, "DATE_FORMAT")}</strong>' in text
+    assert f'<strong id="kept-until">{format_date(expected)}</strong>' in text
 
 
 def test_before_it_ends_the_retention_date_counts_from_the_planned_end(client, people):
@@ -258,7 +258,7 @@ def test_before_it_ends_the_retention_date_counts_from_the_planned_end(client, p
     log_in(client, people["alice"])
     text = client.get(privacy_url(event)).content.decode()
     assert "If your demonstration ends as planned" in text
-    assert f'<strong id="kept-until">{date_format(expected, "DATE_FORMAT")}</strong>' in text
+    assert f'<strong id="kept-until">{format_date(expected)}</strong>' in text
 
 
 def test_city_staff_read_the_officials_channel_counts_too(client, people):

@@ -19,6 +19,7 @@ SECURITY = "django.middleware.security.SecurityMiddleware"
 WHITENOISE = "whitenoise.middleware.WhiteNoiseMiddleware"
 SESSION = "django.contrib.sessions.middleware.SessionMiddleware"
 LOCALE = "django.middleware.locale.LocaleMiddleware"
+API_UTC = "config.api.ApiTimesInUtcMiddleware"
 COMMON = "django.middleware.common.CommonMiddleware"
 CSRF = "django.middleware.csrf.CsrfViewMiddleware"
 AUTHENTICATION = "django.contrib.auth.middleware.AuthenticationMiddleware"
@@ -42,6 +43,7 @@ THE_STACK = [
     WHITENOISE,
     SESSION,
     LOCALE,
+    API_UTC,
     COMMON,
     CSRF,
     AUTHENTICATION,
