@@ -34,7 +34,8 @@ EDITABLE_FIELDS = (
     "title", "kind", "counter_to", "organisation", "description", "expected_attendance",
     "stewards", "starts_at", "ends_at", "assembly_point", "route", "dispersal_point",
     "amplified_sound", "accessibility_needs", "languages", "contact_name", "contact_phone",
-    "contact_email", "public", "publish_description",
+    "contact_email", "public", "publish_description", "assembly_point_name",
+    "dispersal_point_name",
 )
 
 
