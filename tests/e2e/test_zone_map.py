@@ -207,7 +207,8 @@ def test_a_reshaped_zone_must_be_agreed_again_and_a_bad_shape_is_named_and_repai
     # Carol opens the zone from the list below the map: the map comes into view with it.
     carol_page.locator("#zone-list .zone-show").scroll_into_view_if_needed()
     carol_page.locator("#zone-list .zone-show").click()
-    expect(carol_page.locator(".leaflet-popup")).to_be_in_viewport()
+    expect(carol_page.locator(".leaflet-popup")).to_be_in_viewport(ratio=0.9)
+    expect(carol_page.locator("#event-map")).to_be_in_viewport(ratio=0.9)
     # She starts to reshape the zone, thinks better of it: the shape is as it was.
     shape = shown_shape(carol_page, zone.pk)
     carol_page.locator(".leaflet-popup").get_by_role("button", name="Reshape").click()
