@@ -3,6 +3,26 @@
 import django.core.validators
 from django.db import migrations, models
 
+#: coordination.languages.SPOKEN_LANGUAGES as it was when languages became a list.
+KNOWN = frozenset({
+    "am", "ar", "ase", "bn", "de", "el", "en", "es", "fa", "fr", "he", "hi", "ht", "it", "ja",
+    "ko", "ku", "ne", "nl", "om", "pl", "ps", "pt", "ro", "ru", "so", "sw", "ti", "tl", "tr",
+    "uk", "ur", "vi", "zh",
+})
+
+
+def languages_from_the_list(apps, schema_editor):
+    """Languages typed before the list existed, as codes of the list: a regional variant as
+    its language ("en-US" → "en"); a code the list does not hold is dropped, or the
+    demonstration could no longer be edited (its rules refuse such codes)."""
+    Event = apps.get_model("events", "Event")
+    for event in Event.objects.only("pk", "languages").iterator():
+        codes = event.languages if isinstance(event.languages, list) else []
+        known = [str(code).split("-")[0].lower() for code in codes]
+        known = list(dict.fromkeys(code for code in known if code in KNOWN))
+        if known != event.languages:
+            Event.objects.filter(pk=event.pk).update(languages=known)
+
 
 class Migration(migrations.Migration):
 
@@ -31,4 +51,5 @@ class Migration(migrations.Migration):
             name='description',
             field=models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(10000, message='This text may have at most %(limit_value)s characters; it has %(show_value)s.')], verbose_name='description'),
         ),
+        migrations.RunPython(languages_from_the_list, migrations.RunPython.noop),
     ]

@@ -4,9 +4,13 @@ the API alike."""
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import pytest
+from django.apps import apps
 from django.urls import reverse
 
+from events import services
 from events.models import LONG_TEXT_MAX_CHARS, Event
 from tests.events.test_api_events import EVENTS, nothing_was_saved, registration
 from tests.events.test_pages_events import errors_of, register_page
@@ -123,3 +127,15 @@ def test_an_assembly_point_left_off_the_map_is_asked_for_in_plain_words(client, 
     page = response.content.decode()
     assert "Mark the assembly point on the map." in errors_of(page, "assembly_point")
     assert "No geometry value provided" not in page
+
+
+def test_languages_typed_before_the_list_are_brought_onto_it(alice):
+    migration = import_module("events.migrations.0004_place_names_and_text_limits")
+    event = services.register_event(organiser=alice, **event_fields())
+    Event.objects.filter(pk=event.pk).update(languages=["en-US", "EN", "zz", "so"])
+
+    migration.languages_from_the_list(apps, None)
+
+    event.refresh_from_db()
+    assert event.languages == ["en", "so"]
+    services.update_event(event, actor=alice, title="Still editable")
