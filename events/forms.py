@@ -66,7 +66,7 @@ class EventForm(forms.ModelForm):
     languages = LanguagesField(
         label=_("Languages"), required=False, choices=spoken_language_choices,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "language-choices"}),
-        help_text=_("The languages your people speak: messages can be sent in them."),
+        help_text=_("The languages the people at your demonstration speak."),
     )
 
     class Meta:
