@@ -69,6 +69,7 @@ api_v1 = [
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("api/v1/", include((api_v1, "api"))),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),

@@ -9,8 +9,15 @@ from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import gettext as _
@@ -126,3 +133,12 @@ def bad_request(request, exception=None):
     if _wants_json(request):
         return JsonResponse({"detail": _("Bad request.")}, status=400)
     return render(request, "400.html", status=400)
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for on every page whatever the page links:
+    a permanent redirect to the icon among the static files (its hashed name in production)."""
+    response = HttpResponsePermanentRedirect(static("favicon.svg"))
+    patch_cache_control(response, public=True, max_age=86400)
+    return response

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import get_supported_language_variant
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 
@@ -42,3 +43,56 @@ def language_for(user, accept_language: str | None = None) -> str:
     site's default."""
     own = supported_language(getattr(user, "language", "") or None)
     return own or language_from_accept_header(accept_language) or settings.LANGUAGE_CODE
+
+
+#: Languages a demonstration's people may speak (an event's ``languages``), by code: those
+#: most spoken in the cities Parley serves, and the sign languages. Not the languages Parley
+#: ships (``settings.LANGUAGES``): organisers ask for the languages of their people.
+SPOKEN_LANGUAGES: dict[str, str] = {
+    "am": _("Amharic"),
+    "ar": _("Arabic"),
+    "ase": _("American Sign Language"),
+    "bn": _("Bengali"),
+    "de": _("German"),
+    "el": _("Greek"),
+    "en": _("English"),
+    "es": _("Spanish"),
+    "fa": _("Persian"),
+    "fr": _("French"),
+    "he": _("Hebrew"),
+    "hi": _("Hindi"),
+    "ht": _("Haitian Creole"),
+    "it": _("Italian"),
+    "ja": _("Japanese"),
+    "ko": _("Korean"),
+    "ku": _("Kurdish"),
+    "ne": _("Nepali"),
+    "nl": _("Dutch"),
+    "om": _("Oromo"),
+    "pl": _("Polish"),
+    "ps": _("Pashto"),
+    "pt": _("Portuguese"),
+    "ro": _("Romanian"),
+    "ru": _("Russian"),
+    "so": _("Somali"),
+    "sw": _("Swahili"),
+    "ti": _("Tigrinya"),
+    "tl": _("Tagalog"),
+    "tr": _("Turkish"),
+    "uk": _("Ukrainian"),
+    "ur": _("Urdu"),
+    "vi": _("Vietnamese"),
+    "zh": _("Chinese"),
+}
+
+
+def spoken_language_choices() -> list[tuple[str, str]]:
+    """``SPOKEN_LANGUAGES`` as form choices, sorted by their name in the current language."""
+    return sorted(((code, str(name)) for code, name in SPOKEN_LANGUAGES.items()),
+                  key=lambda choice: choice[1].casefold())
+
+
+def unknown_languages(codes: list) -> list[str]:
+    """The entries of ``codes`` that are not codes of ``SPOKEN_LANGUAGES`` (as text)."""
+    return [str(code) for code in codes if not isinstance(code, str)
+            or code not in SPOKEN_LANGUAGES]

@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from leaflet.forms.widgets import LeafletWidget
 
+from coordination.languages import spoken_language_choices
 from events import selectors
-from events.models import Event
+from events.models import LONG_TEXT_MAX_CHARS, Event
 from events.services import EDITABLE_FIELDS
 
 
@@ -25,21 +26,36 @@ class MinuteDateTimeField(forms.DateTimeField):
         return super().has_changed(initial, data)
 
 
-class LanguagesField(forms.CharField):
-    """Language codes typed as ``en, fr``; cleaned to ``["en", "fr"]``."""
+#: What the map fields say when nothing usable was placed on the map, instead of GeoDjango's
+#: "No geometry value provided." (only the assembly point is required).
+GEOMETRY_ERRORS = {
+    "assembly_point": {
+        "required": _("Mark the assembly point on the map."),
+        "invalid_geom": _("The assembly point could not be read: place its marker on the "
+                          "map again."),
+        "invalid_geom_type": _("The assembly point is one marker: place it with the marker "
+                               "tool."),
+    },
+    "route": {
+        "invalid_geom": _("The route could not be read: draw it on the map again."),
+        "invalid_geom_type": _("The route is a line: draw it with the line tool."),
+    },
+    "dispersal_point": {
+        "invalid_geom": _("The dispersal point could not be read: place its marker on the "
+                          "map again."),
+        "invalid_geom_type": _("The dispersal point is one marker: place it with the marker "
+                               "tool."),
+    },
+}
 
-    def prepare_value(self, value):
-        if isinstance(value, list | tuple):
-            return ", ".join(value)
-        return value
 
-    def to_python(self, value):
-        text = super().to_python(value)
-        codes = [part.strip().lower() for part in text.replace(";", ",").split(",")]
-        return list(dict.fromkeys(code for code in codes if code))
+class LanguagesField(forms.MultipleChoiceField):
+    """The languages of ``SPOKEN_LANGUAGES`` as checkboxes. A code not among them is
+    reported by the demonstration's own rules (``Event.clean``), with every other mistake
+    at once, rather than here alone."""
 
-    def has_changed(self, initial, data):
-        return (initial or []) != self.to_python(data)
+    def valid_value(self, value) -> bool:
+        return True
 
 
 class EventForm(forms.ModelForm):
@@ -48,9 +64,9 @@ class EventForm(forms.ModelForm):
     starts_at = MinuteDateTimeField(label=_("Starts at"))
     ends_at = MinuteDateTimeField(label=_("Ends at"))
     languages = LanguagesField(
-        label=_("Languages"), required=False, max_length=200,
-        help_text=_("Language codes the organisers want messages in, separated by commas, "
-                    "e.g. “en, es”."),
+        label=_("Languages"), required=False, choices=spoken_language_choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "language-choices"}),
+        help_text=_("The languages the people at your demonstration speak."),
     )
 
     class Meta:
@@ -60,8 +76,9 @@ class EventForm(forms.ModelForm):
             "assembly_point": LeafletWidget(),
             "route": LeafletWidget(),
             "dispersal_point": LeafletWidget(),
-            "description": forms.Textarea(attrs={"rows": 4}),
-            "accessibility_needs": forms.Textarea(attrs={"rows": 3}),
+            "description": forms.Textarea(attrs={"rows": 4, "maxlength": LONG_TEXT_MAX_CHARS}),
+            "accessibility_needs": forms.Textarea(
+                attrs={"rows": 3, "maxlength": LONG_TEXT_MAX_CHARS}),
             "contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
             "contact_email": forms.EmailInput(attrs={"autocomplete": "email"}),
             "contact_name": forms.TextInput(attrs={"autocomplete": "name"}),
@@ -74,7 +91,12 @@ class EventForm(forms.ModelForm):
             "counter_to": _("Only for a counter-demonstration: the demonstration it answers."),
             "publish_description": _("Off unless you tick it: the description is then shown "
                                      "to everyone on the public page."),
+            "assembly_point_name": _("Optional: what people call the place, e.g. “the steps "
+                                     "of City Hall”. Shown instead of its coordinates."),
+            "dispersal_point_name": _("Optional: what people call the place where the "
+                                      "demonstration ends."),
         }
+        error_messages = GEOMETRY_ERRORS
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

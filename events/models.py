@@ -1,16 +1,22 @@
 """Planned demonstrations, their review workflow and their members."""
 
-import re
-
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from coordination.languages import unknown_languages
 from coordination.parties import Role
 
-LANGUAGE_CODE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+#: The longest free text of a registration (description, accessibility needs), in characters:
+#: a few pages, far more than any registration needs, far less than a pasted book.
+LONG_TEXT_MAX_CHARS = 10_000
+long_text_validator = MaxLengthValidator(
+    LONG_TEXT_MAX_CHARS,
+    message=_("This text may have at most %(limit_value)s characters; it has %(show_value)s."),
+)
 
 
 class Event(models.Model):
@@ -41,16 +47,23 @@ class Event(models.Model):
         verbose_name=_("counter-demonstration to"),
     )
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True,
+                                   validators=[long_text_validator])
     expected_attendance = models.PositiveIntegerField(_("expected attendance"))
     stewards = models.PositiveIntegerField(_("stewards"), default=0)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     assembly_point = models.PointField(_("assembly point"), srid=4326)
+    #: What people call the place ("the steps of City Hall"): shown instead of coordinates.
+    assembly_point_name = models.CharField(_("name of the assembly point"), max_length=200,
+                                           blank=True)
     route = models.LineStringField(_("route"), srid=4326, null=True, blank=True)
     dispersal_point = models.PointField(_("dispersal point"), srid=4326, null=True, blank=True)
+    dispersal_point_name = models.CharField(_("name of the dispersal point"), max_length=200,
+                                            blank=True)
     amplified_sound = models.BooleanField(_("amplified sound"), default=False)
-    accessibility_needs = models.TextField(_("accessibility needs"), blank=True)
+    accessibility_needs = models.TextField(_("accessibility needs"), blank=True,
+                                           validators=[long_text_validator])
     languages = models.JSONField(_("languages"), default=list, blank=True)
     contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=64, blank=True)
@@ -121,11 +134,14 @@ class Event(models.Model):
             problem = geometry_problem(getattr(self, field))
             if problem:
                 errors.setdefault(field, []).append(problem)
-        if not isinstance(self.languages, list) or not all(
-            isinstance(code, str) and LANGUAGE_CODE_RE.match(code) for code in self.languages
-        ):
+        if not isinstance(self.languages, list):
             errors.setdefault("languages", []).append(
                 _('Languages are a list of language codes, such as ["en", "fr"].')
+            )
+        elif unknown := unknown_languages(self.languages):
+            errors.setdefault("languages", []).append(
+                _("Parley does not know these languages: %(codes)s. Choose from its list "
+                  "of language codes.") % {"codes": ", ".join(unknown)}
             )
         if errors:
             raise ValidationError(errors)

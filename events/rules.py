@@ -59,6 +59,13 @@ rules.add_perm(
 rules.add_perm("events.view_event_records", is_event_organiser | is_city)
 
 
+def roles_addable_by(actor) -> tuple[str, ...]:
+    """The roles of the people ``actor`` adds to a demonstration, once allowed to add anyone
+    (``events.add_member``): city officials add police and city staff; organisers add
+    co-organisers."""
+    return (Role.POLICE, Role.CITY) if is_city(actor) else (Role.ORGANISER,)
+
+
 def can_remove_member(actor, event, member) -> bool:
     """Whether ``actor`` may take ``member`` (an ``EventMembership`` of ``event``) off it.
 

@@ -2,8 +2,10 @@
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Polygon
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +15,7 @@ from coordination.log.kinds import LogKind
 from coordination.models import LogEntry
 from coordination.parties import Role
 from events.models import Event, EventMembership
+from events.rules import roles_addable_by
 from events.workflow import NOTE_REQUIRED
 
 S = Event.State
@@ -100,6 +103,49 @@ def members_of(event: Event) -> list[dict]:
         {"username": m.user.username, "name": m.user.display_name, "role": m.role}
         for m in event.memberships.select_related("user").order_by("added_at", "pk")
     ]
+
+
+#: The most people suggested at once when adding a member.
+CANDIDATES_LIMIT = 20
+#: How much of a name an organiser types before anyone is suggested: organisers add other
+#: organisers, whom anyone can become, so the suggestions must not be a directory of them.
+ORGANISER_QUERY_MIN_CHARS = 3
+
+
+def candidate_query_min_chars(actor) -> int:
+    """How many characters ``actor`` types before people are suggested to add (0: none)."""
+    return ORGANISER_QUERY_MIN_CHARS if Role.ORGANISER in roles_addable_by(actor) else 0
+
+
+def member_candidates(event: Event, actor, query: str) -> list[dict]:
+    """The people ``actor`` may add to ``event`` (the caller has checked
+    ``events.add_member``) whose name or username matches ``query``, as
+    ``{"username", "name", "role_label"}``, at most ``CANDIDATES_LIMIT``, by name.
+
+    Only active accounts of the roles ``actor`` adds, not members already. City officials
+    search the police and city staff (a short, known list) by any part of a name; an
+    organiser, searching other organisers, must type at least ``ORGANISER_QUERY_MIN_CHARS``
+    characters and is matched only on the beginning of a username, first name, last name
+    or full name: someone they mean to add, not a browse of everyone.
+    """
+    query = " ".join(query.split())
+    min_chars = candidate_query_min_chars(actor)
+    if len(query) < min_chars:
+        return []
+    people = (
+        get_user_model().objects.filter(is_active=True, role__in=roles_addable_by(actor))
+        .exclude(pk__in=event.memberships.values("user_id"))
+        .annotate(full_name=Concat("first_name", Value(" "), "last_name"))
+    )
+    if query:
+        lookup = "istartswith" if min_chars else "icontains"
+        people = people.filter(
+            Q(**{f"username__{lookup}": query}) | Q(**{f"first_name__{lookup}": query})
+            | Q(**{f"last_name__{lookup}": query}) | Q(**{f"full_name__{lookup}": query})
+        )
+    people = people.order_by("first_name", "last_name", "username")[:CANDIDATES_LIMIT]
+    return [{"username": person.username, "name": person.display_name,
+             "role_label": str(Role(person.role).label)} for person in people]
 
 
 def membership_for(event: Event, username: str) -> EventMembership:

@@ -47,7 +47,8 @@ class EventSerializer(serializers.ModelSerializer):
         fields = [
             "id", "reference", "title", "kind", "counter_to", "organisation", "description",
             "expected_attendance", "stewards", "starts_at", "ends_at", "assembly_point",
-            "route", "dispersal_point", "amplified_sound", "accessibility_needs", "languages",
+            "assembly_point_name", "route", "dispersal_point", "dispersal_point_name",
+            "amplified_sound", "accessibility_needs", "languages",
             "contact_name", "contact_phone", "contact_email", "public", "publish_description",
             "state", "organiser", "created_at", "updated_at",
         ]

@@ -26,7 +26,7 @@ from coordination.parties import Role
 from events import selectors
 from events.models import Event, EventMembership, ReferenceCounter
 from events.notifications import notify_organisers_of_state_change
-from events.rules import can_remove_member
+from events.rules import can_remove_member, roles_addable_by
 from events.workflow import ALLOWED_FROM, NOTE_REQUIRED, PERMISSION_FOR
 
 #: Fields an organiser writes when registering or editing a demonstration.
@@ -34,7 +34,8 @@ EDITABLE_FIELDS = (
     "title", "kind", "counter_to", "organisation", "description", "expected_attendance",
     "stewards", "starts_at", "ends_at", "assembly_point", "route", "dispersal_point",
     "amplified_sound", "accessibility_needs", "languages", "contact_name", "contact_phone",
-    "contact_email", "public", "publish_description",
+    "contact_email", "public", "publish_description", "assembly_point_name",
+    "dispersal_point_name",
 )
 
 
@@ -189,7 +190,7 @@ def add_member(event: Event, *, username: str, actor) -> tuple[EventMembership, 
     if not actor.has_perm("events.add_member", event):
         raise PermissionDenied(_("Your role cannot add members to this demonstration."))
     user = get_user_model().objects.filter(username=username, is_active=True).first()
-    allowed = (Role.POLICE, Role.CITY) if actor.role == Role.CITY else (Role.ORGANISER,)
+    allowed = roles_addable_by(actor)
     if actor.role != Role.CITY and (user is None or user.role not in allowed):
         # Organisers, whom anyone can become, learn nothing of other accounts: an official's
         # username reads like one that does not exist.

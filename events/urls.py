@@ -13,6 +13,8 @@ urlpatterns = [
     path("events/<int:pk>/edit/", views.edit_event, name="edit"),
     path("events/<int:pk>/transition/", views.transition_event, name="transition"),
     path("events/<int:pk>/members/", views.add_member, name="add_member"),
+    path("events/<int:pk>/members/candidates/", views.member_candidates,
+         name="member_candidates"),
     path("events/<int:pk>/members/<str:username>/remove/", views.remove_member,
          name="remove_member"),
 ]

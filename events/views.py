@@ -6,10 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
 
 from coordination.errors import Conflict
 from coordination.log import log_head
@@ -153,6 +155,7 @@ def event_detail(request, pk):
         "can_edit": user.has_perm("events.change_event", event) and event.is_open_for_changes,
         "can_add_member": user.has_perm("events.add_member", event),
         "member_form": AddMemberForm(),
+        "member_query_min_chars": selectors.candidate_query_min_chars(user),
         "receipts": _receipts(user, event),
     })
 
@@ -204,6 +207,20 @@ def add_member(request, pk):
         else:
             messages.info(request, _("%(name)s was already a member.") % {"name": name})
     return redirect(event)
+
+
+@never_cache
+@require_safe
+@login_required
+def member_candidates(request, pk):
+    """``?q=ann`` → ``[{"username", "name", "role_label"}]``: whom the reader may add to the
+    demonstration (``events.selectors.member_candidates``), for the picker beside "Add
+    member" (static/events/member_picker.js)."""
+    event = selectors.get_event_for(request.user, pk)
+    if not request.user.has_perm("events.add_member", event):
+        raise PermissionDenied(_("Your role cannot add members to this demonstration."))
+    query = request.GET.get("q", "")[:150]
+    return JsonResponse(selectors.member_candidates(event, request.user, query), safe=False)
 
 
 @require_POST

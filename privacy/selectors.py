@@ -28,9 +28,9 @@ ENDED_STATES = (Event.State.CONCLUDED, Event.State.WITHDRAWN, Event.State.CANCEL
 #: The registration fields, in the order of the form, as the page lists them.
 REGISTRATION_FIELDS = (
     "title", "kind", "counter_to", "organisation", "description", "expected_attendance",
-    "stewards", "starts_at", "ends_at", "assembly_point", "route", "dispersal_point",
-    "amplified_sound", "accessibility_needs", "languages", "contact_name", "contact_phone",
-    "contact_email", "public",
+    "stewards", "starts_at", "ends_at", "assembly_point", "assembly_point_name", "route",
+    "dispersal_point", "dispersal_point_name", "amplified_sound", "accessibility_needs",
+    "languages", "contact_name", "contact_phone", "contact_email", "public",
 )
 CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
 

@@ -42,8 +42,12 @@ def calendar_of(events: list[public.PublicEvent], *, page_url: str) -> Calendar:
         entry.add("dtstart", event.starts_at)
         entry.add("dtend", event.ends_at)
         entry.add("summary", event.title)
-        entry.add("location", _("Assembly point: %(lat).5f, %(lon).5f")
-                  % {"lat": point.y, "lon": point.x})
+        if event.assembly_point_name:
+            entry.add("location", _("Assembly point: %(place)s")
+                      % {"place": event.assembly_point_name})
+        else:
+            entry.add("location", _("Assembly point: %(lat).5f, %(lon).5f")
+                      % {"lat": point.y, "lon": point.x})
         entry.add("geo", (point.y, point.x))
         entry.add("url", f"{page_url}#{event.anchor}")
         entry.add("status", CALENDAR_STATUS.get(event.state, "CONFIRMED"))

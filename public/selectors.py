@@ -60,10 +60,11 @@ LATEST_NOTICES = 50
 #: Fields of a demonstration that an ``event.changed`` entry may name and that the public
 #: sees (its times and places); a change of anything else is not news to the public.
 PUBLIC_CHANGES = ["starts_at", "ends_at", "assembly_point", "route", "dispersal_point",
-                  "kind", "title"]
+                  "kind", "title", "assembly_point_name", "dispersal_point_name"]
 #: Fields of an Event read for the public; nothing else is ever loaded.
 PUBLIC_FIELDS = ("pk", "reference", "title", "kind", "state", "starts_at", "ends_at",
                  "assembly_point", "route", "dispersal_point", "publish_description",
+                 "assembly_point_name", "dispersal_point_name",
                  "description", "updated_at")
 
 
@@ -169,6 +170,9 @@ class PublicEvent:
     updated_at: dt.datetime
     zones: list[PublicZone] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)  # oldest first
+    #: What the organisers call the places; shown instead of coordinates when given.
+    assembly_point_name: str = ""
+    dispersal_point_name: str = ""
 
     @property
     def anchor(self) -> str:
@@ -222,6 +226,8 @@ def public_events(*, now: dt.datetime | None = None) -> list[PublicEvent]:
             state=row.state, starts_at=row.starts_at, ends_at=row.ends_at,
             assembly_point=row.assembly_point, route=row.route,
             dispersal_point=row.dispersal_point,
+            assembly_point_name=row.assembly_point_name,
+            dispersal_point_name=row.dispersal_point_name,
             description=row.description if row.publish_description else "",
             updated_at=row.updated_at,
         )

@@ -177,12 +177,14 @@ def geojson_of(events: list[public.PublicEvent]) -> dict:
                 "conditions": zone.conditions, "valid_from": _iso(zone.valid_from),
                 "valid_to": _iso(zone.valid_to), "url": f"{page}#{event.anchor}",
             }))
-        for place, geometry in (("route", event.route),
-                                ("assembly_point", event.assembly_point),
-                                ("dispersal_point", event.dispersal_point)):
+        for place, geometry, name in (
+                ("route", event.route, None),
+                ("assembly_point", event.assembly_point, event.assembly_point_name),
+                ("dispersal_point", event.dispersal_point, event.dispersal_point_name)):
             if geometry is not None:
+                named = {} if name is None else {"place_name": name}
                 features.append(_feature(f"{event.reference}/{place}", geometry,
-                                         {"feature": place, **about}))
+                                         {"feature": place, **about, **named}))
     return {"type": "FeatureCollection", "features": features}
 
 

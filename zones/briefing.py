@@ -133,6 +133,9 @@ class Briefing:
     assembly_point: Point
     route: LineString | None = None
     dispersal_point: Point | None = None
+    #: What the organisers call the places; their coordinates are shown only without one.
+    assembly_point_name: str = ""
+    dispersal_point_name: str = ""
     zones: Sequence[BriefingZone] = ()
     #: City-wide sensitive sites near the demonstration (only for readers who may see them).
     sensitive_sites: Sequence[BriefingZone] = ()
@@ -443,6 +446,14 @@ def _place(point: Point | None) -> str:
     return f"{point.y:.5f}, {point.x:.5f}"
 
 
+def _named_place(label: str, label_with_coordinates: str, name: str,
+                 point: Point | None) -> tuple[str, str]:
+    """A place as a row of the facts: its name, or its coordinates when it has none."""
+    if name:
+        return (label, name)
+    return (label_with_coordinates, _place(point))
+
+
 def _route_length_m(route: LineString) -> float:
     """Length along the ground (haversine per segment): the route is a few kilometres."""
     total = 0.0
@@ -491,14 +502,16 @@ def _story(briefing: Briefing, width: float) -> list:
         (_("Expected attendance"), str(briefing.expected_attendance)),
         (_("Stewards"), str(briefing.stewards)),
         (_("Amplified sound"), _("yes") if briefing.amplified_sound else _("no")),
-        (_("Assembly point (lat, lon)"), _place(briefing.assembly_point)),
+        _named_place(_("Assembly point"), _("Assembly point (lat, lon)"),
+                     briefing.assembly_point_name, briefing.assembly_point),
     ]
     if briefing.route is not None:
         facts.append((_("Route"), _("%(points)d points, about %(length)s m")
                       % {"points": len(briefing.route.coords),
                          "length": formats.number_format(
                              round(_route_length_m(briefing.route)), force_grouping=True)}))
-    facts.append((_("Dispersal point (lat, lon)"), _place(briefing.dispersal_point)))
+    facts.append(_named_place(_("Dispersal point"), _("Dispersal point (lat, lon)"),
+                              briefing.dispersal_point_name, briefing.dispersal_point))
     story.append(facts_table(facts, width, styles))
 
     story.append(Paragraph(pdf_escape(_("Map of the agreed zones")), styles["h2"]))

@@ -17,7 +17,9 @@ answers are always listed together, whatever the distance and the times (``count
 A city-wide sensitive site (a ``sensitive_site`` zone of no demonstration, not withdrawn,
 valid at some moment of the demonstration) within the separation distance of its places is
 listed with kind ``sensitive_site`` (distance 0 when a place is inside it).
-Withdrawn and cancelled demonstrations clash with nothing.
+Withdrawn and cancelled demonstrations clash with nothing. A concluded one still has its
+clashes read afterwards (the review), but no demonstration is told of a clash with one that
+is over (concluded, withdrawn or cancelled): nothing is left to separate.
 
 Who is told what
 ----------------
@@ -66,10 +68,13 @@ from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.db.models import Q, QuerySet
 
 from events.models import Event
+from events.workflow import CLOSED_STATES
 from zones.models import Zone
 
 #: Demonstrations that no longer take place, and so clash with nothing.
 GONE = (Event.State.WITHDRAWN, Event.State.CANCELLED)
+#: Demonstrations that are over: never listed as another's clash (``CLOSED_STATES``).
+OVER = tuple(sorted(CLOSED_STATES))
 #: Places of a demonstration besides its zones.
 PLACE_FIELDS = ("assembly_point", "route", "dispersal_point")
 
@@ -162,8 +167,8 @@ def _live_zones(within: Within | None = None) -> QuerySet[Zone]:
 
 
 def _other_events(event: Event, within: Within | None) -> QuerySet[Event]:
-    """The demonstrations besides ``event`` that still take place (and may be measured)."""
-    others = Event.objects.exclude(pk=event.pk).exclude(state__in=GONE)
+    """The demonstrations besides ``event`` that are not over (and may be measured)."""
+    others = Event.objects.exclude(pk=event.pk).exclude(state__in=OVER)
     return others if within is None else others.filter(pk__in=within.events.values("pk"))
 
 
@@ -200,7 +205,7 @@ def candidate_events(event: Event, places: list[GEOSGeometry], metres: float,
     by_zones = _live_zones(within).filter(
         event__isnull=False, geometry__intersects=box,
         event__starts_at__lt=event.ends_at, event__ends_at__gt=event.starts_at,
-    ).exclude(event=event).exclude(event__state__in=GONE).values_list(
+    ).exclude(event=event).exclude(event__state__in=OVER).values_list(
         "event_id", flat=True).order_by()
     counterparts = others.filter(_counterparts(event, within)).values_list(
         "pk", flat=True).order_by()
@@ -307,7 +312,7 @@ def clashes_among(
     ruler = Ruler(_places(event, own_zones))
     clashes = []
     for other in others:
-        if other.pk == event.pk or other.state in GONE:
+        if other.pk == event.pk or other.state in OVER:
             continue
         counter = _is_counterpart(event, other, unlinked)
         starts, ends = _overlap(event, other)
@@ -390,7 +395,7 @@ def clashes_of_many(events: Iterable[Event], *, metres: float | None = None,
     ids = {event.pk for event in active}
     answered = {event.counter_to_id for event in active if event.counter_to_id}
     others = list(
-        Event.objects.exclude(state__in=GONE)
+        Event.objects.exclude(state__in=OVER)
         .filter(_same_time(starts, ends) | Q(counter_to__in=ids) | Q(pk__in=answered))
         .order_by("pk")
     )

@@ -221,6 +221,8 @@ def briefing_of(event: Event, *, reader) -> Briefing:
         starts_at=event.starts_at, ends_at=event.ends_at,
         expected_attendance=event.expected_attendance, stewards=event.stewards,
         amplified_sound=event.amplified_sound, assembly_point=event.assembly_point,
+        assembly_point_name=event.assembly_point_name,
+        dispersal_point_name=event.dispersal_point_name,
         route=event.route, dispersal_point=event.dispersal_point,
         zones=[as_briefing_zone(n, zone) for n, zone in enumerate(agreed, start=1)],
         sensitive_sites=[as_briefing_zone(0, site) for site in sites],

@@ -32,11 +32,12 @@ LAST_SEEN_RESOLUTION = 60
 
 def _exempt_paths() -> tuple[str, ...]:
     """Paths an unverified user may still reach: the 2FA pages, logging in and out, the
-    token endpoint (it asks for the code itself), language switching, static files, health."""
+    token endpoint (it asks for the code itself), language switching, static files (and the
+    icon browsers ask for on every page), health."""
     return (
         reverse("two_factor_setup"), reverse("two_factor_verify"), reverse("login"),
         reverse("logout"), reverse("api:token"), "/i18n/", "/" + settings.STATIC_URL.lstrip("/"),
-        reverse("healthz"),
+        reverse("healthz"), reverse("favicon"),
     )
 
 

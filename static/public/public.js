@@ -44,7 +44,7 @@ function startPublicPage() {
       var place = {assembly_point: gettext("Assembly point"), route: gettext("Route"),
                    dispersal_point: gettext("Dispersal point")}[p.feature];
       box = popupOf(p.title, [
-        ["", place],
+        p.place_name ? [place, p.place_name] : ["", place],
         [gettext("Kind"), config.kinds[p.kind] || p.kind],
         [gettext("State"), config.states[p.state] || p.state],
         [gettext("When"), period(p.starts_at, p.ends_at)]

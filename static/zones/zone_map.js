@@ -65,7 +65,9 @@ function startEventMap() {
   }
 
   /* The messages of an error answer, and the repaired shape the server offers, if any
-   * ("… send this geometry: {…}", zones/geometry.py). */
+   * ("… send this geometry: {…}", zones/geometry.py). That offer is worded for API
+   * clients: it is left out here, and the form says it once in plain words
+   * (showFieldErrors). */
   function problems(data) {
     var texts = [];
     var repair = null;
@@ -83,7 +85,7 @@ function startEventMap() {
         if (name === "geometry" && brace > 0) {
           try {
             repair = JSON.parse(message.slice(brace));
-            message = message.slice(0, brace).replace(/[\s:]+$/, "");
+            return;
           } catch (e) { /* not an offer: keep the message whole */ }
         }
         fields[name].push(message);
@@ -302,7 +304,10 @@ function startEventMap() {
       var show = self.button(p.label || labels.kinds[p.kind] || p.kind, "link-button zone-show", function () {
         var layer = self.layers[id];
         if (layer) {
-          // Not animated: the popup is placed (and panned into view) where the map ends up.
+          // The list is below the map: bring the map on screen first, or the popup opens
+          // out of view. Not animated: the popup is placed (and panned into view) where
+          // the map ends up.
+          self.map.getContainer().scrollIntoView({block: "center"});
           self.map.fitBounds(layer.getBounds(), {maxZoom: 18, padding: [20, 20], animate: false});
           layer.openPopup();
         }
@@ -422,9 +427,17 @@ function startEventMap() {
       }
     };
     on(".zone-finish", function () {
-      if (self.drawing && self.drawing.completeShape) {
-        self.drawing.completeShape();
+      if (!self.drawing || !self.drawing.completeShape) {
+        return;
       }
+      // Leaflet.draw ignores Finish on a polygon of fewer than three corners without a
+      // word; say why nothing happens (its corners are its private _markers).
+      if ((self.drawing._markers || []).length < 3) {
+        self.showError([gettext("A zone needs at least three corners: tap the map to add another corner, then Finish.")]);
+        return;
+      }
+      self.showError([]);
+      self.drawing.completeShape();
     });
     on(".zone-undo", function () {
       if (self.drawing && self.drawing.deleteLastVertex) {
@@ -441,6 +454,7 @@ function startEventMap() {
     });
     map.on(L.Draw.Event.DRAWSTOP, function () {
       self.drawing = null;
+      self.say("");
       if (!self.reshaping) {
         self.setMode("idle");
       }
@@ -463,6 +477,9 @@ function startEventMap() {
     }
     this.drawing.enable();
     this.setMode("drawing");
+    this.say(shape === "rectangle"
+      ? gettext("Press on one corner of the rectangle and drag to the opposite corner, then let go.")
+      : gettext("Tap the map at each corner of the zone, then Finish."));
     var finish = this.tools.querySelector(".zone-finish");
     var undo = this.tools.querySelector(".zone-undo");
     finish.hidden = undo.hidden = shape === "rectangle";
@@ -568,6 +585,11 @@ function startEventMap() {
     });
     this.repair = found.repair;
     form.querySelector(".zone-use-repair").hidden = !(found.repair && this.drawn);
+    if (found.repair && this.drawn) {
+      var offer = form.querySelector('.zone-field-error[data-field="geometry"]');
+      offer.textContent = [offer.textContent, gettext("Parley can repair this shape: choose “Use the repaired shape” to save it repaired.")].filter(Boolean).join(" ");
+      offer.hidden = false;
+    }
     this.showError(rest);
   };
 

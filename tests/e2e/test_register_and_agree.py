@@ -14,6 +14,10 @@ from tests.e2e.conftest import PHONE, log_in_on_page, offline_tiles
 pytestmark = pytest.mark.e2e
 
 
+#: One word of 200 letters, as someone pasted it.
+LONG_TITLE = "Marchfortheriver" * 12 + "Marchfor"
+
+
 def log_in(page: Page, base_url: str, username: str) -> None:
     # next=/: police and city would land on the desk
     log_in_on_page(page, base_url, get_user_model().objects.get(username=username))
@@ -42,13 +46,16 @@ def test_organiser_draws_and_registers_a_march_and_the_city_agrees_it(
     starts = timezone.localtime(timezone.now() + dt.timedelta(days=3)).replace(
         hour=14, minute=0, second=0, microsecond=0
     )
-    page.get_by_label("Title").fill("March for the river")
+    # A title of one unbroken 200-character word: it wraps, the page stays phone-wide.
+    page.get_by_label("Title").fill(LONG_TITLE)
     page.get_by_label("Kind").select_option("march")
     page.get_by_label("Expected attendance").fill("300")
     page.get_by_label("Stewards").fill("12")
     page.get_by_label("Starts at").fill(starts.strftime("%Y-%m-%dT%H:%M"))
     page.get_by_label("Ends at").fill((starts + dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M"))
-    page.get_by_label("Languages").fill("en, es")
+    page.get_by_label("English").check()
+    page.get_by_label("Spanish").check()
+    page.get_by_label("Name of the assembly point").fill("Steps of the Statehouse")
     page.get_by_label("Contact name").fill("Alice Martin")
     page.get_by_label("Contact phone").fill("+1 614 555 0100")
 
@@ -73,11 +80,14 @@ def test_organiser_draws_and_registers_a_march_and_the_city_agrees_it(
 
     page.get_by_role("button", name="Register").click()
     expect(page.locator("#event-state")).to_have_text("Draft")
+    expect(page.locator("#assembly-point-name")).to_have_text("Steps of the Statehouse")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.get_by_role("button", name="Submit").click()
     expect(page.locator("#event-state")).to_have_text("Submitted")
     event = Event.objects.get()
     assert event.kind == "march" and len(event.route.coords) == 3
     assert event.assembly_point.geom_type == "Point"
+    assert event.languages == ["en", "es"] and event.title == LONG_TITLE
 
     # Carol, at the city, reviews and agrees it from her own browser.
     context = browser.new_context(viewport=PHONE)

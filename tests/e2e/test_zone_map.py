@@ -204,8 +204,12 @@ def test_a_reshaped_zone_must_be_agreed_again_and_a_bad_shape_is_named_and_repai
     bob_page = phone_of(bob, before=without_zone_frames(held))
     expect(bob_page.locator("#zone-list li")).to_have_count(1)
 
-    # Carol starts to reshape the zone, thinks better of it: the shape is as it was.
+    # Carol opens the zone from the list below the map: the map comes into view with it.
+    carol_page.locator("#zone-list .zone-show").scroll_into_view_if_needed()
     carol_page.locator("#zone-list .zone-show").click()
+    expect(carol_page.locator(".leaflet-popup")).to_be_in_viewport(ratio=0.9)
+    expect(carol_page.locator("#event-map")).to_be_in_viewport(ratio=0.9)
+    # She starts to reshape the zone, thinks better of it: the shape is as it was.
     shape = shown_shape(carol_page, zone.pk)
     carol_page.locator(".leaflet-popup").get_by_role("button", name="Reshape").click()
     corners = carol_page.locator("#event-map .leaflet-editing-icon")
@@ -247,6 +251,10 @@ def test_a_reshaped_zone_must_be_agreed_again_and_a_bad_shape_is_named_and_repai
     for count, (fx, fy) in enumerate(((0.2, 0.2), (0.8, 0.8), (0.8, 0.2), (0.2, 0.8)), start=1):
         tap_map(carol_page, fx, fy)
         expect(vertices).to_have_count(count)
+        if count == 2:  # Finish too early: told why nothing happens.
+            carol_page.get_by_role("button", name="Finish").click()
+            expect(carol_page.locator("#zone-map-error")).to_contain_text(
+                "at least three corners")
     carol_page.get_by_role("button", name="Finish").click()
     form = carol_page.locator("#zone-form")
     form.get_by_label("Kind").select_option("restricted")
@@ -255,6 +263,11 @@ def test_a_reshaped_zone_must_be_agreed_again_and_a_bad_shape_is_named_and_repai
     expect(form.locator('.zone-field-error[data-field="geometry"]')).to_contain_text(
         "The shape crosses itself")
     expect(carol_page.locator("#zone-map-error")).to_contain_text("The shape crosses itself")
+    # The offer of a repair is said once, in plain words, next to its button.
+    expect(form.locator('.zone-field-error[data-field="geometry"]')).to_contain_text(
+        "Parley can repair this shape")
+    expect(carol_page.get_by_text("repair", exact=False)).to_have_count(2)  # offer, button
+    expect(carol_page.locator("#zone-map")).not_to_contain_text("send this geometry")
     assert not Zone.objects.filter(label="Crossed").exists()
     form.get_by_role("button", name="Use the repaired shape").click()
     expect(form).to_be_hidden()

@@ -17,8 +17,9 @@ EVENTS = "/api/v1/events/"
 CONTACT_FIELDS = {"contact_name", "contact_phone", "contact_email"}
 ALL_FIELDS = {
     "id", "reference", "title", "kind", "counter_to", "organisation", "description",
-    "expected_attendance", "stewards", "starts_at", "ends_at", "assembly_point", "route",
-    "dispersal_point", "amplified_sound", "accessibility_needs", "languages", "contact_name",
+    "expected_attendance", "stewards", "starts_at", "ends_at", "assembly_point",
+    "assembly_point_name", "route", "dispersal_point", "dispersal_point_name", "amplified_sound",
+    "accessibility_needs", "languages", "contact_name",
     "contact_phone", "contact_email", "public", "publish_description", "state", "organiser",
     "created_at", "updated_at",
 }

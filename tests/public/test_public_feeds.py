@@ -98,7 +98,7 @@ def test_the_geojson_is_valid_and_says_only_what_the_page_says(public_world):
     drawn = {reference for reference, _ in places}
     assert drawn == {march, public_world["vigil"].reference}
     allowed = {"feature", "reference", "title", "kind", "state", "starts_at", "ends_at", "url",
-               "zone_kind", "conditions", "valid_from", "valid_to"}
+               "zone_kind", "conditions", "valid_from", "valid_to", "place_name"}
     for feature in features:
         assert set(feature["properties"]) <= allowed
     (zone,) = [f for f in features if f["properties"]["feature"] == "zone"]
@@ -174,3 +174,22 @@ def test_public_responses_set_no_cookie(public_world):
     for url in PUBLIC_URLS:
         response = Client().get(url)
         assert not response.cookies, url
+
+
+def test_the_public_sees_the_assembly_points_name_instead_of_its_coordinates(alice, carol):
+    named = agreed(alice, carol, title="Named place", assembly_point_name="Steps of City Hall")
+    agreed(alice, carol, title="Unnamed place")
+
+    page = Client().get("/public/").content.decode()
+    calendar = Calendar.from_ical(Client().get("/public/events.ics").content)
+    features = Client().get("/public/events.geojson").json()["features"]
+
+    assert "Steps of City Hall" in page
+    # The unnamed one still shows where it is, by its coordinates.
+    assert page.count(f"{named.assembly_point.y:.5f}, {named.assembly_point.x:.5f}") == 1
+    locations = {str(e["SUMMARY"]): str(e["LOCATION"]) for e in calendar.walk("VEVENT")}
+    assert locations["Named place"] == "Assembly point: Steps of City Hall"
+    assert locations["Unnamed place"].startswith("Assembly point: 39.9")
+    names = {f["properties"]["title"]: f["properties"]["place_name"] for f in features
+             if f["properties"]["feature"] == "assembly_point"}
+    assert names == {"Named place": "Steps of City Hall", "Unnamed place": ""}

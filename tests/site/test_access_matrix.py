@@ -55,6 +55,7 @@ MATRIX_TEXT = """
 metrics                   GET    -                      200  200   200     200  200  200   200  200
 metrics                   GET    proxied                404  404   404     404  404  404   404  404
 healthz                   GET    -                      200  200   200     200  200  200   200  200
+favicon                   GET    -                      301  301   301     301  301  301   301  301
 set_language              GET    -                      302  302   302     302  302  302   302  302
 set_language              POST   -                      302  302   302     302  302  302   302  302
 javascript-catalog        GET    french                 200  200   200     200  200  200   200  200
@@ -99,6 +100,7 @@ events:transition         GET    event                  405  405   405     405  
 events:transition         POST   event                  302  302   404     403  403  403   404  302
 events:add_member         GET    event                  405  405   405     405  405  405   405  405
 events:add_member         POST   event                  302  302   404     403  403  302   404  302
+events:member_candidates  GET    event                  302  200   404     403  403  200   404  302
 events:remove_member      GET    member                 405  405   405     405  405  405   405  405
 events:remove_member      POST   member                 302  403   404     403  403  302   404  302
 review:review             GET    event                  302  403   404     403  403  200   404  302

@@ -221,6 +221,7 @@ def test_it_draws_a_march_with_a_holed_zone_from_data_alone():
         route=LineString((-82.9988, 39.9612), (-82.9990, 39.9650), (-83.0010, 39.9680),
                          srid=4326),
         dispersal_point=Point(-83.0010, 39.9680, srid=4326), zones=[zone],
+        assembly_point_name="Steps of the Statehouse",
         members=[Member(name="Bob Officer", role_label="Police liaison officer",
                         email="bob@example.org")],
         contact=Contact(name="Alice Martin", phone=PHONE, email="alice@example.org"),
@@ -232,6 +233,9 @@ def test_it_draws_a_march_with_a_holed_zone_from_data_alone():
     # The route, measured on the ground by hand: 422.9 m north, then 374.6 m north-west.
     assert "3 points, about 797 m" in text
     assert PHONE in text
+    # A named place by its name; the unnamed one by its coordinates.
+    assert "Steps of the Statehouse" in text and "39.96120" not in text
+    assert "Dispersal point (lat, lon)" in text and "39.96800, -83.00100" in text
 
 
 @pytest.mark.parametrize(("metres", "bar"), [(730, 500), (260, 200), (99, 50), (1000, 1000),

@@ -19,6 +19,7 @@ from django.contrib.gis.geos import LineString, Point
 from django.test import override_settings
 
 from events import services
+from tests.support.accounts import log_in
 from tests.support.factories import event_fields
 from tests.support.zones import LAT, LON, geos, make_sensitive_site, make_zone, square
 from zones.conflicts import (
@@ -398,3 +399,18 @@ def test_the_search_box_reaches_past_the_separation_distance_at_any_latitude(lat
     # Generous, but not absurdly so: less than twice the distance on each side.
     _, _, east, north = box.extent
     assert east - 10.0 < 2 * deg_lon and north - lat < 2 * deg_lat
+
+
+def test_a_concluded_demonstration_is_no_longer_listed_among_the_clashes(alices_event, mallory,
+                                                                         carol, client):
+    over = static_at(mallory, alices_event.starts_at, LON, LAT, title="Over already")
+    services.transition_event(over, to="submitted", actor=mallory)
+    for to in ("under_review", "agreed", "live", "concluded"):
+        services.transition_event(over, to=to, actor=carol)
+    still = static_at(mallory, alices_event.starts_at, LON, LAT, title="Still planned")
+
+    assert [clash.event for clash in clashes_of(alices_event)] == [still]
+    log_in(client, carol)
+    page = client.get(f"/events/{alices_event.pk}/").content.decode()
+    assert "Still planned" in page
+    assert "Over already" not in page
