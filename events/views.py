@@ -154,6 +154,7 @@ def event_detail(request, pk):
         "can_add_member": user.has_perm("events.add_member", event),
         "member_form": AddMemberForm(),
         "receipts": _receipts(user, event),
+        "on_the_day": selectors.is_on_the_day(event),
     })
 
 
