@@ -107,8 +107,10 @@ function startOperations() {
     const count = function () {
       const owed = pending.children.length;
       badge.hidden = owed === 0;
-      badge.textContent = fill(ngettext("%(count)s to acknowledge", "%(count)s to acknowledge",
-                                        owed), {count: owed});
+      // The number is all a narrow tab has room for; the sentence is read out.
+      badge.querySelector(".operations-badge-count").textContent = String(owed);
+      badge.querySelector(".operations-badge-text").textContent = fill(
+        ngettext("%(count)s to acknowledge", "%(count)s to acknowledge", owed), {count: owed});
     };
     new MutationObserver(count).observe(pending, {childList: true});
     count();
