@@ -68,6 +68,22 @@ def get_event_for(user, pk) -> Event:
     return event
 
 
+def is_on_the_day(event: Event, now: dt.datetime | None = None) -> bool:
+    """Whether ``event`` is live, or agreed and starting within ``PARLEY_LIVE_WINDOW_HOURS``
+    of ``now`` (default: now): the time its page becomes the operations screen.
+
+    An agreed demonstration whose start has passed but which nobody marked live yet counts
+    too, until it ends: that is when the channel matters most.
+    """
+    if event.state == S.LIVE:
+        return True
+    if event.state != S.AGREED:
+        return False
+    now = now or timezone.now()
+    window = dt.timedelta(hours=settings.PARLEY_LIVE_WINDOW_HOURS)
+    return event.starts_at - window <= now < event.ends_at
+
+
 def filter_events(
     events: QuerySet[Event],
     *,
@@ -134,18 +150,3 @@ def state_receipts(event: Event) -> list[dict]:
         receipts.append({"state": state, "state_label": label, "receipt": receipt_of(entry)})
     return receipts
 
-
-def is_on_the_day(event: Event, now: dt.datetime | None = None) -> bool:
-    """Whether ``event`` is live, or agreed and starting within ``PARLEY_LIVE_WINDOW_HOURS``
-    of ``now`` (default: now): the time its page becomes the operations screen.
-
-    An agreed demonstration whose start has passed but which nobody marked live yet counts
-    too, until it ends: that is when the channel matters most.
-    """
-    if event.state == S.LIVE:
-        return True
-    if event.state != S.AGREED:
-        return False
-    now = now or timezone.now()
-    window = dt.timedelta(hours=settings.PARLEY_LIVE_WINDOW_HOURS)
-    return event.starts_at - window <= now < event.ends_at
