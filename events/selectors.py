@@ -149,4 +149,3 @@ def state_receipts(event: Event) -> list[dict]:
         label = Event.State(state).label if state in Event.State.values else state
         receipts.append({"state": state, "state_label": label, "receipt": receipt_of(entry)})
     return receipts
-
