@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Polygon
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
@@ -69,6 +70,22 @@ def get_event_for(user, pk) -> Event:
     if not user.has_perm("events.view_event", event):
         raise Http404(_("No such demonstration."))
     return event
+
+
+def is_on_the_day(event: Event, now: dt.datetime | None = None) -> bool:
+    """Whether ``event`` is live, or agreed and starting within ``PARLEY_LIVE_WINDOW_HOURS``
+    of ``now`` (default: now): the time its page becomes the operations screen.
+
+    An agreed demonstration whose start has passed but which nobody marked live yet counts
+    too, until it ends: that is when the channel matters most.
+    """
+    if event.state == S.LIVE:
+        return True
+    if event.state != S.AGREED:
+        return False
+    now = now or timezone.now()
+    window = dt.timedelta(hours=settings.PARLEY_LIVE_WINDOW_HOURS)
+    return event.starts_at - window <= now < event.ends_at
 
 
 def filter_events(

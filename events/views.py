@@ -157,6 +157,7 @@ def event_detail(request, pk):
         "member_form": AddMemberForm(),
         "member_query_min_chars": selectors.candidate_query_min_chars(user),
         "receipts": _receipts(user, event),
+        "on_the_day": selectors.is_on_the_day(event),
     })
 
 

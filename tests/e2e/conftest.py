@@ -15,6 +15,7 @@ SCREENSHOTS = Path(os.environ.get(
     Path(__file__).resolve().parents[2] / "var" / "test-reports" / "screenshots",
 ))
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -103,7 +104,8 @@ def phone_for(asgi_live_server, browser):
     """``phone_for(user, path, before=None, **context_args)`` → a page at ``path`` in the
     user's own browser context on a phone-sized screen, logged in with a session cookie;
     ``before(page)`` runs before the page is opened; ``context_args`` go to Playwright (e.g.
-    ``has_touch=True``). The contexts are closed after the test."""
+    ``has_touch=True``, or ``viewport=DESKTOP`` for a wide screen). The contexts are closed
+    after the test."""
     from django.conf import settings
     from django.test import Client
 
@@ -114,7 +116,7 @@ def phone_for(asgi_live_server, browser):
     def open_phone(user, path: str, *, before=None, **context_args):
         client = Client()
         log_in(client, user)
-        context = browser.new_context(viewport=PHONE, **context_args)
+        context = browser.new_context(**{"viewport": PHONE, **context_args})
         contexts.append(context)
         offline_tiles(context, asgi_live_server)
         context.add_cookies([{

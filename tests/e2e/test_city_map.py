@@ -34,6 +34,7 @@ def test_carol_moves_the_city_map_through_time_and_sees_the_clash(
     offline_tiles(context, base)
     page = context.new_page()
     log_in_on_page(page, base, carol)
+    page.get_by_role("button", name="Menu").click()  # a phone's header folds the links
     page.get_by_role("link", name="City-wide map").click()
 
     events = page.locator("#city-map-events")

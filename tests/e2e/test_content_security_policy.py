@@ -101,6 +101,7 @@ def map_ready(map_id: str) -> Callable[[Page], None]:
 
 
 def channel_live(page: Page) -> None:
+    page.locator("#operations-tab-map").click()  # on the day, on a phone, the map is a tab
     map_ready("event-map")(page)
     expect(page.locator("#event-map path.parley-zone").first).to_be_attached()
     expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "live")

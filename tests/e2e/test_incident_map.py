@@ -16,10 +16,12 @@ def test_police_report_an_incident_and_the_organisers_page_shows_it_live(
     path = f"/events/{agreed_event.pk}/"
     alices_page = phone_for(alice, path)
     expect(alices_page.locator("#channel-panel")).to_have_attribute("data-connection", "live")
+    alices_page.get_by_role("tab", name="Map").click()  # on the day, the map is a tab away
     expect(alices_page.get_by_role("button", name="Report an incident")).to_have_count(0)
     expect(alices_page.locator("#incidents-empty")).to_be_visible()
 
     bobs_page = phone_for(bob, path, has_touch=True)
+    bobs_page.get_by_role("tab", name="Map").click()
     bobs_page.get_by_role("button", name="Report an incident").click()
     bobs_page.get_by_role("button", name="Use the middle of the map").click()
     bobs_page.locator("#incident-severity").select_option("high")

@@ -104,6 +104,7 @@ def test_organiser_draws_and_registers_a_march_and_the_city_agrees_it(
         expect(city.locator("#event-state")).to_have_text("Agreed")
         expect(city.get_by_role("status").first).to_contain_text("Agreed")
         screenshot(city, "event-phone")
+        city.get_by_role("button", name="Menu").click()  # a phone's header folds the links
         city.get_by_role("link", name="Demonstrations").click()
         expect(city.get_by_role("link", name=event.reference)).to_be_visible()
         screenshot(city, "list-phone")

@@ -24,7 +24,7 @@ def test_it_gives_the_organiser_only_the_everyone_channel(client, agreed_event, 
     page = page_of(client, alice, agreed_event)
     assert channels_in(page) == {"all": True}
     assert 'id="channel-log-all"' in page
-    assert 'id="channel-log-officials"' not in page and 'role="tablist"' not in page
+    assert 'id="channel-log-officials"' not in page and 'class="channel-tabs"' not in page
     config = panel_config(page)
     assert config["me"] == {"id": alice.pk, "name": "Alice Martin", "role": "organiser"}
     assert config["event"] == agreed_event.pk

@@ -1,0 +1,151 @@
+"""Take the screenshots of the operations screen shown in README.md (run on demand).
+
+    .venv/bin/python scripts/screenshots.py      # writes docs/screenshots/operations-*.png
+
+It builds a scratch SpatiaLite database (var/screenshots.sqlite3, removed first) with the demo
+data (``load_demo_data``), takes the demo's "March for Clean Rivers" live with a few messages
+and an instruction Alice has not acknowledged yet, serves it with Daphne on a free port, and
+photographs Alice's page with Debian's Chromium at a phone's size (390 x 844) and a desk's
+(1366 x 900): the first screenful, as she sees it. Map tiles are not fetched (grey background).
+Not part of the test suite; it never touches var/parley.sqlite3.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATABASE = ROOT / "var" / "screenshots.sqlite3"
+OUT = ROOT / "docs" / "screenshots"
+SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def environment(port: int) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DATABASE_URL", "REDIS_URL")}
+    env.update({
+        "DATABASE_URL": f"spatialite:///{DATABASE}", "DEBUG": "true",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        "PARLEY_SITE_URL": f"http://127.0.0.1:{port}", "DJANGO_SETTINGS_MODULE": "config.settings",
+    })
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,  # noqa: S603
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def prepare_story():
+    """The demo's river march, live, as Alice finds it: talk, and an instruction for her."""
+    from coordination.models import User
+    from events import services as events
+    from events.models import Event
+    from messaging import services as messaging
+
+    people = {user.username: user for user in User.objects.filter(
+        username__in=("alice", "bob", "carol"))}
+    march = Event.objects.get(title="March for Clean Rivers")
+    march = events.transition_event(march, to="live", actor=people["carol"])
+    for sender, kind, body in (
+        ("carol", "message", "Good morning all. The unit is on the channel until dispersal."),
+        ("alice", "message", "Stewards are at the assembly point, about 900 people so far."),
+        ("bob", "message", "Thanks. Traffic on Broad St is held from 10:20."),
+        ("bob", "instruction", "Please keep the route's east lane free for an ambulance "
+                               "coming through at Rich St."),
+    ):
+        messaging.send_message(event=march, sender=people[sender], channel="all", kind=kind,
+                               body=body, client_id=str(uuid.uuid4()))
+    return march, people["alice"]
+
+
+def session_cookie(user) -> str:
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def wait_until_serving(base_url: str, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("Daphne stopped before serving.")
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=1):  # noqa: S310
+                return
+        except OSError:
+            time.sleep(0.2)  # a server starting up: nothing to wait on but its port
+    raise SystemExit("Daphne did not answer within 30 s.")
+
+
+def photograph(base_url: str, path: str, cookie: str) -> None:
+    from django.conf import settings
+    from playwright.sync_api import expect, sync_playwright
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
+        for name, viewport in SIZES.items():
+            context = browser.new_context(viewport=viewport, device_scale_factor=1)
+            context.route("**/*", lambda route: route.continue_()
+                          if route.request.url.startswith(base_url) else route.abort())
+            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie,
+                                  "url": base_url}])
+            page = context.new_page()
+            page.goto(f"{base_url}{path}")
+            expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "live")
+            expect(page.locator("#channel-pending .pending-item")).to_have_count(1)
+            page.evaluate("document.fonts.ready")
+            page.screenshot(path=str(OUT / f"operations-{name}.png"))
+            context.close()
+        browser.close()
+
+
+def main() -> None:
+    port = free_port()
+    env = environment(port)
+    DATABASE.unlink(missing_ok=True)
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_demo_data")
+    os.environ.update(env)
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop in this thread
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    march, alice = prepare_story()
+    cookie = session_cookie(alice)
+    base_url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(  # noqa: S603
+        [str(ROOT / ".venv" / "bin" / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+         "config.asgi:application"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_serving(base_url, server)
+        photograph(base_url, march.get_absolute_url(), cookie)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"Wrote {', '.join(f'docs/screenshots/operations-{name}.png' for name in SIZES)}")
+
+
+if __name__ == "__main__":
+    main()

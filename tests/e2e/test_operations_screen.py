@@ -1,0 +1,141 @@
+"""On the day, a demonstration's page is the operations screen. Alice (organiser) follows her
+live demonstration on her phone and at a desk; Bob (police) sends an instruction through the
+live channel. Wherever she is, the instruction and its Acknowledge button are in the first
+screenful, and so is the composer; on the phone the map is one tab away and the header is one
+short row. Before the day the page is the usual one."""
+
+import datetime as dt
+import json
+import urllib.request
+import uuid
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from events import services
+from tests.e2e.conftest import DESKTOP, PHONE
+from tests.support.accounts import api_token
+from tests.support.factories import event_fields
+from tests.support.review import say
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def live_demonstration(agreed_event, bob, carol):
+    """Alice's demonstration, live, with a morning's talk already in its channel: enough
+    that the channel is longer than any screen."""
+    event = services.transition_event(agreed_event, to="live", actor=carol)
+    for number in range(1, 13):
+        say(event, (bob, carol)[number % 2], f"Update {number}: the crowd moves on calmly.")
+    return event
+
+
+@pytest.fixture
+def agreed_next_week(alice, carol):
+    starts = timezone.now() + dt.timedelta(days=7)
+    event = services.register_event(organiser=alice, **event_fields(
+        title="Picnic for the park", starts_at=starts, ends_at=starts + dt.timedelta(hours=2)))
+    services.transition_event(event, to="submitted", actor=alice)
+    services.add_member(event, username="carol", actor=carol)
+    services.transition_event(event, to="under_review", actor=carol)
+    return services.transition_event(event, to="agreed", actor=carol)
+
+
+def send_instruction(base_url: str, event, sender, body: str) -> None:
+    """``sender`` sends an instruction through the live channel's API, as another member's
+    app would: the server stores it and tells every open channel."""
+    request = urllib.request.Request(
+        f"{base_url}/api/v1/events/{event.pk}/messages/", method="POST",
+        data=json.dumps({"channel": "all", "kind": "instruction", "body": body,
+                         "client_id": str(uuid.uuid4())}).encode(),
+        headers={"Authorization": f"Token {api_token(sender)}",
+                 "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+
+
+def in_first_screen(page: Page, locator, viewport: dict) -> bool:
+    """Whether the whole of ``locator`` is inside the window as the page opened, unscrolled."""
+    assert page.evaluate("window.scrollY") == 0
+    box = locator.bounding_box()
+    return (box is not None and box["width"] > 0 and box["height"] > 0
+            and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+            and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"])
+
+
+def receives_an_instruction(page: Page, base_url: str, event, bob, viewport: dict) -> None:
+    expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "live")
+    send_instruction(base_url, event, bob, "Move the banner to the east steps, please.")
+    pending = page.locator("#channel-pending .pending-item")
+    expect(pending).to_contain_text("Move the banner to the east steps")
+    acknowledge = pending.get_by_role("button", name="Acknowledge")
+    expect(acknowledge).to_be_visible()
+    assert in_first_screen(page, pending.locator(".pending-text"), viewport)
+    assert in_first_screen(page, acknowledge, viewport)
+    assert in_first_screen(page, page.locator("#channel-body"), viewport)
+    assert in_first_screen(page, page.get_by_role("button", name="Send"), viewport)
+
+
+def test_alice_on_her_phone_sees_bobs_instruction_first_and_the_map_a_tab_away(
+        phone_for, asgi_live_server, live_demonstration, agreed_next_week, alice, bob):
+    page = phone_for(alice, f"/events/{live_demonstration.pk}/")
+    assert page.locator(".site-header").bounding_box()["height"] <= 64
+    expect(page.get_by_role("tab", name="Live channel")).to_have_attribute(
+        "aria-selected", "true")
+    expect(page.locator("#event-map")).to_be_hidden()
+    receives_an_instruction(page, asgi_live_server, live_demonstration, bob, PHONE)
+    expect(page.get_by_role("tab", name="Live channel")).to_have_accessible_name(
+        "Live channel 1 to acknowledge")
+
+    # The composer stays at the bottom of the screen while she reads down the channel.
+    page.mouse.wheel(0, 400)
+    expect(page.locator("#channel-body")).to_be_in_viewport()
+
+    # The map, by touch or by keyboard.
+    page.get_by_role("tab", name="Map").click()
+    expect(page.get_by_role("tab", name="Map")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#event-pane-map")).to_have_attribute("role", "tabpanel")
+    expect(page.locator("#event-map")).to_be_visible()
+    expect(page.locator("#channel-body")).to_be_hidden()
+    box = page.locator("#event-map").bounding_box()
+    assert box["width"] > 300 and box["height"] > 200
+    page.get_by_role("tab", name="Map").press("ArrowRight")
+    expect(page.get_by_role("tab", name="Details")).to_be_focused()
+    expect(page.locator("#details-heading")).to_be_visible()
+    expect(page.locator("#event-map")).to_be_hidden()
+    page.keyboard.press("Home")
+    expect(page.locator("#channel-body")).to_be_visible()
+
+    # The menu folds the links away; it opens with one tap.
+    expect(page.locator(".language-form")).to_be_hidden()
+    page.get_by_role("button", name="Menu").click()
+    expect(page.locator(".language-form")).to_be_visible()
+    expect(page.get_by_role("link", name="Demonstrations")).to_be_visible()
+
+    # Before the day (her other demonstration, agreed for next week) the page is as it was.
+    page.goto(f"{asgi_live_server}/events/{agreed_next_week.pk}/")
+    expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "live")
+    expect(page.locator("#operations-tabs")).to_have_count(0)
+    expect(page.locator("#event-map")).to_be_visible()
+    expect(page.locator("#details-heading")).to_be_visible()
+    assert page.locator("#event-map").bounding_box()["y"] < page.locator(
+        "#channel-panel").bounding_box()["y"]
+
+
+
+def test_alice_at_a_desk_sees_map_and_channel_side_by_side_and_the_instruction_at_once(
+        phone_for, asgi_live_server, live_demonstration, alice, bob):
+    page = phone_for(alice, f"/events/{live_demonstration.pk}/", viewport=DESKTOP)
+    expect(page.locator("#operations-tabs")).to_be_hidden()
+    receives_an_instruction(page, asgi_live_server, live_demonstration, bob, DESKTOP)
+    map_box = page.locator("#event-map").bounding_box()
+    channel_box = page.locator("#channel-panel").bounding_box()
+    assert map_box["x"] + map_box["width"] <= channel_box["x"]  # side by side
+    assert in_first_screen(page, page.locator("#event-map"), DESKTOP)
+    # Incidents and zones are one click away.
+    page.get_by_role("link", name="Incidents").click()
+    expect(page.locator("#incidents")).to_be_in_viewport()
+    expect(page.locator("#details-heading")).to_be_attached()
