@@ -406,6 +406,8 @@ PARLEY_ZONE_MAX_VERTICES = env.int("PARLEY_ZONE_MAX_VERTICES", default=5000)
 PARLEY_DESK_DAYS_AHEAD = env.int("PARLEY_DESK_DAYS_AHEAD", default=21)
 #: Changes the desk hears about within this many seconds are announced together, once.
 PARLEY_DESK_COALESCE_SECONDS = env.float("PARLEY_DESK_COALESCE_SECONDS", default=0.5)
+#: A demonstration may be marked live only from this many hours before its start.
+PARLEY_LIVE_WINDOW_HOURS = env.int("PARLEY_LIVE_WINDOW_HOURS", default=24)
 
 # --- The live channel (docs/protocol.md, "Limits"; all overridable) ------------------------
 PARLEY_MESSAGE_MAX_CHARS = env.int("PARLEY_MESSAGE_MAX_CHARS", default=4000)

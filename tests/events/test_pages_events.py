@@ -115,7 +115,7 @@ def test_outsider_organiser_gets_404_for_someone_elses_event(client, alices_even
     assert client.get(alices_event.get_absolute_url()).status_code == 404
     assert client.get(reverse("events:edit", args=[alices_event.pk])).status_code == 404
     response = client.post(reverse("events:transition", args=[alices_event.pk]),
-                           {"to": "withdrawn"})
+                           {"to": "withdrawn", "note": "Plans changed."})
     assert response.status_code == 404
     response = client.post(reverse("events:add_member", args=[alices_event.pk]),
                            {"username": "mallory"})
