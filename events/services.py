@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.gis.geos import GEOSGeometry
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -29,6 +27,7 @@ from events import selectors
 from events.models import Event, EventMembership, ReferenceCounter
 from events.notifications import notify_organisers_of_state_change
 from events.rules import can_remove_member
+from events.selectors import WITHHELD, WITHHELD_FROM_LOG
 from events.workflow import ALLOWED_FROM, NOTE_REQUIRED, PERMISSION_FOR, too_early
 
 #: Fields an organiser writes when registering or editing a demonstration.
@@ -69,11 +68,6 @@ def _validate(event: Event, *, start_must_be_future: bool, exclude=()) -> None:
     if errors:
         raise ValidationError(errors)
 
-
-#: Personal details that the log records as changed but never keeps: reviewers read the log,
-#: may not see the contacts (docs/protocol.md), and log entries can never be erased.
-WITHHELD_FROM_LOG = frozenset({"contact_name", "contact_phone", "contact_email"})
-WITHHELD = "[withheld]"
 
 
 def _loggable(event: Event, fields) -> dict[str, Any]:
@@ -146,20 +140,6 @@ def update_event(event: Event, *, actor, **changes: Any) -> Event:
     return event
 
 
-def _amendment_value(event: Event, name: str) -> Any:
-    """The value of field ``name`` as an ``event.amended`` entry keeps it, JSON-friendly:
-    times in ISO 8601 (UTC), places as GeoJSON objects, choices as their values, the
-    demonstration answered by its id; contact details withheld (``WITHHELD_FROM_LOG``)."""
-    value = getattr(event, name if name != "counter_to" else "counter_to_id")
-    if isinstance(value, GEOSGeometry):
-        return json.loads(value.geojson)
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
-    if name in WITHHELD_FROM_LOG and value:
-        return WITHHELD
-    return value
-
-
 def check_can_amend(event: Event, *, actor) -> None:
     """Raise ``PermissionDenied`` (role) or ``Conflict`` (state) unless ``actor`` may amend
     ``event``: an organiser member, while it is agreed and not yet live."""
@@ -214,7 +194,7 @@ def amend_event(event: Event, *, actor, **changes: Any) -> Event:
     changed = [name for name, value in changes.items() if getattr(event, name) != value]
     if not changed:
         raise ValidationError(_("Nothing changed: the demonstration stays agreed as it was."))
-    before = {name: _amendment_value(event, name) for name in changed}
+    before = {name: selectors.field_value(event, name) for name in changed}
     for name in changed:
         setattr(event, name, changes[name])
     _validate(event, start_must_be_future="starts_at" in changed)
@@ -222,7 +202,7 @@ def amend_event(event: Event, *, actor, **changes: Any) -> Event:
     event.state = Event.State.SUBMITTED
     event.save()
     entry = record(event, actor=actor, kind=LogKind.EVENT_AMENDED, locked=True, data={
-        name: {"from": before[name], "to": _amendment_value(event, name)} for name in changed
+        name: {"from": before[name], "to": selectors.field_value(event, name)} for name in changed
     })
     broadcast_on_commit(event.pk, {"type": "state", "event": event.pk, "state": event.state})
     notify_organisers_of_state_change(event, previous=previous, actor=actor,
