@@ -58,10 +58,16 @@ def public_events_queryset(*, now: dt.datetime | None = None) -> QuerySet[Event]
     since = (now or timezone.now()) - RECENT
     concluded = _moved_to(S.CONCLUDED, since)
     cancelled = _moved_to(S.CANCELLED, since, data__from__in=[S.AGREED, S.LIVE])
+    # Amended after it was agreed: it stays public while the city looks at the changes
+    # (only an agreed demonstration can be amended, so it was public before).
+    amended = Exists(LogEntry.objects.filter(event=OuterRef("pk"), kind=LogKind.EVENT_AMENDED))
+    cancelled_while_amended = _moved_to(S.CANCELLED, since,
+                                        data__from__in=list(AWAITING_AGREEMENT)) & amended
     return Event.objects.filter(public=True).filter(
         Q(state__in=(S.AGREED, S.LIVE))
+        | (Q(state__in=AWAITING_AGREEMENT) & amended)
         | (Q(state=S.CONCLUDED) & concluded)
-        | (Q(state=S.CANCELLED) & cancelled)
+        | (Q(state=S.CANCELLED) & (cancelled | cancelled_while_amended))
     )
 
 
