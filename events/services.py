@@ -210,6 +210,22 @@ def amend_event(event: Event, *, actor, **changes: Any) -> Event:
     return event
 
 
+def check_can_move(event: Event, *, to: str, actor) -> None:
+    """Raise ``PermissionDenied`` (role) or ``Conflict`` (state) unless ``actor`` may move
+    ``event`` to ``to`` now: asked before a confirmation is shown, so that nobody confirms
+    what would be refused. ``transition_event`` asks again, on the locked row."""
+    if not actor.has_perm(PERMISSION_FOR[to], event):
+        raise PermissionDenied(
+            _("Your role (%(role)s) cannot move a demonstration to “%(to)s”.")
+            % {"role": actor.get_role_display(), "to": Event.State(to).label}
+        )
+    if event.state not in ALLOWED_FROM[to]:
+        raise Conflict(
+            _("A demonstration that is “%(state)s” cannot be moved to “%(to)s”.")
+            % {"state": event.get_state_display(), "to": Event.State(to).label}
+        )
+
+
 @transaction.atomic
 def transition_event(event: Event, *, to: str, actor, note: str = "") -> Event:
     """Move a demonstration to another state of its workflow.

@@ -230,6 +230,11 @@ def transition_event(request, pk):
     to = form.cleaned_data["to"]
     if to in CONFIRM_FIRST and not form.cleaned_data["confirmed"]:
         # A risky step is confirmed on a page of its own, which works without scripts.
+        try:
+            services.check_can_move(event, to=to, actor=request.user)
+        except Conflict as exc:
+            messages.error(request, exc.message)
+            return redirect(event)
         return render(request, "events/confirm_withdrawal.html",
                       {"event": event, "note": form.cleaned_data["note"]})
     try:

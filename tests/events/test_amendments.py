@@ -333,3 +333,14 @@ def test_an_amendment_the_public_does_not_see_is_agreed_again_without_changed_no
     services.transition_event(event, to="agreed", actor=carol)
 
     assert notices_of(event) == ["agreed", "under_review", "agreed"]
+
+
+@pytest.mark.parametrize("person", ["bob", "carol"])
+def test_only_organisers_are_asked_to_confirm_a_withdrawal(person, client, agreed_event,
+                                                           request):
+    log_in(client, request.getfixturevalue(person))
+
+    response = client.post(reverse("events:transition", args=[agreed_event.pk]),
+                           {"to": "withdrawn", "note": "Not ours to withdraw."})
+
+    assert response.status_code == 403
