@@ -415,8 +415,9 @@ PARLEY_ZONE_MAX_VERTICES = env.int("PARLEY_ZONE_MAX_VERTICES", default=5000)
 PARLEY_DESK_DAYS_AHEAD = env.int("PARLEY_DESK_DAYS_AHEAD", default=21)
 #: Changes the desk hears about within this many seconds are announced together, once.
 PARLEY_DESK_COALESCE_SECONDS = env.float("PARLEY_DESK_COALESCE_SECONDS", default=0.5)
-#: An agreed demonstration starting within this many hours is "on the day": its page becomes
-#: the operations screen (events.selectors.is_on_the_day).
+#: A demonstration may be marked live only from this many hours before its start, and an
+#: agreed one starting within them is "on the day": its page becomes the operations screen
+#: (events.workflow.too_early, events.selectors.is_on_the_day).
 PARLEY_LIVE_WINDOW_HOURS = env.float("PARLEY_LIVE_WINDOW_HOURS", default=24)
 
 # --- The live channel (docs/protocol.md, "Limits"; all overridable) ------------------------

@@ -58,7 +58,8 @@ class EventListView(generics.ListCreateAPIView):
 
 
 class EventDetailView(generics.RetrieveUpdateAPIView):
-    """One demonstration; its organisers edit it while it is a draft or sent back."""
+    """One demonstration; its organisers edit it while it is a draft or sent back, and amend
+    it once agreed until it is live (it then goes back to ``submitted``)."""
 
     serializer_class = EventSerializer
     http_method_names = ["get", "patch", "head", "options"]
@@ -68,10 +69,11 @@ class EventDetailView(generics.RetrieveUpdateAPIView):
 
     def update(self, request, *args, **kwargs):
         event = self.get_object()
-        services.check_can_edit(event, actor=request.user)
+        services.check_can_change(event, actor=request.user)
         serializer = self.get_serializer(event, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        event = services.update_event(event, actor=request.user, **serializer.validated_data)
+        event = services.change_registration(event, actor=request.user,
+                                             **serializer.validated_data)
         return Response(self.get_serializer(event).data)
 
 

@@ -148,6 +148,8 @@ class EventFilterForm(forms.Form):
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(label=_("New state"), choices=Event.State.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    #: Set by the confirmation page of a move that cannot be taken back (withdrawing).
+    confirmed = forms.BooleanField(required=False)
 
 
 class AddMemberForm(forms.Form):

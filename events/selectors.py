@@ -1,10 +1,12 @@
 """Reading demonstrations: what each person may see, and what everyone may."""
 
 import datetime as dt
+import json
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.gis.geos import Polygon
+from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.http import Http404
@@ -23,6 +25,13 @@ S = Event.State
 
 #: How long a concluded or cancelled demonstration stays on the public page.
 RECENT = dt.timedelta(days=7)
+#: The states of an amended demonstration waiting for the city to agree it again.
+AWAITING_AGREEMENT = (S.SUBMITTED, S.UNDER_REVIEW, S.CHANGES_REQUESTED)
+
+#: Personal details that the log records as changed but never keeps: reviewers read the log,
+#: may not see the contacts (docs/protocol.md), and log entries can never be erased.
+WITHHELD_FROM_LOG = frozenset({"contact_name", "contact_phone", "contact_email"})
+WITHHELD = "[withheld]"
 
 
 def events_visible_to(user) -> QuerySet[Event]:
@@ -54,10 +63,16 @@ def public_events_queryset(*, now: dt.datetime | None = None) -> QuerySet[Event]
     since = (now or timezone.now()) - RECENT
     concluded = _moved_to(S.CONCLUDED, since)
     cancelled = _moved_to(S.CANCELLED, since, data__from__in=[S.AGREED, S.LIVE])
+    # Amended after it was agreed: it stays public while the city looks at the changes
+    # (only an agreed demonstration can be amended, so it was public before).
+    amended = Exists(LogEntry.objects.filter(event=OuterRef("pk"), kind=LogKind.EVENT_AMENDED))
+    cancelled_while_amended = _moved_to(S.CANCELLED, since,
+                                        data__from__in=list(AWAITING_AGREEMENT)) & amended
     return Event.objects.filter(public=True).filter(
         Q(state__in=(S.AGREED, S.LIVE))
+        | (Q(state__in=AWAITING_AGREEMENT) & amended)
         | (Q(state=S.CONCLUDED) & concluded)
-        | (Q(state=S.CANCELLED) & cancelled)
+        | (Q(state=S.CANCELLED) & (cancelled | cancelled_while_amended))
     )
 
 
@@ -181,7 +196,8 @@ def organiser_count(event: Event) -> int:
 
 
 #: Log entries that open a new state of a demonstration: each one's receipt is handed out.
-STATE_ENTRY_KINDS = (LogKind.EVENT_CREATED, LogKind.EVENT_TRANSITION)
+#: An amendment sends an agreed demonstration back to ``submitted``.
+STATE_ENTRY_KINDS = (LogKind.EVENT_CREATED, LogKind.EVENT_TRANSITION, LogKind.EVENT_AMENDED)
 
 
 def state_receipts(event: Event) -> list[dict]:
@@ -192,7 +208,9 @@ def state_receipts(event: Event) -> list[dict]:
                .order_by("seq").only("seq", "hash", "at", "kind", "data"))
     receipts = []
     for entry in entries:
-        state = Event.State.DRAFT if entry.kind == LogKind.EVENT_CREATED else entry.data.get("to")
+        state = {LogKind.EVENT_CREATED: Event.State.DRAFT,
+                 LogKind.EVENT_AMENDED: Event.State.SUBMITTED}.get(entry.kind,
+                                                                   entry.data.get("to"))
         label = Event.State(state).label if state in Event.State.values else state
         receipts.append({"state": state, "state_label": label, "receipt": receipt_of(entry)})
     return receipts
@@ -260,3 +278,53 @@ def registrations_awaiting_city(user) -> QuerySet[Event]:
     if not user.is_authenticated or not user.has_perm("events.review_event"):
         return Event.objects.none()
     return events_visible_to(user).filter(state__in=AWAITING_CITY).order_by("created_at", "pk")
+
+
+def field_value(event: Event, name: str) -> Any:
+    """The value of field ``name`` as an ``event.amended`` entry keeps it, JSON-friendly:
+    times in ISO 8601 (UTC), places as GeoJSON objects, choices as their values, the
+    demonstration answered by its id; contact details withheld (``WITHHELD_FROM_LOG``)."""
+    value = getattr(event, name if name != "counter_to" else "counter_to_id")
+    if isinstance(value, GEOSGeometry):
+        return json.loads(value.geojson)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if name in WITHHELD_FROM_LOG and value:
+        return WITHHELD
+    return value
+
+
+def changes_since_agreed(event: Event) -> list[dict]:
+    """While an amended demonstration waits to be agreed again: each field changed since it
+    was last agreed, oldest change first, as ``{"field", "agreed", "now"}`` (values as the
+    log keeps them, ``field_value``). Empty for any other demonstration.
+
+    The amendment's entry holds the agreed values of what it changed; a field changed later
+    (after the city asked for changes, ``event.changed``) takes its agreed value from the log
+    as it stood before the amendment.
+    """
+    if event.state not in AWAITING_AGREEMENT:
+        return []
+    entries = list(LogEntry.objects.filter(
+        event=event,
+        kind__in=(LogKind.EVENT_CREATED, LogKind.EVENT_CHANGED, LogKind.EVENT_AMENDED),
+    ).order_by("seq").only("seq", "kind", "data"))
+    amendments = [i for i, entry in enumerate(entries) if entry.kind == LogKind.EVENT_AMENDED]
+    if not amendments:
+        return []
+    cut = amendments[-1]
+    agreed: dict[str, Any] = {}
+    for entry in entries[:cut]:
+        if entry.kind == LogKind.EVENT_AMENDED:
+            agreed.update({name: change.get("to") for name, change in entry.data.items()
+                           if isinstance(change, dict)})
+        else:
+            agreed.update(entry.data)
+    amendment = entries[cut].data
+    agreed.update({name: change.get("from") for name, change in amendment.items()
+                   if isinstance(change, dict)})
+    fields = list(amendment)
+    for entry in entries[cut + 1:]:
+        fields += [name for name in entry.data if name not in fields]
+    return [{"field": name, "agreed": agreed.get(name), "now": field_value(event, name)}
+            for name in fields if hasattr(event, name)]

@@ -27,7 +27,8 @@ from events import selectors
 from events.models import Event, EventMembership, ReferenceCounter
 from events.notifications import notify_organisers_of_state_change
 from events.rules import can_remove_member, roles_addable_by
-from events.workflow import ALLOWED_FROM, NOTE_REQUIRED, PERMISSION_FOR
+from events.selectors import WITHHELD, WITHHELD_FROM_LOG
+from events.workflow import ALLOWED_FROM, NOTE_REQUIRED, PERMISSION_FOR, too_early
 
 #: Fields an organiser writes when registering or editing a demonstration.
 EDITABLE_FIELDS = (
@@ -68,11 +69,6 @@ def _validate(event: Event, *, start_must_be_future: bool, exclude=()) -> None:
     if errors:
         raise ValidationError(errors)
 
-
-#: Personal details that the log records as changed but never keeps: reviewers read the log,
-#: may not see the contacts (docs/protocol.md), and log entries can never be erased.
-WITHHELD_FROM_LOG = frozenset({"contact_name", "contact_phone", "contact_email"})
-WITHHELD = "[withheld]"
 
 
 def _loggable(event: Event, fields) -> dict[str, Any]:
@@ -145,6 +141,92 @@ def update_event(event: Event, *, actor, **changes: Any) -> Event:
     return event
 
 
+def check_can_amend(event: Event, *, actor) -> None:
+    """Raise ``PermissionDenied`` (role) or ``Conflict`` (state) unless ``actor`` may amend
+    ``event``: an organiser member, while it is agreed and not yet live."""
+    if not actor.has_perm("events.change_event", event):
+        raise PermissionDenied(_("Only the event's organisers can edit it."))
+    if event.state != Event.State.AGREED:
+        raise Conflict(
+            _("Only an agreed demonstration that is not yet live can be amended; it is now "
+              "“%(state)s”.") % {"state": event.get_state_display()}
+        )
+
+
+def check_can_change(event: Event, *, actor) -> None:
+    """Raise unless ``actor`` may edit ``event`` now, as a draft or sent-back registration
+    (``update_event``) or as an agreed one (``amend_event``)."""
+    if event.state == Event.State.AGREED:
+        check_can_amend(event, actor=actor)
+        return
+    if not actor.has_perm("events.change_event", event):
+        raise PermissionDenied(_("Only the event's organisers can edit it."))
+    if not event.is_open_for_changes:
+        raise Conflict(
+            _("A demonstration can be edited while it is a draft, when changes were "
+              "requested, or once agreed until it is live; it is now “%(state)s”.")
+            % {"state": event.get_state_display()}
+        )
+
+
+def change_registration(event: Event, *, actor, **changes: Any) -> Event:
+    """Edit the registration as its state allows: an agreed one is amended (and goes back to
+    the city), a draft or sent-back one is simply updated."""
+    if event.state == Event.State.AGREED:
+        return amend_event(event, actor=actor, **changes)
+    return update_event(event, actor=actor, **changes)
+
+
+@transaction.atomic
+def amend_event(event: Event, *, actor, **changes: Any) -> Event:
+    """An organiser amends their agreed demonstration before it is live.
+
+    Validated as a registration; the demonstration goes back to ``submitted`` for the city
+    to agree again, with one ``event.amended`` entry holding each changed field as
+    ``{"field": {"from": old, "to": new}}``. Its zones are untouched: their agreements stay
+    with the versions they were given to. Nothing changed is refused (``ValidationError``),
+    so that nobody sends an agreed demonstration back for nothing.
+    """
+    event = lock_for_log(Event, event.pk)
+    check_can_amend(event, actor=actor)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
+    changed = [name for name, value in changes.items() if getattr(event, name) != value]
+    if not changed:
+        raise ValidationError(_("Nothing changed: the demonstration stays agreed as it was."))
+    before = {name: selectors.field_value(event, name) for name in changed}
+    for name in changed:
+        setattr(event, name, changes[name])
+    _validate(event, start_must_be_future="starts_at" in changed)
+    previous = event.state
+    event.state = Event.State.SUBMITTED
+    event.save()
+    entry = record(event, actor=actor, kind=LogKind.EVENT_AMENDED, locked=True, data={
+        name: {"from": before[name], "to": selectors.field_value(event, name)} for name in changed
+    })
+    broadcast_on_commit(event.pk, {"type": "state", "event": event.pk, "state": event.state})
+    notify_organisers_of_state_change(event, previous=previous, actor=actor,
+                                      receipt=receipt_of(entry))
+    return event
+
+
+def check_can_move(event: Event, *, to: str, actor) -> None:
+    """Raise ``PermissionDenied`` (role) or ``Conflict`` (state) unless ``actor`` may move
+    ``event`` to ``to`` now: asked before a confirmation is shown, so that nobody confirms
+    what would be refused. ``transition_event`` asks again, on the locked row."""
+    if not actor.has_perm(PERMISSION_FOR[to], event):
+        raise PermissionDenied(
+            _("Your role (%(role)s) cannot move a demonstration to “%(to)s”.")
+            % {"role": actor.get_role_display(), "to": Event.State(to).label}
+        )
+    if event.state not in ALLOWED_FROM[to]:
+        raise Conflict(
+            _("A demonstration that is “%(state)s” cannot be moved to “%(to)s”.")
+            % {"state": event.get_state_display(), "to": Event.State(to).label}
+        )
+
+
 @transaction.atomic
 def transition_event(event: Event, *, to: str, actor, note: str = "") -> Event:
     """Move a demonstration to another state of its workflow.
@@ -167,6 +249,9 @@ def transition_event(event: Event, *, to: str, actor, note: str = "") -> Event:
             _("A demonstration that is “%(state)s” cannot be moved to “%(to)s”.")
             % {"state": event.get_state_display(), "to": Event.State(to).label}
         )
+    waiting = too_early(event, to)
+    if waiting:
+        raise Conflict(waiting)
     note = (note or "").strip()
     if to in NOTE_REQUIRED and not note:
         raise ValidationError({"note": [_("Please give a reason.")]})

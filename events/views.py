@@ -8,8 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -21,7 +24,7 @@ from events.forms import AddMemberForm, EventFilterForm, EventForm, TransitionFo
 from events.models import Event, EventMembership
 from events.rules import can_remove_member
 from events.serializers import CONTACT_FIELDS
-from events.workflow import NOTE_REQUIRED, PERMISSION_FOR, next_states
+from events.workflow import NOTE_REQUIRED, PERMISSION_FOR, next_states, too_early
 
 #: Button labels of the workflow, by target state.
 TRANSITION_LABELS = {
@@ -34,6 +37,10 @@ TRANSITION_LABELS = {
     Event.State.WITHDRAWN: gettext_lazy("Withdraw"),
     Event.State.CANCELLED: pgettext_lazy("cancel a demonstration", "Cancel"),
 }
+
+
+#: Moves that cannot be taken back, confirmed on a page of their own first.
+CONFIRM_FIRST = frozenset({Event.State.WITHDRAWN})
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -77,28 +84,32 @@ def register_event(request):
 
 @login_required
 def edit_event(request, pk):
+    """Edit a draft or sent-back registration, or amend an agreed one (which then goes back
+    to the city for agreement)."""
     event = selectors.get_event_for(request.user, pk)
-    if not request.user.has_perm("events.change_event", event):
-        raise PermissionDenied(_("Only the event's organisers can edit it."))
-    if not event.is_open_for_changes:
-        messages.error(request, _("A demonstration can be edited only while it is a draft or "
-                                  "changes were requested; it is now “%(state)s”.")
-                       % {"state": event.get_state_display()})
+    try:
+        services.check_can_change(event, actor=request.user)
+    except Conflict as exc:
+        messages.error(request, exc.message)
         return redirect(event)
+    amending = event.state == Event.State.AGREED
     form = EventForm(request.POST or None, instance=event, user=request.user)
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
-            services.update_event(event, actor=request.user, **changes)
+            services.change_registration(event, actor=request.user, **changes)
         except ValidationError as exc:
             form.add_error(None, exc)
         except Conflict as exc:
             messages.error(request, exc.message)
             return redirect(event)
         else:
-            messages.success(request, _("Your changes are saved."))
+            messages.success(request, _("Your changes are saved and sent to the city, which "
+                                        "will agree the demonstration again.") if amending
+                             else _("Your changes are saved."))
             return redirect(event)
-    return render(request, "events/event_form.html", {"form": form, "event": event})
+    return render(request, "events/event_form.html",
+                  {"form": form, "event": event, "amending": amending})
 
 
 def _geometry(event: Event) -> dict:
@@ -112,7 +123,8 @@ def _geometry(event: Event) -> dict:
 
 def _transitions(user, event: Event) -> list[dict]:
     return [
-        {"to": to, "label": TRANSITION_LABELS[to], "note_required": to in NOTE_REQUIRED}
+        {"to": to, "label": TRANSITION_LABELS[to], "note_required": to in NOTE_REQUIRED,
+         "too_early": too_early(event, to)}
         for to in next_states(event.state)
         if user.has_perm(PERMISSION_FOR[to], event)
     ]
@@ -152,13 +164,60 @@ def event_detail(request, pk):
         "members": (members := _members(user, event)),
         "can_remove_members": any(member["can_remove"] for member in members),
         "transitions": _transitions(user, event),
-        "can_edit": user.has_perm("events.change_event", event) and event.is_open_for_changes,
+        "can_edit": user.has_perm("events.change_event", event) and (
+            event.is_open_for_changes or event.state == Event.State.AGREED),
         "can_add_member": user.has_perm("events.add_member", event),
         "member_form": AddMemberForm(),
         "member_query_min_chars": selectors.candidate_query_min_chars(user),
         "receipts": _receipts(user, event),
         "on_the_day": selectors.is_on_the_day(event),
+        "changes_since_agreed": (_change_rows(selectors.changes_since_agreed(event))
+                                 if user.role in (Role.POLICE, Role.CITY) else []),
     })
+
+
+def _change_rows(changes: list[dict]) -> list[dict]:
+    """The changes of an amended demonstration in words, for the city and police: each
+    field's label with its agreed and its new value (fields changed back left out)."""
+    rows = []
+    for change in changes:
+        name = change["field"]
+        agreed, now = _said(name, change["agreed"]), _said(name, change["now"])
+        withheld = selectors.WITHHELD in (change["agreed"], change["now"])
+        if agreed == now and not withheld:
+            continue
+        if withheld:
+            agreed, now = _("(not kept in the record)"), _("changed: see the contact details")
+        label = str(Event._meta.get_field(name).verbose_name)
+        rows.append({"field": name, "label": label[:1].upper() + label[1:],
+                     "agreed": agreed, "now": now})
+    return rows
+
+
+def _said(name: str, value) -> str:
+    """One value of a demonstration's field, as the log keeps it, in words."""
+    if value in (None, "", []):
+        return "—"
+    if name in ("starts_at", "ends_at"):
+        moment = parse_datetime(str(value))
+        return date_format(localtime(moment), "DATETIME_FORMAT") if moment else str(value)
+    if name in ("assembly_point", "dispersal_point", "route"):
+        shape = json.loads(value) if isinstance(value, str) else value
+        coordinates = shape.get("coordinates") or []
+        if shape.get("type") == "Point" and len(coordinates) == 2:
+            return _("latitude %(lat).5f, longitude %(lon).5f") % {
+                "lat": coordinates[1], "lon": coordinates[0]}
+        return ngettext("a route of %(count)d point", "a route of %(count)d points",
+                        len(coordinates)) % {"count": len(coordinates)}
+    if name == "kind" and value in Event.Kind.values:
+        return str(Event.Kind(value).label)
+    if name == "counter_to":
+        return Event.objects.filter(pk=value).values_list("reference", flat=True).first() or "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
 
 
 @require_POST
@@ -173,6 +232,15 @@ def transition_event(request, pk):
         ))
         return redirect(event)
     to = form.cleaned_data["to"]
+    if to in CONFIRM_FIRST and not form.cleaned_data["confirmed"]:
+        # A risky step is confirmed on a page of its own, which works without scripts.
+        try:
+            services.check_can_move(event, to=to, actor=request.user)
+        except Conflict as exc:
+            messages.error(request, exc.message)
+            return redirect(event)
+        return render(request, "events/confirm_withdrawal.html",
+                      {"event": event, "note": form.cleaned_data["note"]})
     try:
         event = services.transition_event(
             event, to=to, actor=request.user, note=form.cleaned_data["note"]
@@ -180,6 +248,9 @@ def transition_event(request, pk):
     except Conflict as exc:
         messages.error(request, exc.message)
     except ValidationError as exc:
+        if to in CONFIRM_FIRST:
+            return render(request, "events/confirm_withdrawal.html",
+                          {"event": event, "note": "", "error": _error_text(exc)})
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, _("The demonstration is now “%(state)s”.")

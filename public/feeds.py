@@ -20,7 +20,10 @@ from public import selectors as public
 from public.views import public_response
 
 #: iCalendar STATUS of each public state (RFC 5545, 3.8.1.11).
-CALENDAR_STATUS = {Event.State.CANCELLED: "CANCELLED"}
+#: An amended demonstration under review again is tentative until agreed.
+CALENDAR_STATUS = {Event.State.CANCELLED: "CANCELLED", Event.State.SUBMITTED: "TENTATIVE",
+                   Event.State.UNDER_REVIEW: "TENTATIVE",
+                   Event.State.CHANGES_REQUESTED: "TENTATIVE"}
 
 
 def calendar_of(events: list[public.PublicEvent], *, page_url: str) -> Calendar:

@@ -47,7 +47,7 @@ from coordination.log import Receipt
 from coordination.log.kinds import LogKind, public_notice_kinds
 from coordination.models import LogEntry
 from events.models import Event
-from events.selectors import public_events_queryset
+from events.selectors import AWAITING_AGREEMENT, public_events_queryset
 from zones.models import Zone
 from zones.selectors import public_zones
 
@@ -76,6 +76,7 @@ class NoticeKind:
     CONCLUDED = "concluded"
     CANCELLED = "cancelled"
     CHANGED = "changed"
+    UNDER_REVIEW = "under_review"
     ZONE_AGREED = "zone_agreed"
     ZONE_CHANGED = "zone_changed"
     ZONE_WITHDRAWN = "zone_withdrawn"
@@ -124,6 +125,9 @@ class Notice:
             NoticeKind.CANCELLED: _("Cancelled: the demonstration will not take place."),
             NoticeKind.CHANGED: _("Its times or places changed: this page shows them as they "
                                   "are now."),
+            NoticeKind.UNDER_REVIEW: _("Changes under review: the organisers asked to change "
+                                       "it, and the city has yet to agree. Until then it is "
+                                       "off the map, and its times and places may change."),
             NoticeKind.ZONE_AGREED: _("Zone agreed: %(zone)s.") % {"zone": zone},
             NoticeKind.ZONE_CHANGED: _("Zone being changed: %(zone)s. It is off the map until "
                                        "it is agreed again.") % {"zone": zone},
@@ -184,7 +188,15 @@ class PublicEvent:
         return str(Event.Kind(self.kind).label)
 
     @property
+    def changes_under_review(self) -> bool:
+        """Amended after it was agreed, and not yet agreed again (only such demonstrations
+        are public in these states, ``public_events_queryset``)."""
+        return self.state in AWAITING_AGREEMENT
+
+    @property
     def state_label(self) -> str:
+        if self.changes_under_review:
+            return _("Changes under review")
         return str(S(self.state).label)
 
     @property
@@ -289,6 +301,8 @@ def _notices(events: dict[int, PublicEvent]) -> list[Notice]:
     )
     notices: list[Notice] = []
     published: set[int] = set()
+    # Demonstrations amended in a way the public sees, until agreed again.
+    changed_publicly: set[int] = set()
     ever_agreed: dict[int, set[int]] = defaultdict(set)  # event → zones agreed at some time
     agreed_now: set[int] = set()  # zones whose current version is agreed
     for (pk, event_pk, at, kind, to, status, zone, new_version, public_change,
@@ -305,7 +319,11 @@ def _notices(events: dict[int, PublicEvent]) -> list[Notice]:
         if kind == LogKind.EVENT_TRANSITION:
             if to == S.AGREED:
                 published.add(event_pk)
-            if event_pk in published and to in _STATE_NOTICES:
+            if to == S.AGREED and event_pk in changed_publicly:
+                # Agreed again after an amendment of its times or places.
+                changed_publicly.discard(event_pk)
+                notice(NoticeKind.CHANGED)
+            elif event_pk in published and to in _STATE_NOTICES:
                 notice(_STATE_NOTICES[to], receipt=Receipt(seq=seq, hash=hash_, at=at)
                        if to == S.CONCLUDED else None)
         elif kind == LogKind.ZONE_AGREED:
@@ -323,6 +341,10 @@ def _notices(events: dict[int, PublicEvent]) -> list[Notice]:
             agreed_now.discard(zone_pk)
             if event_pk in published and zone_pk in ever_agreed[event_pk]:
                 notice(NoticeKind.ZONE_WITHDRAWN, zone_kinds.get(zone_pk, ""))
+        elif kind == LogKind.EVENT_AMENDED and event_pk in published:
+            if public_change:
+                changed_publicly.add(event_pk)
+            notice(NoticeKind.UNDER_REVIEW)
         elif kind == LogKind.EVENT_CHANGED and event_pk in published and public_change:
             notice(NoticeKind.CHANGED)
     return notices

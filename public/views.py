@@ -127,7 +127,8 @@ def public_page(request: HttpRequest) -> HttpResponse:
     }
     groups = [
         (_group_title("live"), [e for e in events if e.state == Event.State.LIVE]),
-        (_group_title("agreed"), [e for e in events if e.state == Event.State.AGREED]),
+        (_group_title("agreed"), [e for e in events
+                                  if e.state == Event.State.AGREED or e.changes_under_review]),
         (_group_title("past"), [e for e in events
                                 if e.state in (Event.State.CONCLUDED, Event.State.CANCELLED)]),
     ]

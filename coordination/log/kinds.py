@@ -42,6 +42,7 @@ class LogKind(models.TextChoices):
     EVENT_CREATED = "event.created", _("Demonstration registered")
     EVENT_CHANGED = "event.changed", _("Registration changed")
     EVENT_TRANSITION = "event.transition", _("Change of state")
+    EVENT_AMENDED = "event.amended", _("Agreed registration amended")
     EVENT_MEMBER_ADDED = "event.member_added", _("Member added")
     EVENT_MEMBER_REMOVED = "event.member_removed", _("Member removed")
     ZONE_CREATED = "zone.created", _("Zone proposed")
@@ -165,6 +166,12 @@ WORDS: dict[LogKind, KindWords] = {
         Sentence(_("Moved the demonstration from “%(from)s” to “%(to)s”."),
                  {"from": Slot("from", Say.STATE), "to": Slot("to", Say.STATE)},
                  shown=Slot("note")),
+    ), public_notice=True),
+    LogKind.EVENT_AMENDED: KindWords(LogGroup.REGISTRATION, (
+        # Each field's old and new value stay under the details.
+        Sentence(_("Amended the agreed registration, which goes back to the city for "
+                   "agreement: %(fields)s."),
+                 {"fields": Slot("", Say.FIELD_NAMES)}),
     ), public_notice=True),
     LogKind.EVENT_MEMBER_ADDED: KindWords(LogGroup.REGISTRATION, (
         Sentence(_("Added %(username)s (%(role)s) as a member."),

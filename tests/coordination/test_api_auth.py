@@ -116,7 +116,8 @@ def test_a_browser_session_cannot_write_without_the_csrf_token(alice, alices_eve
     browser.login(username="alice", password=PASSWORD)
 
     response = browser.post(f"/api/v1/events/{alices_event.pk}/transitions/",
-                            {"to": "withdrawn"}, content_type="application/json")
+                            {"to": "withdrawn", "note": "Plans changed."},
+                            content_type="application/json")
 
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
@@ -133,6 +134,6 @@ def test_a_token_client_needs_no_csrf_token(alice, alices_event):
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
 
     response = client.post(f"/api/v1/events/{alices_event.pk}/transitions/",
-                           {"to": "withdrawn"}, format="json")
+                           {"to": "withdrawn", "note": "Plans changed."}, format="json")
 
     assert response.status_code == 200

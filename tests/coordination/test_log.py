@@ -341,7 +341,8 @@ def test_reviewer_reading_the_log_never_sees_the_contacts(alices_event, alice, c
     services.transition_event(alices_event, to="under_review", actor=carol)
     services.transition_event(alices_event, to="changes_requested", actor=carol, note="Phone?")
     services.update_event(alices_event, actor=alice, contact_phone="+1 614 555 0199")
-    services.transition_event(alices_event, to="withdrawn", actor=alice)
+    services.transition_event(alices_event, to="withdrawn", actor=alice,
+                             note="Plans changed.")
     alices_event.state = "concluded"  # only so that the reviewer may read it
     alices_event.save(update_fields=["state"])
 

@@ -78,7 +78,8 @@ def test_the_privacy_pages_label_and_the_filter_group_of_a_kind_parley_does_not_
 def test_stored_kinds_stay_the_strings_old_entries_hold():
     # The hash of every entry covers its kind: these values can never change.
     assert {kind.value for kind in LogKind} == {
-        "event.created", "event.changed", "event.transition", "event.member_added",
+        "event.created", "event.changed", "event.transition", "event.amended",
+        "event.member_added",
         "event.member_removed", "zone.created", "zone.changed", "zone.agreed",
         "zone.withdrawn", "message.sent", "message.acknowledged",
         "message.key_moment_marked", "message.key_moment_unmarked", "incident.reported",
@@ -137,8 +138,10 @@ def test_a_whole_demonstration_writes_only_kinds_the_registry_has_words_for(full
     written = set(LogEntry.objects.filter(event=full_story).values_list("kind", flat=True))
 
     assert written <= set(LogKind.values), written - set(LogKind.values)
-    # The story reaches every kind but the removal of a member.
-    assert set(LogKind.values) - written == {LogKind.EVENT_MEMBER_REMOVED}
+    # The story reaches every kind but the removal of a member and the amendment of an agreed
+    # registration (its own story: tests/events/test_amendments.py).
+    assert set(LogKind.values) - written == {LogKind.EVENT_MEMBER_REMOVED,
+                                             LogKind.EVENT_AMENDED}
 
 
 @pytest.mark.parametrize("language", ["en", "fr", "es"])

@@ -313,7 +313,9 @@ def _busy_city(alice, mallory, bob, carol, count: int) -> None:
               ("submitted", "under_review", "agreed", "live")]
     for n in range(count):
         organiser = alice if n % 2 else mallory
-        event = register(organiser, days=1 + n % 4,
+        # A live one starts within the day (PARLEY_LIVE_WINDOW_HOURS); the others spread out.
+        live = states[n % len(states)][-1] == "live"
+        event = register(organiser, days=0.5 if live else 1 + n % 4,
                          assembly_point=Point(LON + n * 0.001, LAT, srid=4326))
         event = move(event, *states[n % len(states)], city=carol)
         if event.state == "live":

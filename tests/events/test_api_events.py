@@ -535,9 +535,10 @@ def test_co_organiser_may_edit(alice, api):
     assert response.status_code == 200, response.json()
 
 
-@pytest.mark.parametrize("state", ["submitted", "under_review", "agreed", "live", "concluded",
+@pytest.mark.parametrize("state", ["submitted", "under_review", "live", "concluded",
                                    "withdrawn", "cancelled"])
-def test_organiser_cannot_edit_outside_draft_or_changes_requested(state, alice, carol, api):
+def test_organiser_cannot_edit_while_it_is_reviewed_or_once_it_is_live(state, alice, carol, api):
+    # An agreed demonstration is amended instead (tests/events/test_amendments.py).
     event = services.register_event(organiser=alice, **event_fields())
     Event.objects.filter(pk=event.pk).update(state=state)
 

@@ -61,7 +61,8 @@ def test_only_listed_agreed_live_and_recent_demonstrations_are_public(alice, mal
     services.transition_event(sent_back, to="under_review", actor=carol)
     services.transition_event(sent_back, to="changes_requested", actor=carol, note="Route?")
     withdrawn = agreed(alice, carol, title="Withdrawn after agreement")
-    services.transition_event(withdrawn, to="withdrawn", actor=alice)
+    services.transition_event(withdrawn, to="withdrawn", actor=alice,
+                             note="Plans changed.")
     unlisted = agreed(mallory, carol, title="Unlisted by its organisers", public=False)
     cancelled_early = registered(alice, carol, title="Cancelled before agreement")
     services.transition_event(cancelled_early, to="cancelled", actor=carol, note="Clash")

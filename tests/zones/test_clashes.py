@@ -265,12 +265,14 @@ def test_a_counter_demonstration_nearby_at_the_same_time_is_listed_once(alices_e
 
 def test_withdrawn_and_cancelled_demonstrations_are_ignored(alices_event, mallory, carol):
     withdrawn = static_at(mallory, alices_event.starts_at, LON, LAT, title="Withdrawn")
-    withdrawn = services.transition_event(withdrawn, to="withdrawn", actor=mallory)
+    withdrawn = services.transition_event(withdrawn, to="withdrawn", actor=mallory,
+                             note="Plans changed.")
     cancelled = static_at(mallory, alices_event.starts_at, LON, LAT, title="Cancelled")
     services.transition_event(cancelled, to="cancelled", actor=carol, note="Duplicate")
     counter = static_at(mallory, alices_event.starts_at, LON, LAT, kind="counter",
                         counter_to=alices_event, title="Withdrawn counter")
-    services.transition_event(counter, to="withdrawn", actor=mallory)
+    services.transition_event(counter, to="withdrawn", actor=mallory,
+                             note="Plans changed.")
 
     assert clashes_of(alices_event) == []
     assert clashes_of(withdrawn) == []
@@ -278,7 +280,8 @@ def test_withdrawn_and_cancelled_demonstrations_are_ignored(alices_event, mallor
 
 def test_a_withdrawn_demonstration_has_no_clashes_of_its_own(alices_event, mallory, alice):
     static_at(mallory, alices_event.starts_at, LON, LAT)
-    withdrawn = services.transition_event(alices_event, to="withdrawn", actor=alice)
+    withdrawn = services.transition_event(alices_event, to="withdrawn", actor=alice,
+                             note="Plans changed.")
 
     assert clashes_of(withdrawn) == []
 
