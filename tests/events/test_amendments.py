@@ -211,7 +211,7 @@ def form_data(event: Event, **changes) -> dict:
         "starts_at": timezone.localtime(event.starts_at).strftime("%Y-%m-%dT%H:%M"),
         "ends_at": timezone.localtime(event.ends_at).strftime("%Y-%m-%dT%H:%M"),
         "assembly_point": event.assembly_point.geojson,
-        "languages": ", ".join(event.languages), "contact_name": event.contact_name,
+        "languages": list(event.languages), "contact_name": event.contact_name,
         "contact_phone": event.contact_phone, "contact_email": event.contact_email,
         "public": "on",
     }
