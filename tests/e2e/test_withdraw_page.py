@@ -12,6 +12,7 @@ pytestmark = pytest.mark.e2e
 def test_organiser_gives_a_reason_and_confirms_before_withdrawing(phone_for, agreed_event,
                                                                   alice, screenshot):
     page = phone_for(alice, f"/events/{agreed_event.pk}/")
+    page.get_by_role("tab", name="Details").click()  # on the day, the next steps are there
     expect(page.locator("#edit-link")).to_be_visible()
 
     page.get_by_label("Reason for withdrawing (required)").fill("The library closed.")
