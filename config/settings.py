@@ -418,7 +418,7 @@ PARLEY_DESK_COALESCE_SECONDS = env.float("PARLEY_DESK_COALESCE_SECONDS", default
 #: A demonstration may be marked live only from this many hours before its start, and an
 #: agreed one starting within them is "on the day": its page becomes the operations screen
 #: (events.workflow.too_early, events.selectors.is_on_the_day).
-PARLEY_LIVE_WINDOW_HOURS = env.float("PARLEY_LIVE_WINDOW_HOURS", default=24)
+PARLEY_LIVE_WINDOW_HOURS = env.int("PARLEY_LIVE_WINDOW_HOURS", default=24)
 
 # --- The live channel (docs/protocol.md, "Limits"; all overridable) ------------------------
 PARLEY_MESSAGE_MAX_CHARS = env.int("PARLEY_MESSAGE_MAX_CHARS", default=4000)

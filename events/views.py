@@ -9,8 +9,6 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.cache import never_cache
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from coordination.errors import Conflict
 from coordination.log import log_head
+from coordination.moments import format_moment
 from coordination.parties import Role
 from events import selectors, services
 from events.forms import AddMemberForm, EventFilterForm, EventForm, TransitionForm
@@ -200,7 +199,7 @@ def _said(name: str, value) -> str:
         return "—"
     if name in ("starts_at", "ends_at"):
         moment = parse_datetime(str(value))
-        return date_format(localtime(moment), "DATETIME_FORMAT") if moment else str(value)
+        return format_moment(moment) if moment else str(value)
     if name in ("assembly_point", "dispersal_point", "route"):
         shape = json.loads(value) if isinstance(value, str) else value
         coordinates = shape.get("coordinates") or []

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.utils.translation import ngettext
 
+from coordination.moments import format_moment
 from events.models import Event
 
 S = Event.State
@@ -78,6 +79,6 @@ def too_early(event: Event, to: str, *, now: dt.datetime | None = None) -> str |
         hours,
     ) % {
         "hours": hours,
-        "when": formats.date_format(timezone.localtime(opens), "DATETIME_FORMAT"),
+        "when": format_moment(opens),
         "wait": timeuntil(opens, now),
     }

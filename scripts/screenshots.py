@@ -1,17 +1,20 @@
-"""Take the screenshots of the operations screen shown in README.md (run on demand).
+"""Take the screenshots shown in README.md (run on demand).
 
-    .venv/bin/python scripts/screenshots.py      # writes docs/screenshots/operations-*.png
+    .venv/bin/python scripts/screenshots.py      # writes docs/screenshots/*.png
 
 It builds a scratch SpatiaLite database (var/screenshots.sqlite3, removed first) with the demo
 data (``load_demo_data``), takes the demo's "March for Clean Rivers" live with a few messages
 and an instruction Alice has not acknowledged yet, serves it with Daphne on a free port, and
 photographs Alice's page with Debian's Chromium at a phone's size (390 x 844) and a desk's
-(1366 x 900): the first screenful, as she sees it. Map tiles are not fetched (grey background).
+(1366 x 900): the first screenful, as she sees it. It also sends the demo's "Save the Main
+Library" back with the city's request, answers it as Alice, and photographs the conversation
+with the city on Alice's phone. Map tiles are not fetched (grey background).
 Not part of the test suite; it never touches var/parley.sqlite3.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import socket
@@ -41,6 +44,7 @@ def environment(port: int) -> dict[str, str]:
         "DATABASE_URL": f"spatialite:///{DATABASE}", "DEBUG": "true",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
         "PARLEY_SITE_URL": f"http://127.0.0.1:{port}", "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PARLEY_TIME_ZONE": "America/New_York",  # as `make run`'s demo city, Columbus
     })
     return env
 
@@ -52,6 +56,8 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 def prepare_story():
     """The demo's river march, live, as Alice finds it: talk, and an instruction for her."""
+    from django.utils import timezone
+
     from coordination.models import User
     from events import services as events
     from events.models import Event
@@ -60,6 +66,12 @@ def prepare_story():
     people = {user.username: user for user in User.objects.filter(
         username__in=("alice", "bob", "carol"))}
     march = Event.objects.get(title="March for Clean Rivers")
+    # The story is today: the march starts within the hour (it may go live from
+    # PARLEY_LIVE_WINDOW_HOURS before its start).
+    start = timezone.now() + dt.timedelta(minutes=30)
+    Event.objects.filter(pk=march.pk).update(starts_at=start,
+                                             ends_at=start + dt.timedelta(hours=3))
+    march.refresh_from_db()
     march = events.transition_event(march, to="live", actor=people["carol"])
     for sender, kind, body in (
         ("carol", "message", "Good morning all. The unit is on the channel until dispersal."),
@@ -71,6 +83,27 @@ def prepare_story():
         messaging.send_message(event=march, sender=people[sender], channel="all", kind=kind,
                                body=body, client_id=str(uuid.uuid4()))
     return march, people["alice"]
+
+
+def prepare_review():
+    """The demo's library rally, sent back by the city and answered by Alice."""
+    from coordination.models import User
+    from events import services as events
+    from events.models import Event
+
+    alice, carol = (User.objects.get(username=name) for name in ("alice", "carol"))
+    library = Event.objects.get(title="Save the Main Library")
+    events.transition_event(library, to="under_review", actor=carol)
+    events.transition_event(
+        library, to="changes_requested", actor=carol,
+        note="Please move the assembly point off the library steps: they are the building's "
+             "fire exit and must stay clear. The north lawn would work.")
+    events.transition_event(
+        library, to="submitted", actor=alice,
+        note="Moved the assembly point to the north lawn. Two stewards will keep the steps "
+             "clear all afternoon.")
+    events.transition_event(library, to="under_review", actor=carol)
+    return library
 
 
 def session_cookie(user) -> str:
@@ -119,6 +152,27 @@ def photograph(base_url: str, path: str, cookie: str) -> None:
         browser.close()
 
 
+def photograph_conversation(base_url: str, path: str, cookie: str) -> None:
+    from django.conf import settings
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
+        context = browser.new_context(viewport=SIZES["phone"], device_scale_factor=1)
+        context.route("**/*", lambda route: route.continue_()
+                      if route.request.url.startswith(base_url) else route.abort())
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie,
+                              "url": base_url}])
+        page = context.new_page()
+        page.goto(f"{base_url}{path}")
+        conversation = page.locator("#review-conversation")
+        expect(conversation.locator(".conversation-entry")).to_have_count(2)
+        page.evaluate("document.fonts.ready")
+        conversation.screenshot(path=str(OUT / "review-conversation-phone.png"))
+        browser.close()
+
+
 def main() -> None:
     port = free_port()
     env = environment(port)
@@ -132,6 +186,7 @@ def main() -> None:
 
     django.setup()
     march, alice = prepare_story()
+    library = prepare_review()
     cookie = session_cookie(alice)
     base_url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(  # noqa: S603
@@ -141,10 +196,12 @@ def main() -> None:
     try:
         wait_until_serving(base_url, server)
         photograph(base_url, march.get_absolute_url(), cookie)
+        photograph_conversation(base_url, library.get_absolute_url(), cookie)
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"Wrote {', '.join(f'docs/screenshots/operations-{name}.png' for name in SIZES)}")
+    written = [f"docs/screenshots/operations-{name}.png" for name in SIZES]
+    print(f"Wrote {', '.join([*written, 'docs/screenshots/review-conversation-phone.png'])}")
 
 
 if __name__ == "__main__":
