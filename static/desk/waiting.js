@@ -4,10 +4,12 @@
  * Organisers have no desk socket (the desk's notices are about every demonstration), so the
  * list is fetched again (GET /desk/waiting/, only the section) whenever the page comes back
  * into view — the tab shown again, the window focused, the page restored from the back/forward
- * cache — at most once every few seconds. No polling: a page nobody looks at costs nothing.
+ * cache — at most once every few seconds, and every data-refresh-seconds (30) while it is in
+ * view. A page nobody looks at (hidden tab, locked phone) fetches nothing.
  */
 
 var MIN_INTERVAL_MS = 3000;
+var DEFAULT_PERIOD_S = 30;
 
 function startWaiting() {
   var box = document.getElementById("waiting-for-you-box");
@@ -44,6 +46,8 @@ function startWaiting() {
     });
   }
 
+  var period = Number(box.dataset.refreshSeconds) || DEFAULT_PERIOD_S;
+  window.setInterval(refresh, period * 1000);
   document.addEventListener("visibilitychange", refresh);
   window.addEventListener("focus", refresh);
   window.addEventListener("pageshow", function (event) {
