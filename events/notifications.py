@@ -7,7 +7,7 @@ from coordination.log import Receipt
 from coordination.notifications import queue_email, site_url
 from coordination.parties import Role
 from events.models import Event
-from events.selectors import note_reaches_organisers
+from events.selectors import note_reaches_organisers, review_conversation
 
 
 def organisers_of(event: Event) -> list:
@@ -28,6 +28,9 @@ def notify_organisers_of_state_change(event: Event, *, previous: str, actor,
 
     ``receipt``: the log's head just after the change, for the organisers to keep outside
     Parley (docs/log.md, "Receipts").
+
+    Once the review has had more than one note, the e-mail carries the whole conversation
+    with the city so far, as each organiser reads it on the demonstration's page.
     """
     shown_note = note if note_reaches_organisers(to=event.state, actor_role=actor.role) else ""
     context = {
@@ -44,8 +47,10 @@ def notify_organisers_of_state_change(event: Event, *, previous: str, actor,
     for organiser in organisers_of(event):
         if organiser.pk == actor.pk:
             continue  # they know: they just did it
+        conversation = review_conversation(event, viewer=organiser)
         queued += queue_email(
             organiser, subject_template="email/event_state_changed_subject.txt",
-            body_template="email/event_state_changed_body.txt", context=context,
+            body_template="email/event_state_changed_body.txt",
+            context={**context, "conversation": conversation if len(conversation) > 1 else []},
         )
     return queued

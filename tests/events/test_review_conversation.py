@@ -137,3 +137,25 @@ def test_co_organisers_are_emailed_the_answer_sent_with_the_new_submission(
     (email,) = mail.outbox
     assert email.to == ["mallory@example.org"]
     assert f"What was changed:\n{ANSWER}" in email.body
+
+
+def test_the_email_of_a_second_request_carries_the_whole_conversation(sent_back, alice, carol):
+    services.transition_event(sent_back, to="submitted", actor=alice, note=ANSWER)
+    services.transition_event(sent_back, to="under_review", actor=carol)
+    services.transition_event(sent_back, to="changes_requested", actor=carol,
+                              note="Thank you. Please add two stewards at the gate.")
+    call_command("run_notifier", "--once")
+
+    *_, email = [m for m in mail.outbox if "Changes requested" in m.subject]
+    assert "two stewards" in email.body
+    thread = email.body.split("The conversation with the city so far:\n", 1)[1]
+    assert thread.index(REQUEST) < thread.index(ANSWER) < thread.index("two stewards")
+    assert "Carol City (City official), " in thread
+    assert "Alice Martin (Organiser), " in thread
+
+
+def test_the_email_of_a_first_request_has_no_conversation_yet(sent_back):
+    call_command("run_notifier", "--once")
+
+    (email,) = [m for m in mail.outbox if "Changes requested" in m.subject]
+    assert "The conversation with the city so far:" not in email.body
