@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from coordination.broadcast import broadcast_on_commit
 from coordination.errors import Conflict
-from coordination.log import lock_for_log, record
+from coordination.log import geometry_for_log, lock_for_log, record
 from coordination.log.kinds import LogKind
 from coordination.parties import Role
 from events.models import Event
@@ -121,7 +121,7 @@ def _loggable(zone: Zone, fields) -> dict[str, Any]:
     values: dict[str, Any] = {"zone": zone.pk, "version": zone.version}
     for name in fields:
         value = getattr(zone, name)
-        values[name] = value.geojson if hasattr(value, "geojson") else value
+        values[name] = geometry_for_log(value) if hasattr(value, "geojson") else value
     return values
 
 
