@@ -10,7 +10,15 @@ from django.contrib.gis.geos import LineString, Polygon
 from django.core.exceptions import ValidationError
 
 from coordination.models import LogEntry
-from tests.support.zones import LAT, LON, event_zones_url, feature, geos, square
+from tests.support.zones import (
+    LAT,
+    LON,
+    event_zones_url,
+    feature,
+    geos,
+    square,
+    winding_problems,
+)
 from zones import services
 from zones.geometry import parse_zone_geometry
 from zones.models import Zone, ZoneVersion
@@ -91,6 +99,7 @@ def test_the_repair_offered_is_accepted_when_sent_back(case, alices_event, bob, 
     geometry, _words, _repair = INVALID[case]
     refused = api(bob).post(event_zones_url(alices_event), feature(geometry)).json()
     offered = json.loads(refused["geometry"][1].split("geometry: ", 1)[1])
+    assert winding_problems(offered) == []  # GeoJSON offered is RFC 7946 GeoJSON too
 
     accepted = api(bob).post(event_zones_url(alices_event), feature(offered))
 
