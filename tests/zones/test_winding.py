@@ -106,6 +106,7 @@ def test_every_geojson_parley_gives_is_wound_as_rfc_7946_asks(backwards_world, b
         "a zone's versions": api(bob).get(zone_url(pair, "versions/")),
         "a sensitive site": api(carol).get(zone_url(site)),
         "public GeoJSON": api().get("/public/events.geojson"),
+        "after-action replay": api(carol).get(f"/api/v1/events/{event.pk}/replay/"),
     }
     for name, response in answers.items():
         assert response.status_code == 200, name
