@@ -6,7 +6,9 @@ channel layer. Production sets ``DATABASE_URL=postgis://…``, ``REDIS_URL``, ``
 """
 
 import ipaddress
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import csp.constants as _csp
 import environ
@@ -266,6 +268,20 @@ PARLEY_UNACKNOWLEDGED_EMAIL_SECONDS = env.float("PARLEY_UNACKNOWLEDGED_EMAIL_SEC
                                                 default=300)
 #: The address people reach Parley at, for the links in e-mails.
 PARLEY_SITE_URL = env.str("PARLEY_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+#: The tagging entity (RFC 4151: a domain the city held on a date) under which the public
+#: feeds' permanent ids are minted, e.g. ``parley.example.org,2026``. A setting, not the
+#: request's host, so that an id never changes with the address a reader used.
+PARLEY_TAG_AUTHORITY = env.str(
+    "PARLEY_TAG_AUTHORITY",
+    default=f"{urlsplit(PARLEY_SITE_URL).hostname},2026",
+)
+if not re.fullmatch(
+        r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?,\d{4}(-\d{2}(-\d{2})?)?",
+        PARLEY_TAG_AUTHORITY):
+    raise ImproperlyConfigured("PARLEY_TAG_AUTHORITY is a domain name and a date, as in "
+                               "parley.example.org,2026 (RFC 4151).")
+#: Who the public Atom feed names as its author (RFC 4287 requires one).
+PARLEY_FEED_AUTHOR = env.str("PARLEY_FEED_AUTHOR", default="Parley")
 
 # --- Languages ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

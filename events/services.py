@@ -20,7 +20,7 @@ from coordination.broadcast import (
     send_to_group_on_commit,
 )
 from coordination.errors import Conflict
-from coordination.log import lock_for_log, receipt_of, record
+from coordination.log import geometry_for_log, lock_for_log, receipt_of, record
 from coordination.log.kinds import LogKind
 from coordination.parties import Role
 from events import selectors
@@ -72,12 +72,12 @@ def _validate(event: Event, *, start_must_be_future: bool, exclude=()) -> None:
 
 
 def _loggable(event: Event, fields) -> dict[str, Any]:
-    """The values of ``fields`` in a form the log can keep (geometry as GeoJSON text)."""
+    """The values of ``fields`` in a form the log can keep (geometry as a GeoJSON object)."""
     values = {}
     for name in fields:
         value = getattr(event, name if name != "counter_to" else "counter_to_id")
         if hasattr(value, "geojson"):
-            value = value.geojson
+            value = geometry_for_log(value)
         if name in WITHHELD_FROM_LOG and value:
             value = WITHHELD
         values[name] = value

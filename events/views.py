@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from coordination.errors import Conflict
-from coordination.log import log_head
+from coordination.log import geometry_from_log, log_head
 from coordination.moments import format_moment
 from coordination.parties import Role
 from events import selectors, services
@@ -201,7 +201,7 @@ def _said(name: str, value) -> str:
         moment = parse_datetime(str(value))
         return format_moment(moment) if moment else str(value)
     if name in ("assembly_point", "dispersal_point", "route"):
-        shape = json.loads(value) if isinstance(value, str) else value
+        shape = geometry_from_log(value) or {}
         coordinates = shape.get("coordinates") or []
         if shape.get("type") == "Point" and len(coordinates) == 2:
             return _("latitude %(lat).5f, longitude %(lon).5f") % {

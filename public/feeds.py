@@ -6,6 +6,7 @@ Both read only ``public.selectors`` (what may be published) and are served like 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -76,6 +77,13 @@ def public_calendar(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def tag_uri(specific: str) -> str:
+    """A permanent id (RFC 4151 ``tag:`` URI) minted under ``PARLEY_TAG_AUTHORITY``, e.g.
+    ``tag:parley.example.org,2026:notice-274``: absolute, as RFC 4287 requires of atom:id,
+    and the same whatever host or language the feed was read in."""
+    return f"tag:{settings.PARLEY_TAG_AUTHORITY}:{specific}"
+
+
 class NoticesFeed(Feed):
     """``/public/feed.atom``: the latest public notices, newest first."""
 
@@ -94,7 +102,10 @@ class NoticesFeed(Feed):
         return reverse("public:atom")
 
     def feed_guid(self) -> str:
-        return reverse("public:atom")
+        return tag_uri("public-notices")
+
+    def author_name(self) -> str:
+        return settings.PARLEY_FEED_AUTHOR
 
     def items(self) -> list[public.Notice]:
         return public.latest_notices(public.public_events())
@@ -111,8 +122,12 @@ class NoticesFeed(Feed):
         return f"{reverse('public:page')}#{item.reference}"
 
     def item_guid(self, item: public.Notice) -> str:
-        # Stable whatever the language: one notice, one id.
-        return f"{reverse('public:page')}#notice-{item.id}"
+        # Stable whatever the language and host: one notice, one id.
+        return tag_uri(f"notice-{item.id}")
+
+    def item_author_name(self, item: public.Notice) -> str:
+        # Each entry names its author too, so it stays valid when copied out of the feed.
+        return settings.PARLEY_FEED_AUTHOR
 
     def item_guid_is_permalink(self, item: public.Notice) -> bool:
         return False
@@ -122,7 +137,6 @@ class NoticesFeed(Feed):
 
     def item_updateddate(self, item: public.Notice):
         return item.at
-
 
 
 public_atom = public_response(NoticesFeed())

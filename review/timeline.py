@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coordination.log import format_timestamp, happened_at_of
+from coordination.log import format_timestamp, geometry_from_log, happened_at_of
 from coordination.log.kinds import LogGroup, LogKind, Say, Slot, group_of, kinds_in
 from coordination.models import LogEntry
 from coordination.parties import Role
@@ -194,8 +194,9 @@ def _message_ref(data: dict) -> str:
 
 
 def _detail_value(key: str, value: Any) -> str:
+    # Older entries keep a shape as GeoJSON text, newer ones as an object: both are a shape.
     if key in ("geometry", "location", "route", "assembly_point", "dispersal_point"):
-        return _("(a shape on the map)")
+        return _("(a shape on the map)") if geometry_from_log(value) is not None else "—"
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
                                                            sort_keys=True)
     if len(text) > DETAIL_MAX_CHARS:

@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -34,6 +35,28 @@ FILTERS = [
 ]
 
 
+class GeoJSONRenderer(JSONRenderer):
+    """JSON, labelled ``application/geo+json`` (RFC 7946, 12): what a zone list is."""
+
+    media_type = GEOJSON
+    format = "geojson"
+
+
+class GeoJSONView(APIView):
+    """A view whose answers are GeoJSON: ``application/geo+json`` unless the client asks for
+    ``application/json`` (which it then gets, the same body). Errors stay ``application/json``:
+    they are not GeoJSON."""
+
+    renderer_classes = [GeoJSONRenderer, JSONRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if (response.status_code >= 400
+                and isinstance(getattr(request, "accepted_renderer", None), GeoJSONRenderer)):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
 def _choices(request, name: str, allowed) -> list[str]:
     values = [v for v in request.query_params.get(name, "").split(",") if v]
     unknown = set(values) - set(allowed)
@@ -59,7 +82,7 @@ def _download(data, filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-class EventZonesView(APIView):
+class EventZonesView(GeoJSONView):
     """The zones of one demonstration; its organisers propose and its officials add more."""
 
     @extend_schema(parameters=FILTERS, responses=ZoneSerializer(many=True))
@@ -90,7 +113,7 @@ class EventZonesDownloadView(APIView):
         return _download(ZoneSerializer(zones, many=True).data, f"{event.reference}-zones.geojson")
 
 
-class ZoneListView(APIView):
+class ZoneListView(GeoJSONView):
     """Every zone the caller may see, city-wide; the city designates sensitive sites here."""
 
     @extend_schema(parameters=FILTERS, responses=ZoneSerializer(many=True))
@@ -136,7 +159,7 @@ class ZoneDetailView(APIView):
         return Response(ZoneSerializer(zone).data)
 
 
-class ZoneVersionsView(APIView):
+class ZoneVersionsView(GeoJSONView):
     """Every version of a zone, oldest first, each with who agreed it and when."""
 
     @extend_schema(responses=ZoneVersionSerializer(many=True))

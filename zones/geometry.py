@@ -58,7 +58,31 @@ def _ring_name(polygon_index: int | None, ring_index: int) -> str:
 
 
 def _compact(geometry: GEOSGeometry) -> str:
-    return json.dumps(json.loads(geometry.geojson), separators=(",", ":"))
+    return json.dumps(json.loads(rfc7946_wound(geometry).geojson), separators=(",", ":"))
+
+
+def _wound(ring: LinearRing, *, counterclockwise: bool) -> LinearRing:
+    if ring.is_counterclockwise == counterclockwise:
+        return ring
+    return LinearRing(list(reversed(ring.coords)), srid=ring.srid)
+
+
+def rfc7946_wound(geometry: Any) -> Any:
+    """``geometry`` with its rings wound as RFC 7946 (3.1.6) asks of GeoJSON: each outline
+    counter-clockwise, each hole clockwise (the right-hand rule). The same area and
+    positions, only the rings' direction; anything but a Polygon or MultiPolygon is
+    returned as it is. (GEOS's ``normalize()`` winds them the other way round.)"""
+    if not isinstance(geometry, GEOSGeometry) or geometry.geom_type not in ZONE_TYPES:
+        return geometry
+    if geometry.empty:
+        return geometry
+    polygons = [geometry] if geometry.geom_type == "Polygon" else list(geometry)
+    wound = [Polygon(_wound(polygon[0], counterclockwise=True),
+                     *[_wound(hole, counterclockwise=False) for hole in polygon[1:]])
+             for polygon in polygons]
+    result = wound[0] if geometry.geom_type == "Polygon" else MultiPolygon(*wound)
+    result.srid = geometry.srid
+    return result
 
 
 def repaired(geometry: GEOSGeometry) -> GEOSGeometry | None:

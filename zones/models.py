@@ -46,7 +46,8 @@ class Zone(models.Model):
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     label = models.CharField(_("label"), max_length=200, blank=True)
     conditions = models.TextField(_("conditions"), blank=True)
-    # Polygon or MultiPolygon, kept as given so that the API returns what was sent.
+    # Polygon or MultiPolygon, the positions kept as given; the services wind the rings as
+    # RFC 7946 asks (outlines counter-clockwise, holes clockwise) on the way in.
     geometry = models.GeometryField(_("geometry"), srid=4326)
     valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
     valid_to = models.DateTimeField(_("valid to"), null=True, blank=True)

@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 
 from coordination.broadcast import broadcast_on_commit
 from coordination.errors import Conflict
-from coordination.log import lock_for_log, record
+from coordination.log import geometry_for_log, lock_for_log, record
 from coordination.log.kinds import LogKind
 from coordination.parties import Role
 from events.models import Event
 from events.workflow import CLOSED_STATES
 from zones import selectors
-from zones.geometry import check_zone_geometry
+from zones.geometry import check_zone_geometry, rfc7946_wound
 from zones.models import Zone, ZoneAgreement, ZoneVersion
 from zones.notifications import notify_organisers_zone_awaits_agreement
 from zones.serializers import CONDITIONS_MAX_CHARS, zone_feature
@@ -121,7 +121,7 @@ def _loggable(zone: Zone, fields) -> dict[str, Any]:
     values: dict[str, Any] = {"zone": zone.pk, "version": zone.version}
     for name in fields:
         value = getattr(zone, name)
-        values[name] = value.geojson if hasattr(value, "geojson") else value
+        values[name] = geometry_for_log(value) if hasattr(value, "geojson") else value
     return values
 
 
@@ -179,7 +179,8 @@ def create_zone(
         valid_to = valid_to or event.ends_at
     zone = Zone(
         event=event, kind=kind, label=label or "", conditions=conditions or "",
-        geometry=geometry, valid_from=valid_from, valid_to=valid_to, created_by=actor,
+        geometry=rfc7946_wound(geometry), valid_from=valid_from, valid_to=valid_to,
+        created_by=actor,
     )
     _validate(zone)
     zone.save()
@@ -200,6 +201,9 @@ def change_zone(zone: Zone, *, actor, **changes: Any) -> Zone:
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: [_("This field cannot be changed.")] for name in unknown})
+    if "geometry" in changes:
+        # Wound as stored, so that the same shape sent the other way round is no change.
+        changes["geometry"] = rfc7946_wound(changes["geometry"])
     changed = [name for name, value in changes.items() if getattr(zone, name) != value]
     if not changed:
         return selectors.zone_as_shown(zone.pk)

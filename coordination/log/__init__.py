@@ -4,7 +4,8 @@ What other modules use is imported from here (``from coordination.log import rec
 
 - ``chain``: appending entries, verifying the chain, receipts, timestamps;
 - ``kinds``: every kind of entry and its words (``from coordination.log.kinds import LogKind``);
-- ``guard``: the database triggers' one way past (the test suite's flush).
+- ``guard``: the database triggers' one way past (the test suite's flush);
+- ``geometry``: geometries in an entry's data, written as objects, read in either form.
 """
 
 from coordination.log.chain import (
@@ -34,6 +35,7 @@ from coordination.log.chain import (
     verify_event_log,
     verify_rows,
 )
+from coordination.log.geometry import geometry_for_log, geometry_from_log
 
 __all__ = [
     "GENESIS_HASH",
@@ -49,6 +51,8 @@ __all__ = [
     "check_receipts",
     "entry_hash",
     "format_timestamp",
+    "geometry_for_log",
+    "geometry_from_log",
     "happened_at_of",
     "happened_at_text",
     "lock_for_log",

@@ -13,6 +13,7 @@ from django.test import Client
 from icalendar import Calendar
 
 from events import services
+from tests.support.feeds import atom_problems
 from tests.support.public import PUBLIC_URLS, agreed, agreed_zone, registered
 from tests.support.zones import LAT, LON
 from zones import services as zone_services
@@ -74,6 +75,42 @@ def test_the_atom_feed_of_notices_is_valid(public_world):
     assert any("Zone agreed: First aid." in t for t in titles)
     assert all(entry.id and entry.link and entry.updated for entry in feed.entries)
     assert not any(public_world["hidden"].reference in t for t in titles)
+
+
+def test_the_atom_feed_keeps_every_must_of_rfc_4287(public_world):
+    for lang in ("en", "fr", "es"):
+        content = Client().get(f"/public/feed.atom?lang={lang}").content
+        assert atom_problems(content) == [], lang
+
+
+def test_the_atom_feed_names_its_author_and_gives_permanent_ids(public_world, settings):
+    settings.PARLEY_TAG_AUTHORITY = "parley.example.org,2026"
+    settings.PARLEY_FEED_AUTHOR = "Columbus protest-management unit"
+
+    by_one_host = feedparser.parse(Client().get("/public/feed.atom").content)
+    by_another = feedparser.parse(
+        Client(HTTP_HOST="localhost").get("/public/feed.atom?lang=es").content)
+
+    assert by_one_host.feed.id == "tag:parley.example.org,2026:public-notices"
+    assert by_one_host.feed.author == "Columbus protest-management unit"
+    assert by_one_host.entries
+    for entry in by_one_host.entries:
+        assert entry.id.startswith("tag:parley.example.org,2026:notice-")
+        assert entry.author == "Columbus protest-management unit"
+    assert [e.id for e in by_another.entries] == [e.id for e in by_one_host.entries]
+
+
+def test_the_strict_atom_check_finds_relative_ids_and_a_missing_author():
+    relative = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+        <id>/public/feed.atom</id><updated>2026-12-06T10:00:00Z</updated>
+        <entry><title>e</title><link href="http://x.example/"/><id>/public/#notice-1</id>
+        <updated>2026-12-06T10:00:00Z</updated></entry></feed>"""
+
+    problems = atom_problems(relative)
+
+    assert any("no atom:author" in p for p in problems)
+    assert any("'/public/#notice-1' is not an absolute IRI" in p for p in problems)
+    assert any("RELAXNG" in p for p in atom_problems(relative.replace(b"<title>t</title>", b"")))
 
 
 def test_the_atom_feed_speaks_the_asked_language(public_world):

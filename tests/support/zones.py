@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from itertools import pairwise
 
 from django.contrib.gis.geos import GEOSGeometry
 
@@ -68,3 +69,41 @@ def make_sensitive_site(actor, **fields):
     fields.setdefault("label", "Children's hospital")
     fields.setdefault("geometry", geos(square(LON + 0.002, LAT)))
     return services.create_zone(actor=actor, event=None, **fields)
+
+
+def signed_area(ring: list) -> float:
+    """Twice the signed area of a ring of [lon, lat] positions (shoelace): positive when the
+    ring runs counter-clockwise."""
+    return sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in pairwise(ring))
+
+
+def polygons_in(geojson: dict | list) -> list[list]:
+    """The rings of every Polygon and MultiPolygon anywhere in a GeoJSON document (a
+    FeatureCollection, a Feature, a geometry, or any JSON holding them), as polygons."""
+    found = []
+    if isinstance(geojson, list):
+        for item in geojson:
+            found.extend(polygons_in(item))
+    elif isinstance(geojson, dict):
+        if geojson.get("type") == "Polygon":
+            found.append(geojson["coordinates"])
+        elif geojson.get("type") == "MultiPolygon":
+            found.extend(geojson["coordinates"])
+        else:
+            for value in geojson.values():
+                found.extend(polygons_in(value))
+    return found
+
+
+def winding_problems(geojson: dict | list) -> list[str]:
+    """Where a GeoJSON document breaks RFC 7946 (3.1.6): an outline that is not
+    counter-clockwise, or a hole that is not clockwise. Empty if none."""
+    problems = []
+    for number, polygon in enumerate(polygons_in(geojson), start=1):
+        for index, ring in enumerate(polygon):
+            area = signed_area(ring)
+            if index == 0 and area <= 0:
+                problems.append(f"polygon {number}: the outline runs clockwise")
+            if index > 0 and area >= 0:
+                problems.append(f"polygon {number}: hole {index} runs counter-clockwise")
+    return problems

@@ -5,7 +5,6 @@ reviews; mallory organises another demonstration; erin is police but not a membe
 """
 
 import datetime as dt
-import json
 
 import pytest
 
@@ -176,7 +175,7 @@ def test_drawing_a_zone_is_logged_with_its_shape(alices_event, bob, api):
     assert kind == "zone.created"
     assert data["zone"] == body["id"] and data["version"] == 1
     assert data["kind"] == "assembly" and data["conditions"] == "No tents"
-    assert geos(square()).equals_exact(geos(json.loads(data["geometry"])))
+    assert geos(square()).equals_exact(geos(data["geometry"]))
     assert verify_event_log(alices_event.pk).valid
 
 

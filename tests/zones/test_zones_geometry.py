@@ -10,7 +10,15 @@ from django.contrib.gis.geos import LineString, Polygon
 from django.core.exceptions import ValidationError
 
 from coordination.models import LogEntry
-from tests.support.zones import LAT, LON, event_zones_url, feature, geos, square
+from tests.support.zones import (
+    LAT,
+    LON,
+    event_zones_url,
+    feature,
+    geos,
+    square,
+    winding_problems,
+)
 from zones import services
 from zones.geometry import parse_zone_geometry
 from zones.models import Zone, ZoneVersion
@@ -91,6 +99,7 @@ def test_the_repair_offered_is_accepted_when_sent_back(case, alices_event, bob, 
     geometry, _words, _repair = INVALID[case]
     refused = api(bob).post(event_zones_url(alices_event), feature(geometry)).json()
     offered = json.loads(refused["geometry"][1].split("geometry: ", 1)[1])
+    assert winding_problems(offered) == []  # GeoJSON offered is RFC 7946 GeoJSON too
 
     accepted = api(bob).post(event_zones_url(alices_event), feature(offered))
 
@@ -161,7 +170,10 @@ def test_a_polygon_with_a_hole_is_a_good_zone(alices_event, bob, api):
     response = api(bob).post(event_zones_url(alices_event), feature(with_hole))
 
     assert response.status_code == 201, response.json()
-    assert response.json()["geometry"] == with_hole
+    outline, hole = with_hole["coordinates"]
+    # The hole comes back clockwise, as RFC 7946 winds holes.
+    assert response.json()["geometry"] == {"type": "Polygon",
+                                           "coordinates": [outline, hole[::-1]]}
 
 
 # --- The service checks shapes too, whoever calls it -----------------------------------------
