@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from config import views
+from config.asyncapi import AsyncAPIView
 from coordination.accounts import api as accounts_api
 from coordination.accounts import views as accounts_views
 from events import api as events_api
@@ -61,6 +62,8 @@ api_v1 = [
          name="standard-instructions"),
     path("ws-tickets/", messaging_api.TicketView.as_view(), name="ws-tickets"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The WebSockets' AsyncAPI 3.0 document, served like the OpenAPI schema above.
+    path("asyncapi.json", AsyncAPIView.as_view(), name="asyncapi"),
     # Redoc writes its styles into <style> elements as it renders, and builds its search
     # index in a blob: worker: allowed on this page only (docs/security.md, "Hardening").
     path("docs/", csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]})(

@@ -30,6 +30,8 @@ CHANNELS = ("all", "officials")
 #: Refusals that count against the sender's rate limit: the client's fault, not the server's
 #: (``unavailable``) nor the limit's own answer.
 REFUSALS_COUNTED = frozenset({"bad_frame", "too_large", "forbidden", "invalid"})
+#: Every ``code`` an ``error`` frame can carry (docs/protocol.md, "Error codes").
+ERROR_CODES = ("bad_frame", "too_large", "forbidden", "rate_limited", "invalid", "unavailable")
 
 
 class _TooLarge:

@@ -22,8 +22,13 @@ UNKNOWN_FRAME_EN = "Unknown frame type. Use subscribe, send, ack or ping."
 
 
 
-async def error_for(ws, frame: dict) -> dict:
-    await ws.send_json_to(frame)
+async def error_for(ws, frame: dict, *, refused_by_its_shape: bool = True) -> dict:
+    """The error answering ``frame``: refused for its shape (the AsyncAPI document refuses it
+    too), or for what only the server knows."""
+    if refused_by_its_shape:
+        await ws.send_refused_json_to(frame)
+    else:
+        await ws.send_json_to(frame)
     error, _ = await receive_until(ws, "error")
     return error
 
@@ -69,8 +74,8 @@ async def test_a_refused_send_is_explained_in_the_senders_language(alices_event,
         await ws.send_json_to({"type": "subscribe", "channel": "all", "after_seq": 0})
         await receive_until(ws, "subscribed")
     empty = {"type": "send", "channel": "all", "kind": "message", "body": "  "}
-    await alice_ws.send_json_to({**empty, "client_id": str(uuid.uuid4())})
-    await bob_ws.send_json_to({**empty, "client_id": str(uuid.uuid4())})
+    await alice_ws.send_refused_json_to({**empty, "client_id": str(uuid.uuid4())})
+    await bob_ws.send_refused_json_to({**empty, "client_id": str(uuid.uuid4())})
     french, _ = await receive_until(alice_ws, "error")
     english, _ = await receive_until(bob_ws, "error")
     assert french["code"] == english["code"] == "invalid"
@@ -154,6 +159,7 @@ async def test_a_refusal_decided_in_a_database_thread_is_in_the_connections_lang
     # Acknowledging is checked in a database thread: the connection's language goes there.
     await sync_to_async(set_language)(alice, "fr")
     ws = await connect("alice", alices_event)
-    error = await error_for(ws, {"type": "ack", "message_id": 999_999})
+    error = await error_for(ws, {"type": "ack", "message_id": 999_999},
+                            refused_by_its_shape=False)
     assert error["code"] == "invalid" and error["detail"] == "Ce message n'existe pas."
     await ws.disconnect()

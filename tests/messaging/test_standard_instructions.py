@@ -151,7 +151,12 @@ async def test_an_unknown_or_inactive_instruction_is_invalid(alices_event, assem
     bob = await connect("bob", alices_event)
     await subscribe(bob)
     for instruction_id in (assembly.pk, 999_999, "one", True):
-        await bob.send_json_to(standard_frame(instruction_id))
+        frame = standard_frame(instruction_id)
+        # An id of the wrong type is refused by its shape; the others only by the server.
+        if isinstance(instruction_id, int) and not isinstance(instruction_id, bool):
+            await bob.send_json_to(frame)
+        else:
+            await bob.send_refused_json_to(frame)
         error, _ = await receive_until(bob, "error")
         assert error["code"] == "invalid", instruction_id
         assert "standard_instruction" in error["detail"]
@@ -164,10 +169,10 @@ async def test_a_standard_instruction_carries_no_body_and_is_an_instruction(alic
                                                                            assembly):
     bob = await connect("bob", alices_event)
     await subscribe(bob)
-    await bob.send_json_to(standard_frame(assembly.pk, body="My own words"))
+    await bob.send_refused_json_to(standard_frame(assembly.pk, body="My own words"))
     error, _ = await receive_until(bob, "error")
     assert error["code"] == "invalid" and "body" in error["detail"]
-    await bob.send_json_to(standard_frame(assembly.pk, kind="alert"))
+    await bob.send_refused_json_to(standard_frame(assembly.pk, kind="alert"))
     error, _ = await receive_until(bob, "error")
     assert error["code"] == "invalid" and "kind" in error["detail"]
     await bob.disconnect()

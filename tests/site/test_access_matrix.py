@@ -176,6 +176,7 @@ api:ws-tickets            GET    -                      401  405   405     405  
 api:ws-tickets            POST   -                      401  201   201     201  201  201   201  401
 api:schema                GET    -                      200  200   200     200  200  200   200  401
 api:docs                  GET    -                      200  200   200     200  200  200   200  401
+api:asyncapi              GET    -                      200  200   200     200  200  200   200  401
 """
 
 # WebSocket: path, target, then the outcome for each subject: ``open`` (admitted) or the close
