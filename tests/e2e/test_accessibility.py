@@ -1,11 +1,12 @@
 """Every page of every role meets WCAG 2.2 AA as far as a machine can tell: axe-core (through
 axe-playwright-python, which carries its script, so nothing is downloaded) scans each page as
 Alice (organiser), Bob (police), Carol (city), Dave (reviewer) and someone not logged in see
-it — the event list, a demonstration's page before the day and on the day (on a phone, its map
-tab, and at a desk), the registration form empty and with its errors, the edit page, the desk,
-the city map, the review page and replay, the privacy page, the two-factor pages, the login
-page and the public page in English, French and Spanish. Any violation fails the test, listed
-page by page. docs/accessibility.md says what was found and fixed."""
+it — the event list, a demonstration's page before the day (with a proposed zone's popup
+open) and on the day (on a phone, its map tab, and at a desk), the registration form empty
+and with its errors, the edit page, the desk, the city map, the review page and replay, the
+privacy page, the two-factor pages, the login page and the public page in English, French and
+Spanish. Any violation fails the test, listed page by page. docs/accessibility.md says what
+was found and fixed."""
 
 from __future__ import annotations
 
@@ -168,6 +169,9 @@ def test_every_page_of_every_role_meets_wcag_2_2_aa(
         page = browse(user)
         visit(page, "/", f"event list ({role})")
         visit(page, f"/events/{next_week.pk}/", f"event page before the day ({role})")
+        page.locator("#zone-list .zone-show").first.click()
+        expect(page.locator(".leaflet-popup .zone-popup")).to_be_visible()
+        scanner.scan(page, f"a proposed zone's popup ({role})")
         # One load of the operations screen: its map tab, then the same page at a desk.
         visit(page, f"/events/{today.pk}/", f"on the day, phone ({role})")
         page.get_by_role("tab", name="Map").click()
