@@ -44,10 +44,12 @@ class Violation:
     impact: str
     help: str
     targets: list[str]
+    why: str  # axe-core's own words on the first element, e.g. the contrast it measured
 
     def __str__(self) -> str:
         where = ", ".join(self.targets[:4]) + (" …" if len(self.targets) > 4 else "")
-        return f"  {self.page}: [{self.impact}] {self.rule} — {self.help}\n      at {where}"
+        return (f"  {self.page}: [{self.impact}] {self.rule} — {self.help}\n      at {where}"
+                f"\n      {self.why}")
 
 
 class Scanner:
@@ -70,6 +72,7 @@ class Scanner:
                 page=name, rule=violation["id"], impact=violation.get("impact") or "",
                 help=violation["help"],
                 targets=[" ".join(map(str, node["target"])) for node in violation["nodes"]],
+                why=" ".join((violation["nodes"][0].get("failureSummary") or "").split()),
             ))
 
     def report(self) -> str:
@@ -171,6 +174,9 @@ def test_every_page_of_every_role_meets_wcag_2_2_aa(
         visit(page, f"/events/{next_week.pk}/", f"event page before the day ({role})")
         page.locator("#zone-list .zone-show").first.click()
         expect(page.locator(".leaflet-popup .zone-popup")).to_be_visible()
+        # Leaflet fades a popup in: scanned half-transparent, its text would fail on contrast.
+        page.wait_for_function(
+            "() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
         scanner.scan(page, f"a proposed zone's popup ({role})")
         # One load of the operations screen: its map tab, then the same page at a desk.
         visit(page, f"/events/{today.pk}/", f"on the day, phone ({role})")
