@@ -310,6 +310,14 @@ function startEventMap() {
           self.map.getContainer().scrollIntoView({block: "center"});
           self.map.fitBounds(layer.getBounds(), {maxZoom: 18, padding: [20, 20], animate: false});
           layer.openPopup();
+          // The popup sits inside the map, above the list: take the focus there, or the next
+          // Tab would go on down the page, away from its buttons (keyboard users).
+          var opened = layer.getPopup() && layer.getPopup().getElement();
+          var box = opened && opened.querySelector(".zone-popup");
+          if (box) {
+            box.tabIndex = -1;
+            box.focus({preventScroll: true});
+          }
         }
       });
       item.appendChild(show);
