@@ -2,15 +2,21 @@
 
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from coordination.query_params import bbox_param, time_param
+from coordination.query_params import (
+    bbox_param,
+    bbox_parameter,
+    choices_parameter,
+    time_param,
+    time_parameter,
+)
+from coordination.request_bodies import json_only
 from events import selectors, services
 from events.models import Event
 from events.serializers import EventSerializer, MemberSerializer, TransitionSerializer
@@ -21,18 +27,30 @@ class EventPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {"page": {"minimum": 1},
+                  "page_size": {"minimum": 1, "maximum": self.max_page_size,
+                                "default": self.page_size}}
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters
 
-@extend_schema(parameters=[
-    OpenApiParameter("state", OpenApiTypes.STR, description="Comma-separated states."),
-    OpenApiParameter("starts_after", OpenApiTypes.DATETIME),
-    OpenApiParameter("starts_before", OpenApiTypes.DATETIME),
-    OpenApiParameter("bbox", OpenApiTypes.STR, description="minlon,minlat,maxlon,maxlat"),
-])
+
+# The filters are the list's: registering (POST) takes none.
+@extend_schema_view(get=extend_schema(parameters=[
+    choices_parameter("state", Event.State.values, "Only demonstrations in these states."),
+    time_parameter("starts_after", "Only those starting at or after this time."),
+    time_parameter("starts_before", "Only those starting at or before this time."),
+    bbox_parameter("only those whose assembly point, route or dispersal point touches the "
+                   "box."),
+]))
 class EventListView(generics.ListCreateAPIView):
     """Demonstrations the caller may see; organisers register new ones here."""
 
     serializer_class = EventSerializer
     pagination_class = EventPagination
+    parser_classes = json_only()
 
     def get_queryset(self):
         request = self.request
@@ -62,6 +80,7 @@ class EventDetailView(generics.RetrieveUpdateAPIView):
     it once agreed until it is live (it then goes back to ``submitted``)."""
 
     serializer_class = EventSerializer
+    parser_classes = json_only()
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_object(self):
