@@ -2,8 +2,8 @@
 
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, status
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -108,6 +108,11 @@ class EventTransitionView(APIView):
         return Response(EventSerializer(event, context={"request": request}).data)
 
 
+#: What adding a member answers (201, or 200 for one already there): no name.
+MEMBER_ADDED = inline_serializer("MemberAdded", {"username": serializers.CharField(),
+                                                 "role": serializers.CharField()})
+
+
 class EventMembersView(APIView):
     """The people coordinating one demonstration."""
 
@@ -116,8 +121,7 @@ class EventMembersView(APIView):
         event = selectors.get_event_for(request.user, pk)
         return Response(selectors.members_of(event))
 
-    @extend_schema(request=MemberSerializer, responses={201: MemberSerializer,
-                                                       200: MemberSerializer})
+    @extend_schema(request=MemberSerializer, responses={201: MEMBER_ADDED, 200: MEMBER_ADDED})
     def post(self, request, pk):
         event = selectors.get_event_for(request.user, pk)
         serializer = MemberSerializer(data=request.data)
