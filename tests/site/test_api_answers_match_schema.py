@@ -264,3 +264,35 @@ def test_a_contact_email_matches_its_schema_even_where_formats_are_not_checked(d
     for name in ("Event", "EventRequest", "PatchedEventRequest"):
         schema = document.document["components"]["schemas"][name]["properties"]["contact_email"]
         assert list(Draft202012Validator(schema).iter_errors(email)) == [], name
+
+
+def test_the_document_states_the_rules_the_server_enforces(document):
+    from events.models import Event
+    from zones.models import Zone
+
+    paths = document.document["paths"]
+
+    def parameter(path: str, name: str) -> dict:
+        (found,) = [p for p in paths[path]["get"]["parameters"] if p["name"] == name]
+        return found
+
+    limit = parameter("/api/v1/events/{id}/messages/", "limit")["schema"]
+    assert (limit["minimum"], limit["maximum"]) == (1, 500)
+    bbox = parameter("/api/v1/zones/", "bbox")
+    assert (bbox["style"], bbox["explode"], bbox["schema"]["minItems"],
+            bbox["schema"]["maxItems"]) == ("form", False, 4, 4)
+    assert parameter("/api/v1/zones/", "kind")["schema"]["items"]["enum"] == Zone.Kind.values
+    assert parameter("/api/v1/zones/", "status")["schema"]["items"]["enum"] \
+        == Zone.Status.values
+    assert parameter("/api/v1/events/", "state")["schema"]["items"]["enum"] \
+        == Event.State.values
+    # The list's filters are not the registration's; geometry comes as JSON only.
+    assert "parameters" not in paths["/api/v1/events/"]["post"]
+    for path, method in [("/api/v1/events/", "post"), ("/api/v1/events/{id}/", "patch"),
+                         ("/api/v1/zones/", "post"), ("/api/v1/zones/{id}/", "patch"),
+                         ("/api/v1/events/{id}/zones/", "post"),
+                         ("/api/v1/events/{id}/incidents/", "post")]:
+        assert list(paths[path][method]["requestBody"]["content"]) == ["application/json"]
+    # Served with and without the trailing slash: both listed.
+    for route in ("log/verify", "log/export"):
+        assert {f"/api/v1/events/{{id}}/{route}", f"/api/v1/events/{{id}}/{route}/"} <= set(paths)
