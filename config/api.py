@@ -1,5 +1,7 @@
 """How the REST API reports errors: always JSON, never an HTML page, an empty body or a stack
-trace, whatever a client sends."""
+trace, whatever a client sends. Every ``400`` has one shape, ``{"field": ["message", …]}``
+with ``non_field_errors`` for what belongs to no one field; every other error
+``{"detail": "…"}`` (docs/protocol.md, "Errors")."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.parsers import too_deep
@@ -43,11 +46,46 @@ def _refused_as_suspicious(exc: SuspiciousOperation, context) -> Response:
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": _("The request is too large.")},
                         status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-    return Response({"detail": _("Bad request.")}, status=status.HTTP_400_BAD_REQUEST)
+    return Response(not_about_a_field(_("Bad request.")), status=status.HTTP_400_BAD_REQUEST)
+
+
+def not_about_a_field(message: str) -> dict[str, list[str]]:
+    """The ``400`` body of a message that belongs to no one field."""
+    return {api_settings.NON_FIELD_ERRORS_KEY: [str(message)]}
+
+
+def _messages(value) -> list[str]:
+    """Every message in ``value``: DRF nests a list's or an object's errors by index or key
+    (``{"languages": {"1": ["…"]}}``); a client reads one list per field."""
+    if isinstance(value, dict):
+        return [message for item in value.values() for message in _messages(item)]
+    if isinstance(value, list | tuple):
+        return [message for item in value for message in _messages(item)]
+    return [str(value)]
+
+
+def invalid_body(data) -> dict[str, list[str]]:
+    """Any ``400`` body in the one shape of docs/protocol.md: messages by field, what
+    belongs to no one field (a ``detail``) under ``non_field_errors``."""
+    if not isinstance(data, dict):
+        return not_about_a_field(" ".join(_messages(data)))
+    shaped: dict[str, list[str]] = {}
+    for name, value in data.items():
+        key = api_settings.NON_FIELD_ERRORS_KEY if name in ("detail", "__all__") else name
+        shaped.setdefault(key, []).extend(_messages(value))
+    return shaped
 
 
 def exception_handler(exc, context):
-    """Translate domain errors: invalid → 400 by field, forbidden → 403, conflict → 409."""
+    """Translate domain errors: invalid → 400 by field, forbidden → 403, conflict → 409;
+    every 400 in the one shape (``invalid_body``)."""
+    response = _handle(exc, context)
+    if response is not None and response.status_code == status.HTTP_400_BAD_REQUEST:
+        response.data = invalid_body(response.data)
+    return response
+
+
+def _handle(exc, context):
     if isinstance(exc, Conflict):
         return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, RateLimited):
@@ -59,7 +97,7 @@ def exception_handler(exc, context):
                 for field, messages in exc.message_dict.items()
             }
         else:
-            data = {"detail": " ".join(exc.messages)}
+            data = not_about_a_field(" ".join(exc.messages))
         return Response(data, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, SuspiciousOperation):
         return _refused_as_suspicious(exc, context)
@@ -123,14 +161,17 @@ class ApiTimesInUtcMiddleware:
 class JsonErrorsMiddleware(MiddlewareMixin):
     """Under ``/api/``, an error answer that is not JSON — Django's own pages for an unknown
     path or a server error (their DEBUG versions too), a refused host, an empty 4xx — becomes
-    ``{"detail": "…"}`` with the same status and headers. The API's views already answer JSON;
+    ``{"detail": "…"}`` (a 400 ``{"non_field_errors": ["…"]}``) with the same status and
+    headers. The API's views already answer JSON;
     this covers what happens before, around or instead of them. First in ``MIDDLEWARE``."""
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if (response.status_code < 400 or not is_api_request(request)
                 or response.get("Content-Type", "").startswith("application/json")):
             return response
-        body = json.dumps({"detail": _error_detail(response.status_code)}).encode()
+        detail = _error_detail(response.status_code)
+        body = json.dumps(not_about_a_field(detail) if response.status_code == 400
+                          else {"detail": detail}).encode()
         if response.streaming:
             response.streaming_content = [body]
         else:

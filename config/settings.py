@@ -366,6 +366,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Parley API",
     "DESCRIPTION": "Coordination of planned demonstrations between organisers, police and city.",
     "VERSION": "1",
+    # 3.1: its schemas are JSON Schema, where null is a type (config/openapi.py).
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # The docs page's scripts come from our own static files, never a CDN.

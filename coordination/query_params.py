@@ -1,11 +1,16 @@
-"""Query parameters the REST API shares between apps: times and bounding boxes."""
+"""Query parameters the REST API shares between apps: times and bounding boxes, read here,
+and how the OpenAPI document describes them and the others (the rules the readers enforce,
+in the document's words)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
 
@@ -40,3 +45,46 @@ def bbox_param(request) -> tuple[float, float, float, float] | None:
         raise ValidationError({"bbox": [_("Use bbox=minlon,minlat,maxlon,maxlat with the "
                                           "minimum below the maximum.")]})
     return values  # type: ignore[return-value]
+
+
+def bbox_parameter(description: str) -> OpenApiParameter:
+    """The OpenAPI description of ``bbox`` as ``bbox_param`` reads it: four comma-separated
+    numbers (an array in the query's ``form`` style, not exploded)."""
+    return OpenApiParameter(
+        "bbox",
+        {"type": "array", "items": {"type": "number", "minimum": -180, "maximum": 180},
+         "minItems": 4, "maxItems": 4},
+        style="form", explode=False,
+        description=f"minlon,minlat,maxlon,maxlat: {description} Longitudes -180…180, "
+                    "latitudes -90…90, each minimum below its maximum; otherwise 400 on "
+                    "`bbox`.")
+
+
+def time_parameter(name: str, description: str = "") -> OpenApiParameter:
+    """The OpenAPI description of a time as ``time_param`` reads it."""
+    return OpenApiParameter(name, OpenApiTypes.DATETIME, description=(
+        f"{description} ISO 8601 with an offset (e.g. 2026-05-01T14:00:00Z); without one, "
+        f"400 on `{name}`.").strip())
+
+
+def choices_parameter(name: str, values: Iterable[str], description: str) -> OpenApiParameter:
+    """The OpenAPI description of a comma-separated list of known values (an unknown one
+    → 400 on ``name``)."""
+    return OpenApiParameter(
+        name, {"type": "array", "items": {"type": "string", "enum": list(values)}},
+        style="form", explode=False,
+        description=f"{description} Comma-separated; an unknown value → 400 on `{name}`.")
+
+
+def whole_number_parameter(name: str, *, minimum: int, maximum: int | None = None,
+                           default: int | None = None, description: str = "") -> OpenApiParameter:
+    """The OpenAPI description of a whole number within bounds (outside them → 400 on
+    ``name``)."""
+    schema: dict = {"type": "integer", "minimum": minimum}
+    if maximum is not None:
+        schema["maximum"] = maximum
+    if default is not None:
+        schema["default"] = default
+    return OpenApiParameter(name, schema, description=(
+        f"{description} Outside these bounds, or not a whole number: 400 on `{name}`."
+    ).strip())

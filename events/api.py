@@ -2,15 +2,21 @@
 
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from coordination.query_params import bbox_param, time_param
+from coordination.query_params import (
+    bbox_param,
+    bbox_parameter,
+    choices_parameter,
+    time_param,
+    time_parameter,
+)
+from coordination.request_bodies import json_only
 from events import selectors, services
 from events.models import Event
 from events.serializers import EventSerializer, MemberSerializer, TransitionSerializer
@@ -21,18 +27,30 @@ class EventPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {"page": {"minimum": 1},
+                  "page_size": {"minimum": 1, "maximum": self.max_page_size,
+                                "default": self.page_size}}
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters
 
-@extend_schema(parameters=[
-    OpenApiParameter("state", OpenApiTypes.STR, description="Comma-separated states."),
-    OpenApiParameter("starts_after", OpenApiTypes.DATETIME),
-    OpenApiParameter("starts_before", OpenApiTypes.DATETIME),
-    OpenApiParameter("bbox", OpenApiTypes.STR, description="minlon,minlat,maxlon,maxlat"),
-])
+
+# The filters are the list's: registering (POST) takes none.
+@extend_schema_view(get=extend_schema(parameters=[
+    choices_parameter("state", Event.State.values, "Only demonstrations in these states."),
+    time_parameter("starts_after", "Only those starting at or after this time."),
+    time_parameter("starts_before", "Only those starting at or before this time."),
+    bbox_parameter("only those whose assembly point, route or dispersal point touches the "
+                   "box."),
+]))
 class EventListView(generics.ListCreateAPIView):
     """Demonstrations the caller may see; organisers register new ones here."""
 
     serializer_class = EventSerializer
     pagination_class = EventPagination
+    parser_classes = json_only()
 
     def get_queryset(self):
         request = self.request
@@ -62,6 +80,7 @@ class EventDetailView(generics.RetrieveUpdateAPIView):
     it once agreed until it is live (it then goes back to ``submitted``)."""
 
     serializer_class = EventSerializer
+    parser_classes = json_only()
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_object(self):
@@ -89,6 +108,11 @@ class EventTransitionView(APIView):
         return Response(EventSerializer(event, context={"request": request}).data)
 
 
+#: What adding a member answers (201, or 200 for one already there): no name.
+MEMBER_ADDED = inline_serializer("MemberAdded", {"username": serializers.CharField(),
+                                                 "role": serializers.CharField()})
+
+
 class EventMembersView(APIView):
     """The people coordinating one demonstration."""
 
@@ -97,8 +121,7 @@ class EventMembersView(APIView):
         event = selectors.get_event_for(request.user, pk)
         return Response(selectors.members_of(event))
 
-    @extend_schema(request=MemberSerializer, responses={201: MemberSerializer,
-                                                       200: MemberSerializer})
+    @extend_schema(request=MemberSerializer, responses={201: MEMBER_ADDED, 200: MEMBER_ADDED})
     def post(self, request, pk):
         event = selectors.get_event_for(request.user, pk)
         serializer = MemberSerializer(data=request.data)

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coordination.log import format_timestamp
+from coordination.query_params import whole_number_parameter
 from events.selectors import get_event_for
 from messaging import selectors, services
 from messaging.frames import acked_frame, in_language, message_frame
@@ -114,9 +115,12 @@ class EventMessagesView(APIView):
     """Messages of one channel in ``seq`` order; sending when a WebSocket is not available."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("channel", OpenApiTypes.STR, enum=["all", "officials"]),
-                    OpenApiParameter("after_seq", OpenApiTypes.INT),
-                    OpenApiParameter("limit", OpenApiTypes.INT)],
+        parameters=[OpenApiParameter("channel", OpenApiTypes.STR, enum=["all", "officials"],
+                                     default="all"),
+                    whole_number_parameter("after_seq", minimum=0, maximum=2**31 - 1,
+                                           default=0, description="Messages after this seq."),
+                    whole_number_parameter("limit", minimum=1, maximum=MAX_LIMIT, default=100,
+                                           description="At most this many messages.")],
         responses=MessageFrameSerializer(many=True),
     )
     def get(self, request, pk):

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from coordination.log import format_timestamp, log_head, verify_event_log
 from coordination.models import LogEntry
+from coordination.query_params import whole_number_parameter
 from events.selectors import get_event_for
 from review import exports
 
@@ -59,8 +60,11 @@ class EventLogView(APIView):
     """Entries of an event's log in order, from ``after_seq`` on (at most ``limit``)."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("after_seq", OpenApiTypes.INT),
-                    OpenApiParameter("limit", OpenApiTypes.INT)],
+        parameters=[whole_number_parameter("after_seq", minimum=0, default=0,
+                                           description="Entries after this seq."),
+                    whole_number_parameter("limit", minimum=1, maximum=MAX_LIMIT,
+                                           default=MAX_LIMIT,
+                                           description="At most this many entries.")],
         responses=LogEntrySerializer(many=True),
     )
     def get(self, request, pk):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
@@ -12,7 +11,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 # The events API's query-parameter readers, so both answer a bad bbox or time alike.
-from coordination.query_params import bbox_param, time_param
+from coordination.query_params import (
+    bbox_param,
+    bbox_parameter,
+    choices_parameter,
+    time_param,
+    time_parameter,
+)
+from coordination.request_bodies import json_only
 from events.selectors import get_event_for
 from zones import selectors, services
 from zones.models import Zone
@@ -25,13 +31,11 @@ from zones.serializers import (
 GEOJSON = "application/geo+json"
 
 FILTERS = [
-    OpenApiParameter("bbox", OpenApiTypes.STR,
-                     description="minlon,minlat,maxlon,maxlat: zones that touch this box."),
-    OpenApiParameter("active_at", OpenApiTypes.DATETIME,
-                     description="Zones in force at this moment: valid_from ≤ t < valid_to, "
-                                 "not withdrawn."),
-    OpenApiParameter("kind", OpenApiTypes.STR, description="Comma-separated kinds."),
-    OpenApiParameter("status", OpenApiTypes.STR, description="Comma-separated statuses."),
+    bbox_parameter("zones that touch this box."),
+    time_parameter("active_at", "Zones in force at this moment: valid_from ≤ t < valid_to, "
+                                "not withdrawn."),
+    choices_parameter("kind", Zone.Kind.values, "Only zones of these kinds."),
+    choices_parameter("status", Zone.Status.values, "Only zones in these statuses."),
 ]
 
 
@@ -85,6 +89,8 @@ def _download(data, filename: str) -> Response:
 class EventZonesView(GeoJSONView):
     """The zones of one demonstration; its organisers propose and its officials add more."""
 
+    parser_classes = json_only()
+
     @extend_schema(parameters=FILTERS, responses=ZoneSerializer(many=True))
     def get(self, request, pk):
         event = get_event_for(request.user, pk)
@@ -116,6 +122,8 @@ class EventZonesDownloadView(APIView):
 class ZoneListView(GeoJSONView):
     """Every zone the caller may see, city-wide; the city designates sensitive sites here."""
 
+    parser_classes = json_only()
+
     @extend_schema(parameters=FILTERS, responses=ZoneSerializer(many=True))
     def get(self, request):
         zones = _filtered(request, selectors.zones_visible_to(request.user))
@@ -144,6 +152,8 @@ class ZonesDownloadView(APIView):
 
 class ZoneDetailView(APIView):
     """One zone; a change of its shape, times, kind or conditions makes a new version."""
+
+    parser_classes = json_only()
 
     @extend_schema(responses=ZoneSerializer)
     def get(self, request, pk):

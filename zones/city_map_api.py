@@ -11,13 +11,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.contrib.rest_framework_gis import _inject_enum_collision_fix
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.plumbing import build_object_type
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from coordination.query_params import bbox_param, time_param
+from coordination.query_params import bbox_param, bbox_parameter, time_param, time_parameter
 from zones.city_map import MapEventSerializer, city_map_data
 
 
@@ -81,11 +80,8 @@ class CityMapView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("active_at", OpenApiTypes.DATETIME,
-                             description="The moment to show; now when absent."),
-            OpenApiParameter("bbox", OpenApiTypes.STR,
-                             description="minlon,minlat,maxlon,maxlat: demonstrations with a "
-                                         "place in this box."),
+            time_parameter("active_at", "The moment to show; now when absent."),
+            bbox_parameter("demonstrations with a place in this box."),
         ],
         responses=CITY_MAP_RESPONSE,
     )

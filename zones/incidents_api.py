@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from coordination.request_bodies import json_only
 from events.selectors import get_event_for
 from zones import incidents
 from zones.models import Incident
@@ -55,6 +56,8 @@ class EventIncidentsView(APIView):
     """The incidents of one demonstration (a GeoJSON FeatureCollection of Points, in the
     order they happened); its police members and city staff report new ones while it is
     agreed or live."""
+
+    parser_classes = json_only()
 
     @extend_schema(responses=incidents.IncidentSerializer(many=True))
     def get(self, request, pk):

@@ -94,7 +94,8 @@ def test_nothing_changed_is_refused_with_a_clear_message(agreed_event, alice, ap
                                 {"title": agreed_event.title}, format="json")
 
     assert response.status_code == 400
-    assert response.json()["detail"].startswith("Nothing changed")
+    (message,) = response.json()["non_field_errors"]
+    assert message.startswith("Nothing changed")
     agreed_event.refresh_from_db()
     assert agreed_event.state == "agreed"
 

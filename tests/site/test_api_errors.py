@@ -33,7 +33,8 @@ def test_malformed_json_body_is_json_400(alice, api):
                                content_type="application/json")
 
     assert response.status_code == 400
-    assert "detail" in response.json()
+    (message,) = response.json()["non_field_errors"]
+    assert message.startswith("JSON parse error")
 
 
 def test_unsupported_body_type_is_json_415(alice, api):

@@ -52,7 +52,7 @@ def test_the_anonymous_token_endpoint_refuses_a_deeply_nested_body_as_json(db, a
     response = api().post("/api/v1/auth/token/", data=NESTED, content_type="application/json")
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "The JSON body is nested too deeply."}
+    assert response.json() == {"non_field_errors": ["The JSON body is nested too deeply."]}
 
 
 def test_a_body_nested_deep_but_within_pythons_limit_is_refused_all_the_same(alice, api):
@@ -62,7 +62,7 @@ def test_a_body_nested_deep_but_within_pythons_limit_is_refused_all_the_same(ali
     response = api(alice).post("/api/v1/events/", data=body, content_type="application/json")
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "The JSON body is nested too deeply."}
+    assert response.json() == {"non_field_errors": ["The JSON body is nested too deeply."]}
 
 
 def test_a_zone_of_many_polygons_is_not_too_deep(alices_event, carol, api):
@@ -216,13 +216,26 @@ def test_a_broken_multipart_body_is_a_json_400(case, debug, alice, alices_event,
     client = api(alice)
     client.raise_request_exception = False
     wrong = []
-    for url in ("/api/v1/auth/token/", "/api/v1/events/",
+    for url in ("/api/v1/auth/token/", f"/api/v1/events/{alices_event.pk}/transitions/",
                 f"/api/v1/events/{alices_event.pk}/messages/"):
         response = client.post(url, data=body, content_type=content_type)
         if response.status_code != 400 or not is_json_error(response):
             wrong.append(f"{url}: {response.status_code} {response['Content-Type']} "
                          f"{response.content[:80]!r}")
     assert wrong == [], "\n".join(wrong)
+
+
+@pytest.mark.parametrize(("url", "who"), [("/api/v1/events/", "alice"),
+                                          ("/api/v1/zones/", "carol")])
+def test_a_form_is_refused_where_the_body_carries_geometry(url, who, alice, carol, api):
+    """A form cannot carry GeoJSON: these routes read JSON only, as the OpenAPI document
+    says."""
+    user = {"alice": alice, "carol": carol}[who]
+    response = api(user).post(url, data=MULTIPART_BODIES["no headers"][1],
+                              content_type="multipart/form-data; boundary=x")
+
+    assert response.status_code == 415
+    assert "detail" in response.json()
 
 
 def test_a_server_error_under_the_api_is_json_with_debug_on(carol, api, settings,
@@ -251,7 +264,7 @@ def test_a_request_for_an_unknown_host_is_a_json_400(db, client, settings):
     response = client.get("/api/v1/events/", HTTP_HOST="evil.example")
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "Bad request."}
+    assert response.json() == {"non_field_errors": ["Bad request."]}
 
 
 def test_errors_outside_the_api_stay_pages(db, client, settings):
