@@ -139,3 +139,14 @@ def test_alice_at_a_desk_sees_map_and_channel_side_by_side_and_the_instruction_a
     page.get_by_role("link", name="Incidents").click()
     expect(page.locator("#incidents")).to_be_in_viewport()
     expect(page.locator("#details-heading")).to_be_attached()
+
+
+def test_carol_sees_that_mark_live_cannot_be_pressed_a_week_ahead(
+        phone_for, asgi_live_server, agreed_next_week, carol):
+    page = phone_for(carol, f"/events/{agreed_next_week.pk}/", viewport=DESKTOP)
+    mark_live = page.get_by_role("button", name="Mark live")
+    expect(mark_live).to_be_disabled()
+    looks = mark_live.evaluate(
+        "b => { const s = getComputedStyle(b);"
+        " return {cursor: s.cursor, opacity: parseFloat(s.opacity)}; }")
+    assert looks["cursor"] == "not-allowed" or looks["opacity"] < 1
