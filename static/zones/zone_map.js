@@ -114,6 +114,7 @@ function startEventMap() {
     this.statusNode = document.getElementById("zone-map-status");
     this.listNode = el("ul", "zone-list");
     this.listNode.id = "zone-list";
+    this.listNode.setAttribute("aria-labelledby", "zones-heading");
     section.querySelector(".zone-legend-heading").insertAdjacentElement("beforebegin", this.listNode);
     this.form = document.getElementById("zone-form");
     this.tools = document.getElementById("zone-tools");
