@@ -150,3 +150,20 @@ def test_carol_sees_that_mark_live_cannot_be_pressed_a_week_ahead(
         "b => { const s = getComputedStyle(b);"
         " return {cursor: s.cursor, opacity: parseFloat(s.opacity)}; }")
     assert looks["cursor"] == "not-allowed" or looks["opacity"] < 1
+
+
+def test_carol_at_a_desk_reads_what_changed_without_words_broken_in_two(
+        phone_for, asgi_live_server, agreed_next_week, alice, carol):
+    services.amend_event(
+        agreed_next_week, actor=alice, stewards=30,
+        description="A picnic for the park, with music and speeches by the neighbours "
+                    "who look after it; " * 6)
+    page = phone_for(carol, f"/events/{agreed_next_week.pk}/", viewport=DESKTOP)
+    what = page.locator("#changes-since-agreed tbody th")
+    expect(what.first).to_be_visible()
+    # One box per line: a single word on more than one line was broken in two.
+    lines = what.evaluate_all(
+        "cells => cells.map(c => { const r = document.createRange(); r.selectNodeContents(c);"
+        " return [c.textContent, r.getClientRects().length]; })")
+    assert any(text == "Description" for text, _ in lines)
+    assert all(count == 1 for text, count in lines if " " not in text.strip()), lines
