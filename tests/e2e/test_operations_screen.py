@@ -209,3 +209,13 @@ def test_alice_on_her_phone_sees_the_newest_message_though_three_wait_for_her(
     page = phone_for(alice, f"/events/{live_demonstration.pk}/")
     expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "live")
     sees_the_newest_message_above_the_composer(page, PHONE)
+
+
+def test_carol_at_a_desk_has_a_one_row_header_lined_up_with_the_operations_screen(
+        phone_for, asgi_live_server, live_demonstration, carol):
+    page = phone_for(carol, f"/events/{live_demonstration.pk}/", viewport=DESKTOP)
+    expect(page.get_by_role("link", name="Standard instructions")).to_be_visible()
+    assert page.locator(".site-header").bounding_box()["height"] <= 64
+    nav = page.locator(".site-nav").bounding_box()
+    main = page.locator("main").bounding_box()
+    assert abs(nav["x"] - main["x"]) <= 1 and abs(nav["width"] - main["width"]) <= 1, (nav, main)
