@@ -115,7 +115,7 @@ function startEventMap() {
     var room = Math.max(120, size.x - 50 - POPUP_FRAME);
     var width = Math.min(options.parleyWidth, room);
     var minWidth = Math.min(options.parleyMinWidth || 50, width);
-    var height = Math.max(120, size.y - POPUP_TOP_LEFT[1] - 40);
+    var height = Math.max(120, size.y - POPUP_TOP_LEFT[1] - 70);  // its tip and frame too
     if (width !== options.maxWidth || minWidth !== options.minWidth ||
         (options.maxHeight && height < options.maxHeight)) {
       options.maxWidth = width;

@@ -310,6 +310,16 @@ def test_on_her_phone_a_zones_popup_fits_the_map_with_its_close_button(
     page.locator("#zone-list .zone-show").first.click()
     popup = page.locator(".leaflet-popup")
     expect(popup).to_be_visible()
+    # Leaflet pans the map to the popup with an animation: wait until it has come to rest
+    # inside the map, clear of the zoom buttons (or time out), then measure.
+    page.wait_for_function(
+        """() => {
+          const p = document.querySelector('.leaflet-popup').getBoundingClientRect();
+          const m = document.getElementById('event-map').getBoundingClientRect();
+          const z = document.querySelector('.leaflet-control-zoom').getBoundingClientRect();
+          return p.left >= m.left && p.right <= m.right
+            && (p.top >= z.bottom || p.left >= z.right);
+        }""", timeout=5000)
     map_box = page.locator("#event-map").bounding_box()
     box = popup.bounding_box()
     assert box["x"] >= map_box["x"] and box["x"] + box["width"] <= map_box["x"] + map_box["width"]
