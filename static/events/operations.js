@@ -59,6 +59,7 @@ function startOperations() {
     if (tab.dataset.pane === "map") {
       refreshMap();
     }
+    fitChannel();
   }
 
   // The panes are tabpanels only while they are shown as tabs.
@@ -77,6 +78,7 @@ function startOperations() {
     });
     measure();
     refreshMap();
+    fitChannel();
   }
 
   tabs.forEach(function (tab, index) {
@@ -114,6 +116,55 @@ function startOperations() {
     };
     new MutationObserver(count).observe(pending, {childList: true});
     count();
+  }
+
+  // The channel's newest message sits just above the composer, with the acknowledgements
+  // waiting above it: the list is as tall as what the pending box (capped in CSS) and the
+  // composer leave of the channel's column (wide) or of the window (narrow), never less
+  // than a few messages, so that its end never lies under the pinned composer.
+  const channelPane = document.getElementById("event-pane-channel");
+  const composer = document.getElementById("channel-composer");
+  const LEAST = 8 * parseFloat(getComputedStyle(document.documentElement).fontSize || "16");
+
+  function fitChannel() {
+    const list = channelPane && channelPane.querySelector(".channel-log:not([hidden]) .channel-messages");
+    if (!list || !composer || list.getClientRects().length === 0) {
+      return;
+    }
+    const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
+    let top;
+    let height;
+    if (narrow.matches) {
+      top = list.getBoundingClientRect().top + window.scrollY;
+      height = window.innerHeight;
+    } else {
+      const box = channelPane.getBoundingClientRect();
+      top = list.getBoundingClientRect().top - box.top - channelPane.clientTop + channelPane.scrollTop;
+      height = channelPane.clientHeight;
+    }
+    const outbox = list.nextElementSibling;
+    const below = composer.offsetHeight + parseFloat(getComputedStyle(composer).marginTop || "0")
+      + (outbox ? outbox.offsetHeight : 0) + 12;
+    list.style.maxHeight = Math.max(LEAST, Math.floor(height - top - below)) + "px";
+    if (atEnd) {
+      list.scrollTop = list.scrollHeight;
+    }
+  }
+
+  if (channelPane && composer && "ResizeObserver" in window) {
+    const watcher = new ResizeObserver(function () { fitChannel(); });
+    ["channel-pending", "channel-composer", "channel-error", "channel-state-notice"].forEach(function (id) {
+      const node = document.getElementById(id);
+      if (node) {
+        watcher.observe(node);
+      }
+    });
+    channelPane.addEventListener("click", function (event) {
+      if (event.target.closest(".channel-tab")) {
+        window.requestAnimationFrame(fitChannel);
+      }
+    });
+    window.addEventListener("resize", fitChannel);
   }
 
   // A link to a part of another pane (the zones, the incidents) opens that pane first.

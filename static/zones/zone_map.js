@@ -95,6 +95,38 @@ function startEventMap() {
     return {texts: texts, repair: repair, fields: fields};
   }
 
+  /** Room the zoom buttons take at the map's top left: a popup is panned clear of them. */
+  var POPUP_TOP_LEFT = [10, 84];
+  /** What Leaflet adds around a popup's content (its margins and border), in pixels. */
+  var POPUP_FRAME = 48;
+
+  /**
+   * Fits an opening popup into its map: a phone's map is narrower than a popup's usual
+   * width, which would put its close button off the screen. Only ever narrows a popup.
+   */
+  function fitPopup(event) {
+    var popup = event.popup;
+    var size = event.target.getSize();
+    var options = popup.options;
+    if (options.parleyWidth === undefined) {
+      options.parleyWidth = options.maxWidth;
+      options.parleyMinWidth = options.minWidth;
+    }
+    var room = Math.max(120, size.x - 50 - POPUP_FRAME);
+    var width = Math.min(options.parleyWidth, room);
+    var minWidth = Math.min(options.parleyMinWidth || 50, width);
+    var height = Math.max(120, size.y - POPUP_TOP_LEFT[1] - 70);  // its tip and frame too
+    if (width !== options.maxWidth || minWidth !== options.minWidth ||
+        (options.maxHeight && height < options.maxHeight)) {
+      options.maxWidth = width;
+      options.minWidth = minWidth;
+      if (options.maxHeight) {
+        options.maxHeight = Math.min(options.maxHeight, height);
+      }
+      popup.update();
+    }
+  }
+
   function EventMap(map) {
     this.map = map;
     this.features = {};
@@ -109,11 +141,13 @@ function startEventMap() {
     this.fetchAgain = false;
     this.heardWhileFetching = [];
     map.createPane("parleyZones").style.zIndex = 390;  // under the route and points
+    map.on("popupopen", fitPopup);
     this.group = L.featureGroup().addTo(map);
     this.errorNode = document.getElementById("zone-map-error");
     this.statusNode = document.getElementById("zone-map-status");
     this.listNode = el("ul", "zone-list");
     this.listNode.id = "zone-list";
+    this.listNode.setAttribute("aria-labelledby", "zones-heading");
     section.querySelector(".zone-legend-heading").insertAdjacentElement("beforebegin", this.listNode);
     this.form = document.getElementById("zone-form");
     this.tools = document.getElementById("zone-tools");
@@ -176,9 +210,11 @@ function startEventMap() {
     } else {
       var layer = zoneLayer(feature, {pane: "parleyZones"});
       var self = this;
-      // Never taller than the map (a phone's is short): a long popup scrolls inside.
+      // Never taller than the map (a phone's is short): a long popup scrolls inside. Its
+      // width is fitted to the map as it opens (fitPopup).
       layer.bindPopup(function () { return self.popup(id); },
-                      {maxWidth: 320, minWidth: 220, autoPanPadding: [10, 10],
+                      {maxWidth: 300, minWidth: 220, autoPanPaddingTopLeft: POPUP_TOP_LEFT,
+                       autoPanPaddingBottomRight: [10, 10],
                        maxHeight: Math.max(160, this.map.getSize().y - 80)});
       layer.addTo(this.group);
       this.layers[id] = layer;

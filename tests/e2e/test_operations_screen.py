@@ -43,12 +43,12 @@ def agreed_next_week(alice, carol):
     return services.transition_event(event, to="agreed", actor=carol)
 
 
-def send_instruction(base_url: str, event, sender, body: str) -> None:
-    """``sender`` sends an instruction through the live channel's API, as another member's
-    app would: the server stores it and tells every open channel."""
+def send_instruction(base_url: str, event, sender, body: str, kind: str = "instruction") -> None:
+    """``sender`` sends an instruction (or another ``kind``) through the live channel's API,
+    as another member's app would: the server stores it and tells every open channel."""
     request = urllib.request.Request(
         f"{base_url}/api/v1/events/{event.pk}/messages/", method="POST",
-        data=json.dumps({"channel": "all", "kind": "instruction", "body": body,
+        data=json.dumps({"channel": "all", "kind": kind, "body": body,
                          "client_id": str(uuid.uuid4())}).encode(),
         headers={"Authorization": f"Token {api_token(sender)}",
                  "Content-Type": "application/json"},
@@ -139,3 +139,83 @@ def test_alice_at_a_desk_sees_map_and_channel_side_by_side_and_the_instruction_a
     page.get_by_role("link", name="Incidents").click()
     expect(page.locator("#incidents")).to_be_in_viewport()
     expect(page.locator("#details-heading")).to_be_attached()
+
+
+def test_carol_sees_that_mark_live_cannot_be_pressed_a_week_ahead(
+        phone_for, asgi_live_server, agreed_next_week, carol):
+    page = phone_for(carol, f"/events/{agreed_next_week.pk}/", viewport=DESKTOP)
+    mark_live = page.get_by_role("button", name="Mark live")
+    expect(mark_live).to_be_disabled()
+    looks = mark_live.evaluate(
+        "b => { const s = getComputedStyle(b);"
+        " return {cursor: s.cursor, opacity: parseFloat(s.opacity)}; }")
+    assert looks["cursor"] == "not-allowed" or looks["opacity"] < 1
+
+
+def test_carol_at_a_desk_reads_what_changed_without_words_broken_in_two(
+        phone_for, asgi_live_server, agreed_next_week, alice, carol):
+    services.amend_event(
+        agreed_next_week, actor=alice, stewards=30,
+        description="A picnic for the park, with music and speeches by the neighbours "
+                    "who look after it; " * 6)
+    page = phone_for(carol, f"/events/{agreed_next_week.pk}/", viewport=DESKTOP)
+    what = page.locator("#changes-since-agreed tbody th")
+    expect(what.first).to_be_visible()
+    # One box per line: a single word on more than one line was broken in two.
+    lines = what.evaluate_all(
+        "cells => cells.map(c => { const r = document.createRange(); r.selectNodeContents(c);"
+        " return [c.textContent, r.getClientRects().length]; })")
+    assert any(text == "Description" for text, _ in lines)
+    assert all(count == 1 for text, count in lines if " " not in text.strip()), lines
+
+
+def three_to_acknowledge(base_url: str, event, bob) -> None:
+    send_instruction(base_url, event, bob, "Counter-protesters gather at the bridge.", "alert")
+    send_instruction(base_url, event, bob, "Keep the east side of the square clear.")
+    send_instruction(base_url, event, bob, "Hold the march at Broad Street for five minutes.")
+
+
+def sees_the_newest_message_above_the_composer(page: Page, viewport: dict) -> None:
+    """The newest message is wholly in the window, between the top of its list's visible
+    part and the composer, and a fair part of the list shows."""
+    expect(page.locator("#channel-pending .pending-item")).to_have_count(3)
+    messages = page.locator(".channel-log:not([hidden]) .channel-messages")
+    newest = messages.locator(".msg").last
+    expect(newest).to_contain_text("Hold the march at Broad Street")
+    expect(newest).to_be_visible()
+    pane = page.locator("#event-pane-channel").bounding_box()
+    top = max(0, pane["y"])
+    bottom = min(viewport["height"], page.locator("#channel-composer").bounding_box()["y"])
+    box = newest.bounding_box()
+    assert top <= box["y"] and box["y"] + box["height"] <= bottom + 1, (box, top, bottom)
+    listed = messages.bounding_box()
+    assert box["y"] >= listed["y"], (box, listed)
+    assert box["y"] + box["height"] <= listed["y"] + listed["height"] + 1, (box, listed)
+    shown = min(listed["y"] + listed["height"], bottom) - max(listed["y"], top)
+    assert shown >= 120, shown
+
+
+def test_carol_at_a_desk_sees_the_newest_message_though_three_wait_for_her(
+        phone_for, asgi_live_server, live_demonstration, carol, bob):
+    three_to_acknowledge(asgi_live_server, live_demonstration, bob)
+    page = phone_for(carol, f"/events/{live_demonstration.pk}/", viewport=DESKTOP)
+    expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "live")
+    sees_the_newest_message_above_the_composer(page, DESKTOP)
+
+
+def test_alice_on_her_phone_sees_the_newest_message_though_three_wait_for_her(
+        phone_for, asgi_live_server, live_demonstration, alice, bob):
+    three_to_acknowledge(asgi_live_server, live_demonstration, bob)
+    page = phone_for(alice, f"/events/{live_demonstration.pk}/")
+    expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "live")
+    sees_the_newest_message_above_the_composer(page, PHONE)
+
+
+def test_carol_at_a_desk_has_a_one_row_header_lined_up_with_the_operations_screen(
+        phone_for, asgi_live_server, live_demonstration, carol):
+    page = phone_for(carol, f"/events/{live_demonstration.pk}/", viewport=DESKTOP)
+    expect(page.get_by_role("link", name="Standard instructions")).to_be_visible()
+    assert page.locator(".site-header").bounding_box()["height"] <= 64
+    nav = page.locator(".site-nav").bounding_box()
+    main = page.locator("main").bounding_box()
+    assert abs(nav["x"] - main["x"]) <= 1 and abs(nav["width"] - main["width"]) <= 1, (nav, main)

@@ -299,3 +299,32 @@ def test_an_organiser_proposes_a_zone_with_taps_on_a_touch_screen(
     zone = Zone.objects.get(event=alices_event)
     assert (zone.created_by, zone.status, zone.kind) == (alice, "proposed", "assembly")
     assert len(zone.geometry.coords[0]) == 4
+
+
+def test_on_her_phone_a_zones_popup_fits_the_map_with_its_close_button(
+        phone_of, alices_event, carol):
+    make_zone(alices_event, carol, kind="first_aid",
+              label="First aid tent by the fountain on the north side of the square",
+              conditions="Open from the assembly until the last speech; ask a steward.")
+    page = phone_of(carol)
+    page.locator("#zone-list .zone-show").first.click()
+    popup = page.locator(".leaflet-popup")
+    expect(popup).to_be_visible()
+    # Leaflet pans the map to the popup with an animation: wait until it has come to rest
+    # inside the map, clear of the zoom buttons (or time out), then measure.
+    page.wait_for_function(
+        """() => {
+          const p = document.querySelector('.leaflet-popup').getBoundingClientRect();
+          const m = document.getElementById('event-map').getBoundingClientRect();
+          const z = document.querySelector('.leaflet-control-zoom').getBoundingClientRect();
+          return p.left >= m.left && p.right <= m.right
+            && (p.top >= z.bottom || p.left >= z.right);
+        }""", timeout=5000)
+    map_box = page.locator("#event-map").bounding_box()
+    box = popup.bounding_box()
+    assert box["x"] >= map_box["x"] and box["x"] + box["width"] <= map_box["x"] + map_box["width"]
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    zoom = page.locator(".leaflet-control-zoom").bounding_box()
+    assert box["y"] >= zoom["y"] + zoom["height"] or box["x"] >= zoom["x"] + zoom["width"]
+    close = page.locator(".leaflet-popup-close-button").bounding_box()
+    assert close["x"] >= 0 and close["x"] + close["width"] <= 390

@@ -152,3 +152,10 @@ def test_a_label_that_looks_like_html_is_never_markup(client, alices_event, bob)
     assert "<script>alert" not in page and "<img src=x" not in page
     assert zone_labels(page) == [XSS]  # the data is intact; zone_map.js sets it as text
     assert map_config(page)["zones"]["features"][0]["properties"]["conditions"] == XSS
+
+
+def test_the_zones_have_a_heading_of_their_own_after_the_incidents(client, alices_event, carol):
+    page = page_of(client, carol, alices_event)
+    heading = re.search(r'<h3 class="zones-heading" id="zones-heading">Zones</h3>', page)
+    assert heading
+    assert page.index('id="incident-list"') < heading.start() < page.index("zone-legend-heading")
