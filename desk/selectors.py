@@ -23,7 +23,7 @@ from events.selectors import events_visible_to, registrations_awaiting_city
 from messaging.models import Message
 from messaging.presence import online_in_events
 from messaging.selectors import awaiting_acknowledgement, instructions_awaiting_acknowledgement
-from zones.conflicts import clashes_of_many
+from zones.conflicts import OVER, clashes_of_many
 from zones.models import Incident, Zone
 from zones.selectors import zone_versions_awaiting
 
@@ -149,7 +149,8 @@ def clashes(user, events: list[Event], *, limit: int = MAX_CLASH_EVENTS) -> list
     A clash names the other demonstration or the sensitive site only when ``user`` may see
     it, as on an event's page (zones.selectors.clashes_as_seen_by).
     """
-    events = [event for event in events if event.state not in GONE][:limit]
+    # Those that are over clash with nothing, as on the event page (zones.conflicts.OVER).
+    events = [event for event in events if event.state not in OVER][:limit]
     listed = {event.pk for event in events}
     seen: set[tuple] = set()
     shown = []

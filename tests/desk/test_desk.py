@@ -342,3 +342,17 @@ def test_the_desk_reads_the_same_number_of_queries_for_many_demonstrations(
     # few; now also the session's second factor and (once a minute) its last-seen time.
     # One more query for each kind of "Waiting for you" (zones, instructions, registrations).
     assert len(few) <= 22
+
+
+def test_a_concluded_demonstration_is_not_listed_among_the_clashes_on_the_desk(alice, mallory,
+                                                                               carol):
+    over = register(alice, days=0.01, hours=1)
+    Event.objects.filter(pk=over.pk).update(state=Event.State.CONCLUDED)
+    move(register(mallory, days=0.02, title="Same square, same hour"), "submitted")
+
+    shown = desk.clashes(carol, desk.upcoming(carol).events)
+
+    assert shown == []
+    # The event page of the one still to come lists no clash either: one definition.
+    still = Event.objects.get(title="Same square, same hour")
+    assert clashes_of(still) == []
