@@ -10,7 +10,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
@@ -34,7 +34,7 @@ TRANSITION_LABELS = {
     Event.State.LIVE: gettext_lazy("Mark live"),
     Event.State.CONCLUDED: gettext_lazy("Conclude"),
     Event.State.WITHDRAWN: gettext_lazy("Withdraw"),
-    Event.State.CANCELLED: pgettext_lazy("cancel a demonstration", "Cancel"),
+    Event.State.CANCELLED: gettext_lazy("Cancel the demonstration"),
 }
 
 

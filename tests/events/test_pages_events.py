@@ -201,6 +201,13 @@ def test_city_sees_review_and_cancel_buttons_on_a_submitted_event(client, alices
     assert "Take under review" in page and "Reason for cancelling" in page
 
 
+def test_citys_cancel_button_says_it_cancels_the_demonstration(client, alices_event, carol):
+    log_in(client, carol)
+    page = client.get(alices_event.get_absolute_url()).content.decode()
+    assert re.search(r'value="cancelled">.*?<button[^>]*>\s*Cancel the demonstration\s*</button>',
+                     page, re.S), "the cancel button reads like 'close this'"
+
+
 def test_city_sees_request_changes_agree_and_cancel_when_under_review(
     client, alices_event, carol
 ):
