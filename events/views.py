@@ -81,6 +81,18 @@ def register_event(request):
     return render(request, "events/event_form.html", {"form": form, "event": None})
 
 
+def _saved_message(event: Event, *, amending: bool) -> str:
+    """What saving the registration did: an amendment goes to the city at once; a draft or
+    a registration sent back waits for the organiser's "Submit", so say so."""
+    if amending:
+        return _("Your changes are saved and sent to the city, which will agree the "
+                 "demonstration again.")
+    if Event.State.SUBMITTED in next_states(event.state):
+        return _("Your changes are saved but not sent to the city yet: press “Submit” "
+                 "when you are ready.")
+    return _("Your changes are saved.")
+
+
 @login_required
 def edit_event(request, pk):
     """Edit a draft or sent-back registration, or amend an agreed one (which then goes back
@@ -103,9 +115,7 @@ def edit_event(request, pk):
             messages.error(request, exc.message)
             return redirect(event)
         else:
-            messages.success(request, _("Your changes are saved and sent to the city, which "
-                                        "will agree the demonstration again.") if amending
-                             else _("Your changes are saved."))
+            messages.success(request, _saved_message(event, amending=amending))
             return redirect(event)
     return render(request, "events/event_form.html",
                   {"form": form, "event": event, "amending": amending})

@@ -428,6 +428,24 @@ def test_organiser_edits_their_draft(client, alice):
     assert set(change.data) == {"title"}  # times shown without seconds are not "changes"
 
 
+def test_organiser_saving_changes_the_city_asked_for_is_told_to_submit_them(client, alice,
+                                                                             alices_event,
+                                                                             carol):
+    services.transition_event(alices_event, to="under_review", actor=carol)
+    services.transition_event(alices_event, to="changes_requested", actor=carol,
+                              note="Please start later")
+    log_in(client, alice)
+    data = form_data(event_fields(title="Save the library, later"))
+    data["starts_at"] = timezone.localtime(alices_event.starts_at).strftime("%Y-%m-%dT%H:%M")
+    data["ends_at"] = timezone.localtime(alices_event.ends_at).strftime("%Y-%m-%dT%H:%M")
+
+    response = client.post(reverse("events:edit", args=[alices_event.pk]), data, follow=True)
+
+    page = response.content.decode()
+    assert "not sent to the city yet" in page
+    assert "Submit" in page and "when you are ready" in page
+
+
 def test_organiser_cannot_edit_submitted_event_page(client, alices_event, alice):
     log_in(client, alice)
     url = reverse("events:edit", args=[alices_event.pk])
