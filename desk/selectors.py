@@ -19,7 +19,11 @@ from django.utils import timezone
 from coordination.log.kinds import LogKind
 from coordination.models import LogEntry
 from events.models import Event
-from events.selectors import events_visible_to, registrations_awaiting_city
+from events.selectors import (
+    events_visible_to,
+    registrations_awaiting_city,
+    registrations_awaiting_organiser,
+)
 from messaging.models import Message
 from messaging.presence import online_in_events
 from messaging.selectors import awaiting_acknowledgement, instructions_awaiting_acknowledgement
@@ -212,18 +216,20 @@ MAX_WAITING_FOR_YOU = 50
 @dataclass
 class WaitingForYou:
     """What waits for one person: zone versions to agree, instructions and alerts to
-    acknowledge and, for the city, registrations to review; each list capped, ``count`` the
-    whole number."""
+    acknowledge, for the city registrations to review and for organisers registrations the
+    city sent back; each list capped, ``count`` the whole number."""
 
     zones: list[Zone]
     instructions: list[Message]
     registrations: list[Event]
     count: int
+    sent_back: list[Event] = field(default_factory=list)
 
     @property
     def more(self) -> int:
         """How many wait beyond those listed."""
-        return self.count - len(self.zones) - len(self.instructions) - len(self.registrations)
+        return (self.count - len(self.zones) - len(self.instructions)
+                - len(self.registrations) - len(self.sent_back))
 
 
 def _capped(queryset: QuerySet, limit: int) -> tuple[list, int]:
@@ -241,8 +247,11 @@ def waiting_for(user, *, limit: int = MAX_WAITING_FOR_YOU) -> WaitingForYou:
     zones, zone_count = _capped(zone_versions_awaiting(user), limit)
     instructions, instruction_count = _capped(instructions_awaiting_acknowledgement(user), limit)
     registrations, registration_count = _capped(registrations_awaiting_city(user), limit)
+    sent_back, sent_back_count = _capped(registrations_awaiting_organiser(user), limit)
     return WaitingForYou(zones=zones, instructions=instructions, registrations=registrations,
-                         count=zone_count + instruction_count + registration_count)
+                         sent_back=sent_back,
+                         count=zone_count + instruction_count + registration_count
+                         + sent_back_count)
 
 
 def desk_of(user, *, now: dt.datetime | None = None) -> dict:

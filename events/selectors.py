@@ -280,6 +280,17 @@ def registrations_awaiting_city(user) -> QuerySet[Event]:
     return events_visible_to(user).filter(state__in=AWAITING_CITY).order_by("created_at", "pk")
 
 
+def registrations_awaiting_organiser(user) -> QuerySet[Event]:
+    """The registrations the city sent back ("Changes requested") to ``user`` as one of
+    their organisers, the longest registered first; none for anyone else."""
+    if not user.is_authenticated or not user.is_active or user.role != Role.ORGANISER:
+        return Event.objects.none()
+    return (Event.objects.select_related("organiser")
+            .filter(state=S.CHANGES_REQUESTED, memberships__user=user,
+                    memberships__role=Role.ORGANISER)
+            .order_by("created_at", "pk"))
+
+
 def field_value(event: Event, name: str) -> Any:
     """The value of field ``name`` as an ``event.amended`` entry keeps it, JSON-friendly:
     times in ISO 8601 (UTC), places as GeoJSON objects, choices as their values, the
