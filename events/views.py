@@ -275,10 +275,10 @@ def add_member(request, pk):
     if not form.is_valid():
         messages.error(request, _("Please give a username."))
         return redirect(event)
+    # The picker finds people by name too: a full name it found adds that person.
+    username = selectors.username_to_add(event, request.user, form.cleaned_data["username"])
     try:
-        membership, created = services.add_member(
-            event, username=form.cleaned_data["username"], actor=request.user
-        )
+        membership, created = services.add_member(event, username=username, actor=request.user)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:
