@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from coordination.errors import Conflict
+from coordination.languages import language_names
 from coordination.log import log_head
 from coordination.moments import format_moment
 from coordination.parties import Role
@@ -224,6 +225,8 @@ def _said(name: str, value) -> str:
         return Event.objects.filter(pk=value).values_list("reference", flat=True).first() or "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if name == "languages" and isinstance(value, list):
+        return ", ".join(language_names(value))
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)
