@@ -1,5 +1,5 @@
 """A zone's time in force is written as one span, the date once when both ends fall on one
-day ("Sun 13 Dec 2026, 09:00 – 11:00 EST"), on the server (``{% moment_span %}``,
+day ("Sun 13 Dec 2026, 09:00 to 11:00 EST"), on the server (``{% moment_span %}``,
 ``format_span``) and in the page scripts (``formatSpan`` of static/js/time.js)."""
 
 from __future__ import annotations
@@ -16,6 +16,6 @@ SCRIPTS = ["zones/zones.js", "zones/city_map.js"]
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_a_zones_time_in_force_is_one_span_in_the_page_scripts(script):
     source = (STATIC / script).read_text()
-    # Each end formatted on its own repeats the date: "Sun 13 Dec …, 09:00 – Sun 13 Dec …".
+    # Each end formatted on its own repeats the date: "Sun 13 Dec …, 09:00 to Sun 13 Dec …".
     assert not re.search(r"formatTime\(\s*(p\.valid_from|from)\b", source), script
     assert "formatSpan(" in source, script
