@@ -172,7 +172,8 @@ def test_detail_page_shows_the_fields_members_and_map_data(client, alice, carol)
     log_in(client, carol)
     response = client.get(event.get_absolute_url())
     page = response.content.decode()
-    for text in ("March for the river", "Friends of the Library", "Step-free route", "en, es",
+    for text in ("March for the river", "Friends of the Library", "Step-free route",
+                 "English, Spanish",
                  "Alice Martin", "Carol City", "City official", 'id="event-geometry"',
                  "zones/zone_map.js", "LineString"):
         assert text in page, text
