@@ -7,7 +7,7 @@ the same language everywhere.
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils.translation import get_supported_language_variant
+from django.utils.translation import get_language_info, get_supported_language_variant
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
@@ -96,3 +96,18 @@ def unknown_languages(codes: list) -> list[str]:
     """The entries of ``codes`` that are not codes of ``SPOKEN_LANGUAGES`` (as text)."""
     return [str(code) for code in codes if not isinstance(code, str)
             or code not in SPOKEN_LANGUAGES]
+
+
+def language_name(code: str) -> str:
+    """The name of language ``code`` for people: in the reader's language where Django knows
+    it, else as ``SPOKEN_LANGUAGES`` names it, else the code itself. Never a bare code for a
+    language the form offers."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return str(SPOKEN_LANGUAGES.get(code, code))
+
+
+def language_names(codes: list | None) -> list[str]:
+    """``language_name`` of each of ``codes``, in their order."""
+    return [language_name(str(code)) for code in codes or []]

@@ -19,11 +19,15 @@ from django.utils import timezone
 from coordination.log.kinds import LogKind
 from coordination.models import LogEntry
 from events.models import Event
-from events.selectors import events_visible_to, registrations_awaiting_city
+from events.selectors import (
+    events_visible_to,
+    registrations_awaiting_city,
+    registrations_awaiting_organiser,
+)
 from messaging.models import Message
 from messaging.presence import online_in_events
 from messaging.selectors import awaiting_acknowledgement, instructions_awaiting_acknowledgement
-from zones.conflicts import clashes_of_many
+from zones.conflicts import OVER, clashes_of_many
 from zones.models import Incident, Zone
 from zones.selectors import zone_versions_awaiting
 
@@ -149,7 +153,8 @@ def clashes(user, events: list[Event], *, limit: int = MAX_CLASH_EVENTS) -> list
     A clash names the other demonstration or the sensitive site only when ``user`` may see
     it, as on an event's page (zones.selectors.clashes_as_seen_by).
     """
-    events = [event for event in events if event.state not in GONE][:limit]
+    # Those that are over clash with nothing, as on the event page (zones.conflicts.OVER).
+    events = [event for event in events if event.state not in OVER][:limit]
     listed = {event.pk for event in events}
     seen: set[tuple] = set()
     shown = []
@@ -211,18 +216,20 @@ MAX_WAITING_FOR_YOU = 50
 @dataclass
 class WaitingForYou:
     """What waits for one person: zone versions to agree, instructions and alerts to
-    acknowledge and, for the city, registrations to review; each list capped, ``count`` the
-    whole number."""
+    acknowledge, for the city registrations to review and for organisers registrations the
+    city sent back; each list capped, ``count`` the whole number."""
 
     zones: list[Zone]
     instructions: list[Message]
     registrations: list[Event]
     count: int
+    sent_back: list[Event] = field(default_factory=list)
 
     @property
     def more(self) -> int:
         """How many wait beyond those listed."""
-        return self.count - len(self.zones) - len(self.instructions) - len(self.registrations)
+        return (self.count - len(self.zones) - len(self.instructions)
+                - len(self.registrations) - len(self.sent_back))
 
 
 def _capped(queryset: QuerySet, limit: int) -> tuple[list, int]:
@@ -240,8 +247,11 @@ def waiting_for(user, *, limit: int = MAX_WAITING_FOR_YOU) -> WaitingForYou:
     zones, zone_count = _capped(zone_versions_awaiting(user), limit)
     instructions, instruction_count = _capped(instructions_awaiting_acknowledgement(user), limit)
     registrations, registration_count = _capped(registrations_awaiting_city(user), limit)
+    sent_back, sent_back_count = _capped(registrations_awaiting_organiser(user), limit)
     return WaitingForYou(zones=zones, instructions=instructions, registrations=registrations,
-                         count=zone_count + instruction_count + registration_count)
+                         sent_back=sent_back,
+                         count=zone_count + instruction_count + registration_count
+                         + sent_back_count)
 
 
 def desk_of(user, *, now: dt.datetime | None = None) -> dict:

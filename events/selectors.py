@@ -149,6 +149,30 @@ def candidate_query_min_chars(actor) -> int:
     return ORGANISER_QUERY_MIN_CHARS if Role.ORGANISER in roles_addable_by(actor) else 0
 
 
+def _addable_people(event: Event, actor) -> QuerySet:
+    """Active accounts of the roles ``actor`` adds that are not members of ``event`` yet,
+    each with ``full_name``: the one rule for the picker and for adding by name."""
+    return (
+        get_user_model().objects.filter(is_active=True, role__in=roles_addable_by(actor))
+        .exclude(pk__in=event.memberships.values("user_id"))
+        .annotate(full_name=Concat("first_name", Value(" "), "last_name"))
+    )
+
+
+def username_to_add(event: Event, actor, typed: str) -> str:
+    """The username meant by what ``actor`` typed to add a member: the typed text when it is
+    someone's username; otherwise the username of the one person ``actor`` may add whose
+    full name it is (case and spacing aside), as the picker finds them; else the text as
+    typed, for ``add_member`` to refuse in its usual words."""
+    typed = typed.strip()
+    if get_user_model().objects.filter(username=typed).exists():
+        return typed
+    named = list(_addable_people(event, actor)
+                 .filter(full_name__iexact=" ".join(typed.split()))
+                 .values_list("username", flat=True)[:2])
+    return named[0] if len(named) == 1 else typed
+
+
 def member_candidates(event: Event, actor, query: str) -> list[dict]:
     """The people ``actor`` may add to ``event`` (the caller has checked
     ``events.add_member``) whose name or username matches ``query``, as
@@ -164,11 +188,7 @@ def member_candidates(event: Event, actor, query: str) -> list[dict]:
     min_chars = candidate_query_min_chars(actor)
     if len(query) < min_chars:
         return []
-    people = (
-        get_user_model().objects.filter(is_active=True, role__in=roles_addable_by(actor))
-        .exclude(pk__in=event.memberships.values("user_id"))
-        .annotate(full_name=Concat("first_name", Value(" "), "last_name"))
-    )
+    people = _addable_people(event, actor)
     if query:
         lookup = "istartswith" if min_chars else "icontains"
         people = people.filter(
@@ -278,6 +298,17 @@ def registrations_awaiting_city(user) -> QuerySet[Event]:
     if not user.is_authenticated or not user.has_perm("events.review_event"):
         return Event.objects.none()
     return events_visible_to(user).filter(state__in=AWAITING_CITY).order_by("created_at", "pk")
+
+
+def registrations_awaiting_organiser(user) -> QuerySet[Event]:
+    """The registrations the city sent back ("Changes requested") to ``user`` as one of
+    their organisers, the longest registered first; none for anyone else."""
+    if not user.is_authenticated or not user.is_active or user.role != Role.ORGANISER:
+        return Event.objects.none()
+    return (Event.objects.select_related("organiser")
+            .filter(state=S.CHANGES_REQUESTED, memberships__user=user,
+                    memberships__role=Role.ORGANISER)
+            .order_by("created_at", "pk"))
 
 
 def field_value(event: Event, name: str) -> Any:

@@ -10,11 +10,12 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from coordination.errors import Conflict
+from coordination.languages import language_names
 from coordination.log import geometry_from_log, log_head
 from coordination.moments import format_moment
 from coordination.parties import Role
@@ -34,7 +35,7 @@ TRANSITION_LABELS = {
     Event.State.LIVE: gettext_lazy("Mark live"),
     Event.State.CONCLUDED: gettext_lazy("Conclude"),
     Event.State.WITHDRAWN: gettext_lazy("Withdraw"),
-    Event.State.CANCELLED: pgettext_lazy("cancel a demonstration", "Cancel"),
+    Event.State.CANCELLED: gettext_lazy("Cancel the demonstration"),
 }
 
 
@@ -81,6 +82,18 @@ def register_event(request):
     return render(request, "events/event_form.html", {"form": form, "event": None})
 
 
+def _saved_message(event: Event, *, amending: bool) -> str:
+    """What saving the registration did: an amendment goes to the city at once; a draft or
+    a registration sent back waits for the organiser's "Submit", so say so."""
+    if amending:
+        return _("Your changes are saved and sent to the city, which will agree the "
+                 "demonstration again.")
+    if Event.State.SUBMITTED in next_states(event.state):
+        return _("Your changes are saved but not sent to the city yet: press “Submit” "
+                 "when you are ready.")
+    return _("Your changes are saved.")
+
+
 @login_required
 def edit_event(request, pk):
     """Edit a draft or sent-back registration, or amend an agreed one (which then goes back
@@ -103,9 +116,7 @@ def edit_event(request, pk):
             messages.error(request, exc.message)
             return redirect(event)
         else:
-            messages.success(request, _("Your changes are saved and sent to the city, which "
-                                        "will agree the demonstration again.") if amending
-                             else _("Your changes are saved."))
+            messages.success(request, _saved_message(event, amending=amending))
             return redirect(event)
     return render(request, "events/event_form.html",
                   {"form": form, "event": event, "amending": amending})
@@ -214,6 +225,8 @@ def _said(name: str, value) -> str:
         return Event.objects.filter(pk=value).values_list("reference", flat=True).first() or "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if name == "languages" and isinstance(value, list):
+        return ", ".join(language_names(value))
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)
@@ -265,10 +278,10 @@ def add_member(request, pk):
     if not form.is_valid():
         messages.error(request, _("Please give a username."))
         return redirect(event)
+    # The picker finds people by name too: a full name it found adds that person.
+    username = selectors.username_to_add(event, request.user, form.cleaned_data["username"])
     try:
-        membership, created = services.add_member(
-            event, username=form.cleaned_data["username"], actor=request.user
-        )
+        membership, created = services.add_member(event, username=username, actor=request.user)
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:

@@ -73,7 +73,8 @@ from zones.models import Zone
 
 #: Demonstrations that no longer take place, and so clash with nothing.
 GONE = (Event.State.WITHDRAWN, Event.State.CANCELLED)
-#: Demonstrations that are over: never listed as another's clash (``CLOSED_STATES``).
+#: Demonstrations that are over: never listed as another's clash (``CLOSED_STATES``), and
+#: the desk lists no clash of theirs (one definition for the event page and the desk).
 OVER = tuple(sorted(CLOSED_STATES))
 #: Places of a demonstration besides its zones.
 PLACE_FIELDS = ("assembly_point", "route", "dispersal_point")

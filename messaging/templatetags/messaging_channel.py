@@ -10,8 +10,9 @@ from __future__ import annotations
 from django import template
 from django.conf import settings
 from django.urls import reverse
-from django.utils.translation import get_language, get_language_info
+from django.utils.translation import get_language
 
+from coordination.languages import language_name
 from coordination.parties import Role
 from coordination.per_request import once_per_request
 from events.models import Event
@@ -78,20 +79,13 @@ def _channel_panel(user, event: Event) -> dict | None:
     }
 
 
-def _language_name(code: str) -> str:
-    try:
-        return get_language_info(code)["name_translated"]
-    except KeyError:  # a language Django does not know: its code says it
-        return code
-
-
 def _channel_languages(event: Event) -> dict:
     """Who reads what, for the languages section next to the channel."""
     found = languages_of_channel(event)
     return {
-        "event": [_language_name(code) for code in found["event"]],
+        "event": [language_name(code) for code in found["event"]],
         "members": [{**member, "role_label": Role(member["role"]).label,
-                     "language_label": _language_name(member["language"])
+                     "language_label": language_name(member["language"])
                      if member["language"] else None}
                     for member in found["members"]],
     }

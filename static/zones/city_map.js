@@ -11,7 +11,7 @@
  */
 import {el, popup} from "../js/dom.js";
 import {fill, gettext} from "../js/i18n.js";
-import {formatTime, fromLocalInput, toLocalInput} from "../js/time.js";
+import {formatSpan, formatTime, fromLocalInput, toLocalInput} from "../js/time.js";
 
 function startCityMap() {
   var config = JSON.parse(document.getElementById("city-map-config").textContent);
@@ -28,9 +28,12 @@ function startCityMap() {
   // --- small helpers ------------------------------------------------------------------
 
   /* From when to when, "always" for an end left open. */
-  function period(from, to) {
+  function period(start, end) {
+    if (start && end) {
+      return formatSpan(start, end);  // the date once when both ends fall on one day
+    }
     return fill(gettext("%(start)s to %(end)s"), {
-      start: formatTime(from) || gettext("always"), end: formatTime(to) || gettext("always")});
+      start: formatTime(start) || gettext("always"), end: formatTime(end) || gettext("always")});
   }
 
   function kindColour(kind) {

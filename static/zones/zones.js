@@ -7,7 +7,7 @@
  */
 import {el} from "../js/dom.js";
 import {fill, gettext} from "../js/i18n.js";
-import {formatTime} from "../js/time.js";
+import {formatSpan} from "../js/time.js";
 
 /* --- shared by every map of zones ---------------------------------------------------- */
 
@@ -171,8 +171,8 @@ export function describeZone(feature, labels) {
   line.appendChild(document.createTextNode(" · "));
   line.appendChild(el("strong", "zone-status zone-status-" + p.status, labels.statuses[p.status] || p.status));
   box.appendChild(line);
-  box.appendChild(el("p", "zone-times", fill(gettext("%(start)s – %(end)s"), {
-    start: formatTime(p.valid_from) || "…", end: formatTime(p.valid_to) || "…"})));
+  // One span: the date once when both ends fall on one day (static/js/time.js).
+  box.appendChild(el("p", "zone-times", formatSpan(p.valid_from, p.valid_to)));
   var conditions = el("p", "zone-conditions");
   if (p.conditions) {
     conditions.appendChild(el("strong", null, gettext("Conditions:") + " "));

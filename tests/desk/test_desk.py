@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from desk import selectors as desk
+from desk.templatetags.desk_times import submitted_since
 from events import services
 from events.models import Event
 from messaging import services as messaging
@@ -342,3 +343,34 @@ def test_the_desk_reads_the_same_number_of_queries_for_many_demonstrations(
     # few; now also the session's second factor and (once a minute) its last-seen time.
     # One more query for each kind of "Waiting for you" (zones, instructions, registrations).
     assert len(few) <= 22
+
+
+def test_a_concluded_demonstration_is_not_listed_among_the_clashes_on_the_desk(alice, mallory,
+                                                                               carol):
+    over = register(alice, days=0.01, hours=1)
+    Event.objects.filter(pk=over.pk).update(state=Event.State.CONCLUDED)
+    move(register(mallory, days=0.02, title="Same square, same hour"), "submitted")
+
+    shown = desk.clashes(carol, desk.upcoming(carol).events)
+
+    assert shown == []
+    # The event page of the one still to come lists no clash either: one definition.
+    still = Event.objects.get(title="Same square, same hour")
+    assert clashes_of(still) == []
+
+
+def test_a_registration_submitted_under_a_minute_ago_reads_just_now_on_the_desk(
+        client, carol, alice):
+    move(register(alice, days=3, title="Fresh from alice"), "submitted")
+    log_in(client, carol)
+
+    page = client.get(reverse("desk")).content.decode()
+
+    assert "submitted just now" in page
+    assert "0 minutes" not in page
+
+
+def test_a_registration_submitted_an_hour_ago_says_how_long_it_has_waited():
+    now = timezone.now()
+    assert submitted_since(now - dt.timedelta(hours=1), now) == "submitted 1\xa0hour ago"
+    assert submitted_since(now - dt.timedelta(seconds=59), now) == "submitted just now"

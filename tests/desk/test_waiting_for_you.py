@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from desk.selectors import waiting_for
 from events import services as events
-from events.selectors import registrations_awaiting_city
+from events.selectors import registrations_awaiting_city, registrations_awaiting_organiser
 from messaging import services as messaging
 from tests.support.accounts import log_in
 from tests.support.factories import event_fields
@@ -110,3 +110,35 @@ def test_the_waiting_list_is_for_people_logged_in(client):
     response = client.get(reverse("desk-waiting"))
 
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def sent_back(event, carol):
+    events.transition_event(event, to="under_review", actor=carol)
+    return events.transition_event(event, to="changes_requested", actor=carol,
+                                   note="Please start an hour later.")
+
+
+def test_a_registration_sent_back_waits_for_its_organisers(alices_event, alice, carol,
+                                                           mallory):
+    assert list(registrations_awaiting_organiser(alice)) == []
+    sent_back(alices_event, carol)
+
+    assert list(registrations_awaiting_organiser(alice)) == [alices_event]
+    assert list(registrations_awaiting_organiser(mallory)) == []  # not hers
+    assert list(registrations_awaiting_organiser(carol)) == []  # the city waits, not acts
+    for_alice = waiting_for(alice)
+    assert for_alice.sent_back == [alices_event] and for_alice.count == 1
+
+    events.transition_event(alices_event, to="submitted", actor=alice)
+    assert waiting_for(alice).count == 0
+
+
+def test_organiser_sees_the_citys_request_waiting_with_a_link_to_the_conversation(
+        client, alices_event, alice, carol):
+    sent_back(alices_event, carol)
+
+    page = log_in(client, alice).get(reverse("events:list")).content.decode()
+
+    assert "Waiting for you (1)" in page
+    assert f'href="/events/{alices_event.pk}/#review-conversation"' in page
+    assert "Changes requested by the city" in page

@@ -10,7 +10,7 @@ from events.models import EventMembership
 def test_city_official_picks_a_police_officer_by_name_and_adds_her(phone_for, alices_event,
                                                                     carol, erin):
     page = phone_for(carol, f"/events/{alices_event.pk}/")
-    field = page.get_by_label("Add a police officer or city official by username")
+    field = page.get_by_label("Add a police officer or city official by name or username")
     status = page.locator("#member-picker-status")
     expect(status).to_contain_text("Type part of their name")
 

@@ -89,3 +89,38 @@ def test_the_event_page_wires_the_picker_to_the_add_member_field(client, alices_
 
     log_in(client, carol)
     assert 'data-min-chars="0"' in client.get(alices_event.get_absolute_url()).content.decode()
+
+
+def add_by_typing(client, user, event, text: str):
+    log_in(client, user)
+    return client.post(reverse("events:add_member", args=[event.pk]), {"username": text},
+                       follow=True)
+
+
+def test_organiser_adds_the_co_organiser_the_picker_found_by_their_full_name(
+        client, alices_event, alice, mallory):
+    assert usernames(candidates(client, alice, alices_event, "mallory other")) == ["mallory"]
+
+    page = add_by_typing(client, alice, alices_event, "mallory OTHER").content.decode()
+
+    assert "No organiser has this username." not in page
+    assert alices_event.memberships.filter(user=mallory).exists()
+
+
+def test_a_full_name_shared_by_two_people_or_not_addable_adds_nobody(client, alices_event,
+                                                                     alice, carol, erin, frank):
+    make_user("erin2", "police", name="Erin Beat")
+    add_by_typing(client, carol, alices_event, "Erin Beat")
+    assert not alices_event.memberships.filter(user__first_name="Erin").exists()
+
+    page = add_by_typing(client, alice, alices_event, "Frank Desk").content.decode()
+    assert "No organiser has this username." in page  # an official, not hers to add
+
+
+def test_the_add_member_label_says_name_or_username(client, alices_event, alice, carol):
+    log_in(client, alice)
+    assert "Add a co-organiser by name or username" in client.get(
+        alices_event.get_absolute_url()).content.decode()
+    log_in(client, carol)
+    assert "Add a police officer or city official by name or username" in client.get(
+        alices_event.get_absolute_url()).content.decode()

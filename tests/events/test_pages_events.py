@@ -172,7 +172,8 @@ def test_detail_page_shows_the_fields_members_and_map_data(client, alice, carol)
     log_in(client, carol)
     response = client.get(event.get_absolute_url())
     page = response.content.decode()
-    for text in ("March for the river", "Friends of the Library", "Step-free route", "en, es",
+    for text in ("March for the river", "Friends of the Library", "Step-free route",
+                 "English, Spanish",
                  "Alice Martin", "Carol City", "City official", 'id="event-geometry"',
                  "zones/zone_map.js", "LineString"):
         assert text in page, text
@@ -199,6 +200,13 @@ def test_city_sees_review_and_cancel_buttons_on_a_submitted_event(client, alices
     assert buttons(client, carol, alices_event) == {"under_review", "cancelled"}
     page = client.get(alices_event.get_absolute_url()).content.decode()
     assert "Take under review" in page and "Reason for cancelling" in page
+
+
+def test_citys_cancel_button_says_it_cancels_the_demonstration(client, alices_event, carol):
+    log_in(client, carol)
+    page = client.get(alices_event.get_absolute_url()).content.decode()
+    assert re.search(r'value="cancelled">.*?<button[^>]*>\s*Cancel the demonstration\s*</button>',
+                     page, re.S), "the cancel button reads like 'close this'"
 
 
 def test_city_sees_request_changes_agree_and_cancel_when_under_review(
@@ -419,6 +427,24 @@ def test_organiser_edits_their_draft(client, alice):
     assert event.title == "Save the library, again"
     change = event.log_entries.get(kind="event.changed")
     assert set(change.data) == {"title"}  # times shown without seconds are not "changes"
+
+
+def test_organiser_saving_changes_the_city_asked_for_is_told_to_submit_them(client, alice,
+                                                                             alices_event,
+                                                                             carol):
+    services.transition_event(alices_event, to="under_review", actor=carol)
+    services.transition_event(alices_event, to="changes_requested", actor=carol,
+                              note="Please start later")
+    log_in(client, alice)
+    data = form_data(event_fields(title="Save the library, later"))
+    data["starts_at"] = timezone.localtime(alices_event.starts_at).strftime("%Y-%m-%dT%H:%M")
+    data["ends_at"] = timezone.localtime(alices_event.ends_at).strftime("%Y-%m-%dT%H:%M")
+
+    response = client.post(reverse("events:edit", args=[alices_event.pk]), data, follow=True)
+
+    page = response.content.decode()
+    assert "not sent to the city yet" in page
+    assert "Submit" in page and "when you are ready" in page
 
 
 def test_organiser_cannot_edit_submitted_event_page(client, alices_event, alice):

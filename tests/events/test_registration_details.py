@@ -14,6 +14,7 @@ from events import services
 from events.models import LONG_TEXT_MAX_CHARS, Event
 from tests.events.test_api_events import EVENTS, nothing_was_saved, registration
 from tests.events.test_pages_events import errors_of, register_page
+from tests.support.accounts import log_in
 from tests.support.factories import event_fields
 
 # --- place names ------------------------------------------------------------------------------
@@ -139,3 +140,16 @@ def test_languages_typed_before_the_list_are_brought_onto_it(alice):
     event.refresh_from_db()
     assert event.languages == ["en", "so"]
     services.update_event(event, actor=alice, title="Still editable")
+
+
+def test_the_events_languages_are_named_in_the_readers_language(client, alice):
+    event = services.register_event(organiser=alice,
+                                    **event_fields(languages=["en", "fr", "so"]))
+    log_in(client, alice)
+
+    page = client.get(event.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "<dd>English, French, Somali</dd>" in page
+    assert "en, fr, so" not in page
+    french = client.get(event.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "anglais, français, somali" in french.lower()

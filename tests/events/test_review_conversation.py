@@ -64,6 +64,14 @@ def test_organiser_sees_the_citys_request_on_the_event_page_and_is_asked_what_th
     assert 'id="note-submitted"' in page and "What did you change? (optional)" in page
 
 
+def test_organiser_reads_what_the_city_asked_before_being_asked_what_they_changed(
+        client, sent_back, alice):
+    page = page_of(client, alice, "detail", sent_back)
+
+    assert page.index(REQUEST) < page.index('id="workflow-heading"')
+    assert page.index('id="review-conversation"') < page.index("What did you change?")
+
+
 def test_organiser_sees_the_citys_request_while_editing(client, sent_back, alice):
     page = page_of(client, alice, "edit", sent_back)
 

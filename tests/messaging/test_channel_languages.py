@@ -163,3 +163,13 @@ async def test_a_refusal_decided_in_a_database_thread_is_in_the_connections_lang
                             refused_by_its_shape=False)
     assert error["code"] == "invalid" and error["detail"] == "Ce message n'existe pas."
     await ws.disconnect()
+
+
+def test_the_channel_names_a_language_django_does_not_know_from_the_forms_list(
+        alices_event, bob, client):
+    alices_event.languages = ["en", "so"]
+    alices_event.save(update_fields=["languages"])
+    log_in(client, bob)
+    page = client.get(f"/events/{alices_event.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<span class="language-tag">Somali</span>' in page
+    assert '<span class="language-tag">so</span>' not in page

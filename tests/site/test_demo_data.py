@@ -67,3 +67,24 @@ def test_demo_officials_log_in_with_the_printed_code(var_dir, client, settings):
 
     assert response["Location"] == "/desk/"
     assert client.get("/desk/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_demo_vigil_is_a_record_of_yesterday_and_the_river_march_is_on_the_day(var_dir):
+    from django.utils import timezone
+
+    from events.selectors import is_on_the_day
+
+    load()
+    now = timezone.now()
+    vigil = Event.objects.get(title="Candlelight vigil")
+    assert vigil.state == "concluded"
+    assert vigil.ends_at < now  # concluded, so over: never "concluded" with future times
+    assert vigil.assembly_point_name
+    times = list(vigil.log_entries.order_by("seq").values_list("at", flat=True))
+    assert times == sorted(times) and times[-1] <= now
+    assert times[0] < vigil.starts_at  # registered before it took place
+    assert verify_event_log(vigil.pk).valid
+
+    river = Event.objects.get(title="March for Clean Rivers")
+    assert river.state == "agreed" and is_on_the_day(river)

@@ -13,7 +13,10 @@ import datetime as dt
 import json
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -130,7 +133,9 @@ class Command(BaseCommand):
         )
         event_services.transition_event(library, to="submitted", actor=alice)
 
-        river_start = soon + dt.timedelta(days=3)
+        # On the day (agreed, starting within PARLEY_LIVE_WINDOW_HOURS): `make run` shows its
+        # page as the operations screen.
+        river_start = (timezone.now() + dt.timedelta(hours=3)).replace(second=0, microsecond=0)
         river = event_services.register_event(
             organiser=alice, title="March for Clean Rivers", kind="march",
             organisation="Scioto River Friends", expected_attendance=1200, stewards=40,
@@ -154,21 +159,28 @@ class Command(BaseCommand):
         event_services.transition_event(river, to="agreed", actor=carol,
                                         note="Route agreed at the liaison meeting.")
 
-        # Concluded, so that the reviewer has an after-action log to read.
-        vigil_start = timezone.now().replace(microsecond=0) + dt.timedelta(hours=1)
-        vigil = event_services.register_event(
-            organiser=alice, title="Candlelight vigil", kind="vigil",
-            expected_attendance=80, starts_at=vigil_start,
-            ends_at=vigil_start + dt.timedelta(hours=1),
-            assembly_point=Point(-82.9875, 39.9620, srid=4326), languages=["en"],
-        )
-        event_services.transition_event(vigil, to="submitted", actor=alice)
-        event_services.transition_event(vigil, to="under_review", actor=carol)
-        event_services.add_member(vigil, username="bob", actor=carol)
-        event_services.transition_event(vigil, to="agreed", actor=carol)
-        event_services.transition_event(vigil, to="live", actor=carol)
-        event_services.transition_event(vigil, to="concluded", actor=carol,
-                                        note="Ended peacefully.")
+        # Concluded, so that the reviewer has an after-action log to read: a record of
+        # yesterday evening, each step logged when it would have happened.
+        vigil_start = (timezone.now() - dt.timedelta(days=1)).replace(
+            hour=20, minute=0, second=0, microsecond=0)
+        with _clock_at(vigil_start - dt.timedelta(days=3)):
+            vigil = event_services.register_event(
+                organiser=alice, title="Candlelight vigil", kind="vigil",
+                expected_attendance=80, starts_at=vigil_start,
+                ends_at=vigil_start + dt.timedelta(hours=1),
+                assembly_point=Point(-82.9875, 39.9620, srid=4326),
+                assembly_point_name="Goodale Park gazebo", languages=["en"],
+            )
+            event_services.transition_event(vigil, to="submitted", actor=alice)
+        with _clock_at(vigil_start - dt.timedelta(days=2)):
+            event_services.transition_event(vigil, to="under_review", actor=carol)
+            event_services.add_member(vigil, username="bob", actor=carol)
+            event_services.transition_event(vigil, to="agreed", actor=carol)
+        with _clock_at(vigil_start - dt.timedelta(minutes=15)):
+            event_services.transition_event(vigil, to="live", actor=carol)
+        with _clock_at(vigil_start + dt.timedelta(hours=1, minutes=5)):
+            event_services.transition_event(vigil, to="concluded", actor=carol,
+                                            note="Ended peacefully.")
 
     def _ensure_standard_instructions(self) -> None:
         """The city's ready instructions, in English, French and Spanish."""
@@ -194,3 +206,11 @@ class Command(BaseCommand):
             "`make otp ACCOUNT=bob` (manage.py demo_totp_code bob)."
         )
         self.stdout.write("")
+
+
+@contextmanager
+def _clock_at(moment: dt.datetime) -> Iterator[None]:
+    """Demo data only: what is done inside happens, and is logged, at ``moment`` (so that a
+    concluded demonstration is a record of the past, its log in step with its times)."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
