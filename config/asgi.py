@@ -22,13 +22,18 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from config.observability import ConnectionContext  # noqa: E402
-from config.websocket_server import close_failed_connections_with_a_close_frame  # noqa: E402
+from config.websocket_server import (  # noqa: E402
+    close_failed_connections_with_a_close_frame,
+    leave_request_bodies_to_django,
+)
 from desk.consumers import websocket_urlpatterns as desk_urlpatterns  # noqa: E402
 from messaging.auth import websocket_security  # noqa: E402
 from messaging.routing import websocket_urlpatterns  # noqa: E402
 
 # A frame over Daphne's --websocket-max-message-size (1 MiB) closes with 1009, not a bare drop.
 close_failed_connections_with_a_close_frame()
+# A multipart body Twisted cannot parse gets Parley's JSON 400, not Twisted's bare one.
+leave_request_bodies_to_django()
 
 application = ProtocolTypeRouter(
     {

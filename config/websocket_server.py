@@ -1,4 +1,5 @@
-"""How Daphne's WebSocket server refuses a frame that is too large to read.
+"""How Daphne (Twisted and Autobahn underneath) is told to behave: WebSocket frames too large
+to read, and request bodies left to Django.
 
 Autobahn (under Daphne) fails a connection by dropping TCP (``failByDrop``): a client then sees
 1006, cannot tell it from a network failure, and sends the same frame again once reconnected.
@@ -26,3 +27,26 @@ def close_failed_connections_with_a_close_frame() -> None:
     tests' live servers alike. Idempotent.
     """
     WebSocketFactory.resetProtocolOptions = _reset_protocol_options_closing_cleanly
+
+
+def leave_request_bodies_to_django() -> None:
+    """Stop Twisted (under Daphne) from parsing POST form bodies itself.
+
+    Twisted's ``Request`` parses every ``multipart/form-data`` and urlencoded POST body into
+    ``request.args``, which Daphne never reads; a body it cannot parse gets Twisted's bare
+    ``400`` (no headers, no body) and a dropped connection, before Parley can answer with its
+    JSON error. With the parsing off, Django reads the body and answers as documented
+    (docs/protocol.md, "Errors"), and no upload is held in memory twice. Idempotent.
+    """
+    from daphne.http_protocol import WebRequest
+
+    if getattr(WebRequest, "_parley_bodies_left_to_django", False):
+        return
+    init = WebRequest.__init__
+
+    def __init__(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self._parsePOSTFormSubmission = False
+
+    WebRequest.__init__ = __init__
+    WebRequest._parley_bodies_left_to_django = True

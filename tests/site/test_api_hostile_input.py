@@ -8,6 +8,7 @@ same callers, objects and bodies), so a new route is asked too.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -296,3 +297,26 @@ def test_the_api_document_lists_413_for_every_operation_that_takes_a_body(db, ap
     assert operations
     assert [f"{method} {path}" for path, method, operation in operations
             if "413" not in operation["responses"]] == []
+
+
+@pytest.mark.parametrize("case", ["garbage", "empty form"])
+def test_behind_daphne_a_multipart_body_twisted_cannot_parse_still_gets_a_json_400(
+        case, asgi_live_server):
+    """Twisted, under Daphne, used to parse POST form bodies itself and answer one it could
+    not parse with a bare 400 (no headers, no body) before Parley saw the request."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    body = {"garbage": b"garbage", "empty form": b"--b--\r\n"}[case]
+    boundary = {"garbage": "xx", "empty form": "b"}[case]
+    address = urlsplit(asgi_live_server)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    connection.request("POST", "/api/v1/auth/token/", body=body, headers={
+        "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    response = connection.getresponse()
+    answer = response.read()
+    connection.close()
+
+    assert response.status == 400
+    assert response.getheader("Content-Type") == "application/json"
+    assert set(json.loads(answer)) == {"username", "password"}
