@@ -40,7 +40,8 @@ FILTERS = [
 
 
 class GeoJSONRenderer(JSONRenderer):
-    """JSON, labelled ``application/geo+json`` (RFC 7946, 12): what a zone list is."""
+    """JSON, labelled ``application/geo+json`` (RFC 7946, 12): what a zone, a zone list and
+    the incidents are."""
 
     media_type = GEOJSON
     format = "geojson"
@@ -150,8 +151,9 @@ class ZonesDownloadView(APIView):
         return _download(ZoneSerializer(zones, many=True).data, "parley-zones.geojson")
 
 
-class ZoneDetailView(APIView):
-    """One zone; a change of its shape, times, kind or conditions makes a new version."""
+class ZoneDetailView(GeoJSONView):
+    """One zone (a GeoJSON Feature); a change of its shape, times, kind or conditions makes
+    a new version."""
 
     parser_classes = json_only()
 

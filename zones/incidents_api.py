@@ -8,11 +8,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from coordination.request_bodies import json_only
 from events.selectors import get_event_for
 from zones import incidents
+from zones.api import GeoJSONView
 from zones.models import Incident
 
 
@@ -52,7 +52,7 @@ class ReportSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=incidents.DESCRIPTION_MAX_CHARS)
 
 
-class EventIncidentsView(APIView):
+class EventIncidentsView(GeoJSONView):
     """The incidents of one demonstration (a GeoJSON FeatureCollection of Points, in the
     order they happened); its police members and city staff report new ones while it is
     agreed or live."""

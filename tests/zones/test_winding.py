@@ -168,3 +168,20 @@ def test_the_migration_winds_the_shapes_stored_before(alices_event, carol):
     assert stored.geometry.equals(backwards)
     assert stored.updated_at == updated_at
     assert ZoneVersion.objects.get(zone=zone).geometry[0].is_counterclockwise
+
+
+def test_one_zone_and_the_incidents_are_served_as_geojson_too(agreed_event, bob, api):
+    """An outside check found a zone's own address and the incidents answering
+    ``application/json`` while the zone lists said ``application/geo+json``."""
+    zone = make_zone(agreed_event, bob)
+    incidents = f"/api/v1/events/{agreed_event.pk}/incidents/"
+
+    one = api(bob).get(f"/api/v1/zones/{zone.pk}/")
+    listed = api(bob).get(incidents)
+
+    assert one.status_code == 200 and one["Content-Type"] == "application/geo+json"
+    assert one.json()["type"] == "Feature"
+    assert listed.status_code == 200 and listed["Content-Type"] == "application/geo+json"
+    assert listed.json()["type"] == "FeatureCollection"
+    missing = api(bob).get("/api/v1/zones/999999/")
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
