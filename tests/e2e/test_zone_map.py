@@ -213,7 +213,7 @@ def test_a_reshaped_zone_must_be_agreed_again_and_a_bad_shape_is_named_and_repai
     shape = shown_shape(carol_page, zone.pk)
     carol_page.locator(".leaflet-popup").get_by_role("button", name="Reshape").click()
     corners = carol_page.locator("#event-map .leaflet-editing-icon")
-    expect(corners.first).to_be_visible()
+    expect(corners.first).to_be_visible(timeout=15_000)  # Leaflet.draw sets up its handles
     drag(carol_page, corners.nth(2), 40, -30)  # the north-east corner
     assert shown_shape(carol_page, zone.pk) != shape
     carol_page.get_by_role("button", name="Keep the old shape").click()
@@ -224,7 +224,7 @@ def test_a_reshaped_zone_must_be_agreed_again_and_a_bad_shape_is_named_and_repai
     held["zone"] = True
     carol_page.locator("#zone-list .zone-show").click()
     carol_page.locator(".leaflet-popup").get_by_role("button", name="Reshape").click()
-    expect(corners.first).to_be_visible()
+    expect(corners.first).to_be_visible(timeout=15_000)  # Leaflet.draw sets up its handles
     drag(carol_page, corners.nth(2), 40, -30)  # the north-east corner
     carol_page.get_by_role("button", name="Save the new shape").click()
     expect(zone_on_map(carol_page)).to_have_attribute("data-status", "proposed")
