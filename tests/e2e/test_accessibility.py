@@ -11,6 +11,7 @@ was found and fixed."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +30,13 @@ from tests.support.review import concluded_story, live_event, say
 from tests.support.zones import LAT, LON, make_zone
 from zones.incidents import report_incident
 
-pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("fresh_cache")]
+pytestmark = [
+    pytest.mark.e2e, pytest.mark.usefixtures("fresh_cache"),
+    # The pages are the same on either database; `make test` scans them once, in its
+    # PostgreSQL/PostGIS + Redis half (the production setup), to keep the run short.
+    pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgis"),
+                       reason="scanned in the PostgreSQL/PostGIS half of `make test`"),
+]
 
 #: WCAG 2.0, 2.1 and 2.2, levels A and AA: what Parley promises (docs/accessibility.md).
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
