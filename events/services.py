@@ -239,16 +239,7 @@ def transition_event(event: Event, *, to: str, actor, note: str = "") -> Event:
         raise ValidationError({"to": [_("“%(to)s” is not a state a demonstration can be "
                                         "moved to.") % {"to": to}]})
     event = Event.objects.select_for_update().get(pk=event.pk)
-    if not actor.has_perm(PERMISSION_FOR[to], event):
-        raise PermissionDenied(
-            _("Your role (%(role)s) cannot move a demonstration to “%(to)s”.")
-            % {"role": actor.get_role_display(), "to": Event.State(to).label}
-        )
-    if event.state not in ALLOWED_FROM[to]:
-        raise Conflict(
-            _("A demonstration that is “%(state)s” cannot be moved to “%(to)s”.")
-            % {"state": event.get_state_display(), "to": Event.State(to).label}
-        )
+    check_can_move(event, to=to, actor=actor)
     waiting = too_early(event, to)
     if waiting:
         raise Conflict(waiting)

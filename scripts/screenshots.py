@@ -128,8 +128,20 @@ def wait_until_serving(base_url: str, server: subprocess.Popen) -> None:
     raise SystemExit("Daphne did not answer within 30 s.")
 
 
-def photograph(base_url: str, path: str, cookie: str) -> None:
+def logged_in_page(browser, base_url: str, cookie: str, viewport: dict):
+    """A page of a new context at ``viewport``, logged in with ``cookie``, that fetches
+    nothing but this site (no map tiles)."""
     from django.conf import settings
+
+    context = browser.new_context(viewport=viewport, device_scale_factor=1)
+    context.route("**/*", lambda route: route.continue_()
+                  if route.request.url.startswith(base_url) else route.abort())
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie,
+                          "url": base_url}])
+    return context.new_page()
+
+
+def photograph(base_url: str, path: str, cookie: str, conversation_path: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -137,35 +149,16 @@ def photograph(base_url: str, path: str, cookie: str) -> None:
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
         for name, viewport in SIZES.items():
-            context = browser.new_context(viewport=viewport, device_scale_factor=1)
-            context.route("**/*", lambda route: route.continue_()
-                          if route.request.url.startswith(base_url) else route.abort())
-            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie,
-                                  "url": base_url}])
-            page = context.new_page()
+            page = logged_in_page(browser, base_url, cookie, viewport)
             page.goto(f"{base_url}{path}")
             expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "live")
             expect(page.locator("#channel-pending .pending-item")).to_have_count(1)
             page.evaluate("document.fonts.ready")
             page.screenshot(path=str(OUT / f"operations-{name}.png"))
-            context.close()
-        browser.close()
+            page.context.close()
 
-
-def photograph_conversation(base_url: str, path: str, cookie: str) -> None:
-    from django.conf import settings
-    from playwright.sync_api import expect, sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox"])
-        context = browser.new_context(viewport=SIZES["phone"], device_scale_factor=1)
-        context.route("**/*", lambda route: route.continue_()
-                      if route.request.url.startswith(base_url) else route.abort())
-        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie,
-                              "url": base_url}])
-        page = context.new_page()
-        page.goto(f"{base_url}{path}")
+        page = logged_in_page(browser, base_url, cookie, SIZES["phone"])
+        page.goto(f"{base_url}{conversation_path}")
         conversation = page.locator("#review-conversation")
         expect(conversation.locator(".conversation-entry")).to_have_count(2)
         page.evaluate("document.fonts.ready")
@@ -195,8 +188,7 @@ def main() -> None:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_serving(base_url, server)
-        photograph(base_url, march.get_absolute_url(), cookie)
-        photograph_conversation(base_url, library.get_absolute_url(), cookie)
+        photograph(base_url, march.get_absolute_url(), cookie, library.get_absolute_url())
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -12,6 +12,24 @@ from tests.support.zones import feature, square
 pytestmark = pytest.mark.e2e
 
 
+def propose_medics_zone(page, event) -> dict:
+    """The zone "Medics by the fountain", proposed from ``page`` (a member's event page)
+    through the API as its own script would; the answer's ``status`` and ``zone``."""
+    answer = page.evaluate(
+        """async ([url, body]) => {
+          const map = document.getElementById("zone-map");
+          const response = await fetch(url, {method: "POST", credentials: "same-origin",
+            headers: {"Content-Type": "application/json", "X-CSRFToken": map.dataset.csrf},
+            body: body});
+          return {status: response.status, zone: await response.json()};
+        }""",
+        [f"/api/v1/events/{event.pk}/zones/",
+         json.dumps(feature(square(), kind="first_aid", label="Medics by the fountain"))],
+    )
+    assert answer["status"] == 201
+    return answer
+
+
 def test_a_zone_proposed_by_another_member_appears_in_the_open_desks_waiting_list(
         phone_for, agreed_event, bob, carol):
     desk = phone_for(carol, "/desk/")
@@ -21,18 +39,7 @@ def test_a_zone_proposed_by_another_member_appears_in_the_open_desks_waiting_lis
     desk.evaluate("window.deskNotReloaded = true")
 
     police = phone_for(bob, f"/events/{agreed_event.pk}/")
-    answer = police.evaluate(
-        """async ([url, body]) => {
-          const map = document.getElementById("zone-map");
-          const response = await fetch(url, {method: "POST", credentials: "same-origin",
-            headers: {"Content-Type": "application/json", "X-CSRFToken": map.dataset.csrf},
-            body: body});
-          return {status: response.status, zone: await response.json()};
-        }""",
-        [f"/api/v1/events/{agreed_event.pk}/zones/",
-         json.dumps(feature(square(), kind="first_aid", label="Medics by the fountain"))],
-    )
-    assert answer["status"] == 201
+    answer = propose_medics_zone(police, agreed_event)
 
     entry = waiting.locator(f'li[data-zone-id="{answer["zone"]["id"]}"]')
     expect(entry).to_contain_text("“Medics by the fountain” (First aid), version 1")
@@ -53,18 +60,7 @@ def test_the_organisers_list_shows_a_zone_the_police_proposed_when_she_looks_aga
     mine.evaluate("window.listNotReloaded = true")
 
     police = phone_for(bob, f"/events/{agreed_event.pk}/")
-    answer = police.evaluate(
-        """async ([url, body]) => {
-          const map = document.getElementById("zone-map");
-          const response = await fetch(url, {method: "POST", credentials: "same-origin",
-            headers: {"Content-Type": "application/json", "X-CSRFToken": map.dataset.csrf},
-            body: body});
-          return {status: response.status, zone: await response.json()};
-        }""",
-        [f"/api/v1/events/{agreed_event.pk}/zones/",
-         json.dumps(feature(square(), kind="first_aid", label="Medics by the fountain"))],
-    )
-    assert answer["status"] == 201
+    answer = propose_medics_zone(police, agreed_event)
 
     # Her phone shows the page again (as after unlocking it), until the list has the zone.
     mine.wait_for_function(
