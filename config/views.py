@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import hashlib
+import json
 import uuid
 
 from asgiref.sync import sync_to_async
@@ -141,4 +142,25 @@ def favicon(request: HttpRequest) -> HttpResponse:
     a permanent redirect to the icon among the static files (its hashed name in production)."""
     response = HttpResponsePermanentRedirect(static("favicon.svg"))
     patch_cache_control(response, public=True, max_age=86400)
+    return response
+
+
+#: The scripts the service worker is made of, each owned by the part it serves: the day's
+#: pack kept for the network that goes (static/pwa/), and Web Push (static/push/).
+SERVICE_WORKER_PARTS = ("pwa/service_worker_offline.js", "push/service_worker_push.js")
+
+
+@require_safe
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """``/sw.js``: Parley's service worker, served from the site root so that its scope
+    covers every page. It is a few lines that import its parts from the static files: their
+    names carry a hash of their content, so a change to any part changes these bytes, and
+    the browser installs the new worker (it checks this URL, never cached: ``no-cache``)."""
+    parts = ", ".join(json.dumps(static(part)) for part in SERVICE_WORKER_PARTS)
+    body = (
+        "/* Parley's service worker: its parts are in static/pwa/ and static/push/. */\n"
+        f"importScripts({parts});\n"
+    )
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    patch_cache_control(response, no_cache=True, max_age=0)
     return response
