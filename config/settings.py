@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "review",
     "public",
     "privacy",
+    "push",  # Web Push to members' phones: reads across messaging, zones and events
     "config",  # only for the demo commands (load_demo_data), which use every app
 ]
 
@@ -266,6 +267,39 @@ PARLEY_NOTIFIER_INTERVAL_SECONDS = env.float("PARLEY_NOTIFIER_INTERVAL_SECONDS",
 #: while they are not connected to the demonstration's channel, is e-mailed to them (once).
 PARLEY_UNACKNOWLEDGED_EMAIL_SECONDS = env.float("PARLEY_UNACKNOWLEDGED_EMAIL_SECONDS",
                                                 default=300)
+# --- Web Push (push/, docs/phones.md "Web Push") ---
+#: The VAPID private key (RFC 8292) that signs every push: PEM, or the raw P-256 private
+#: number in base64url. Without it (and without the file below) push is off.
+PARLEY_VAPID_PRIVATE_KEY = env.str("PARLEY_VAPID_PRIVATE_KEY", default="")
+#: Where ``make run`` keeps the key it generated once (manage.py vapid_keys), read when the
+#: variable above is empty.
+PARLEY_VAPID_PRIVATE_KEY_FILE = env.str("PARLEY_VAPID_PRIVATE_KEY_FILE",
+                                        default=str(BASE_DIR / "var" / "vapid-private.pem"))
+#: Who the push services may contact about our pushes: a mailto: or https: address.
+PARLEY_VAPID_SUBJECT = env.str("PARLEY_VAPID_SUBJECT",
+                               default=f"mailto:{DEFAULT_FROM_EMAIL}")
+if not PARLEY_VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured("PARLEY_VAPID_SUBJECT is a mailto: or https:// address.")
+#: The notifier looks for things to push this often (it also sets its loop's pace).
+PARLEY_PUSH_INTERVAL_SECONDS = env.float("PARLEY_PUSH_INTERVAL_SECONDS", default=1.0)
+#: A push the push service refused for a while (5xx, 429, no answer) is retried after this
+#: long, the wait doubling after each failure…
+PARLEY_PUSH_RETRY_SECONDS = env.float("PARLEY_PUSH_RETRY_SECONDS", default=5.0)
+#: …up to this…
+PARLEY_PUSH_RETRY_MAX_SECONDS = env.float("PARLEY_PUSH_RETRY_MAX_SECONDS", default=300.0)
+#: …and given up after this many attempts.
+PARLEY_PUSH_MAX_ATTEMPTS = env.int("PARLEY_PUSH_MAX_ATTEMPTS", default=8)
+#: A push not delivered this long after the thing happened is dropped: too old to matter
+#: (also the TTL the push service is given).
+PARLEY_PUSH_TTL_SECONDS = env.int("PARLEY_PUSH_TTL_SECONDS", default=3600)
+#: Pushes sent side by side by one notifier.
+PARLEY_PUSH_THREADS = env.int("PARLEY_PUSH_THREADS", default=16)
+#: Accept push endpoints on private, loopback or link-local addresses (and plain http on
+#: loopback). Only for development and tests: the notifier POSTs to these addresses, so in
+#: production they would let anyone aim it at the city's own network (SSRF).
+PARLEY_PUSH_ALLOW_PRIVATE_ENDPOINTS = env.bool("PARLEY_PUSH_ALLOW_PRIVATE_ENDPOINTS",
+                                               default=DEBUG)
+
 #: The address people reach Parley at, for the links in e-mails.
 PARLEY_SITE_URL = env.str("PARLEY_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 #: The tagging entity (RFC 4151: a domain the city held on a date) under which the public

@@ -13,6 +13,7 @@ from coordination.accounts import views as accounts_views
 from events import api as events_api
 from messaging import api as messaging_api
 from messaging import key_moments_api
+from push import api as push_api
 from review import api as review_api
 from review import log_api
 from zones import api as zones_api
@@ -60,6 +61,12 @@ api_v1 = [
          name="message-key-moment"),
     path("instructions/", messaging_api.StandardInstructionsView.as_view(),
          name="standard-instructions"),
+    path("push/public-key/", push_api.PublicKeyView.as_view(), name="push-public-key"),
+    path("push-subscriptions/", push_api.PushSubscriptionsView.as_view(),
+         name="push-subscriptions"),
+    path("push-subscriptions/<int:pk>/", push_api.PushSubscriptionView.as_view(),
+         name="push-subscription"),
+    path("push/acks/", push_api.PushAcksView.as_view(), name="push-acks"),
     path("ws-tickets/", messaging_api.TicketView.as_view(), name="ws-tickets"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The WebSockets' AsyncAPI 3.0 document, served like the OpenAPI schema above.

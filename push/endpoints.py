@@ -1,0 +1,61 @@
+"""Which push endpoints the notifier may POST to.
+
+The endpoint comes from the browser, and the notifier sends to it from inside the city's
+network: an endpoint on a private, loopback, link-local or otherwise reserved address would
+let anyone with an account make the notifier reach machines it should not (SSRF). So an
+endpoint must be https on a public address; plain http and private addresses are accepted
+only with ``PARLEY_PUSH_ALLOW_PRIVATE_ENDPOINTS`` (development and tests, where the push
+service is on this machine), and then http only on a loopback host. The notifier checks again
+before each send, as a name may resolve elsewhere later.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+
+class UnsafeEndpoint(ValueError):
+    """The endpoint is not one the notifier may send to; the message says why."""
+
+
+def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        raise UnsafeEndpoint(_("The push service's address cannot be found.")) from None
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_endpoint(endpoint: str, *, resolve: bool = True) -> None:
+    """Raise ``UnsafeEndpoint`` unless ``endpoint`` is an address push may go to."""
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").lower()
+    if not host or parts.username or parts.password:
+        raise UnsafeEndpoint(_("Enter the push service's address, as the browser gave it."))
+    allow_private = settings.PARLEY_PUSH_ALLOW_PRIVATE_ENDPOINTS
+    if parts.scheme != "https" and not (parts.scheme == "http" and allow_private
+                                        and _is_loopback(host)):
+        raise UnsafeEndpoint(_("A push service's address starts with https://."))
+    if allow_private or not resolve:
+        return
+    for address in _addresses(host):
+        if not address.is_global or address.is_multicast:
+            raise UnsafeEndpoint(_("This push service's address is not on the internet."))
