@@ -119,6 +119,8 @@ def _queue(entry: LogEntry, event: Event, people: list, *, key: str, now: dt.dat
     if expires_at <= now:
         return 0
     for subscription in subscriptions_for(people, event):
+        if subscription.created_at > entry.at:
+            continue  # a phone hears of what happens after it was turned on
         language = language_for(by_id[subscription.user_id])
         if language not in words:
             with translation.override(language):
