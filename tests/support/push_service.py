@@ -61,8 +61,8 @@ class PushService:
                 with service._lock:
                     answers = service._answers.get(self.path, [201])
                     status = answers.pop(0) if len(answers) > 1 else answers[0]
-                    service.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()},
-                                                     body, status))
+                    headers = {k.lower(): v for k, v in self.headers.items()}
+                    service.received.append(Received(self.path, headers, body, status))
                     service._arrived.notify_all()
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
