@@ -144,7 +144,9 @@ class Sender:
                 if outcome.subscription_id in gone and outcome.status in (404, 410):
                     logger.info("push subscription %s is gone (%s): deleted",
                                 outcome.subscription_id, outcome.error or outcome.status)
-            PushSubscription.objects.filter(pk__in=gone).delete()
+            # The browser dropped the endpoint: every subscription on it goes.
+            endpoints = PushSubscription.objects.filter(pk__in=gone).values("endpoint")
+            PushSubscription.objects.filter(endpoint__in=endpoints).delete()
             result["gone"] += len(gone)
         for outcome in failed:
             delivery = deliveries[outcome.delivery_id]

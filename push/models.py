@@ -13,11 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PushSubscription(models.Model):
-    """A browser's push subscription (W3C Push API): where to send, and its keys."""
+    """A browser's push subscription (W3C Push API): where to send, and its keys; for one
+    demonstration, or for all of the person's. A browser has one endpoint, which may follow
+    several demonstrations (one row each)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="push_subscriptions", verbose_name=_("person"))
-    endpoint = models.URLField(_("endpoint"), max_length=1000, unique=True)
+    endpoint = models.URLField(_("endpoint"), max_length=1000, db_index=True)
     p256dh = models.CharField(_("public key"), max_length=100)
     auth = models.CharField(_("authentication secret"), max_length=50)
     #: Only this demonstration's pushes; every demonstration of the person's when empty.
@@ -31,6 +33,13 @@ class PushSubscription(models.Model):
     last_success_at = models.DateTimeField(_("last delivered at"), null=True, blank=True)
 
     class Meta:
+        # One browser (endpoint) follows each demonstration once, and "all of mine" once.
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event"],
+                                    name="push_subscription_once_per_event"),
+            models.UniqueConstraint(fields=["endpoint"], condition=models.Q(event__isnull=True),
+                                    name="push_subscription_once_for_all"),
+        ]
         verbose_name = _("push subscription")
         verbose_name_plural = _("push subscriptions")
 

@@ -118,7 +118,11 @@ def _queue(entry: LogEntry, event: Event, people: list, *, key: str, now: dt.dat
     expires_at = entry.at + dt.timedelta(seconds=settings.PARLEY_PUSH_TTL_SECONDS)
     if expires_at <= now:
         return 0
+    endpoints: set[str] = set()
     for subscription in subscriptions_for(people, event):
+        if subscription.endpoint in endpoints:
+            continue  # a browser following this event and "all of mine" hears it once
+        endpoints.add(subscription.endpoint)
         if subscription.created_at > entry.at:
             continue  # a phone hears of what happens after it was turned on
         language = language_for(by_id[subscription.user_id])

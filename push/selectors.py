@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.sessions.models import Session
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from knox.models import AuthToken
 
@@ -38,7 +38,8 @@ def subscriptions_for(users: list, event) -> list[PushSubscription]:
     demonstration of theirs, and those for this one)."""
     subscriptions = list(
         PushSubscription.objects.filter(user__in=users)
-        .filter(Q(event__isnull=True) | Q(event=event)).order_by("pk")
+        .filter(Q(event__isnull=True) | Q(event=event))
+        .order_by(F("event_id").desc(nulls_last=True), "pk")
     )
     return with_live_login(subscriptions, now=timezone.now())
 

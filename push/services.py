@@ -11,23 +11,22 @@ from push.models import PushSubscription
 @transaction.atomic
 def subscribe(*, user, endpoint: str, p256dh: str, auth: str, event=None,
               session_key: str = "", token_key: str = "") -> tuple[PushSubscription, bool]:
-    """Keep (or update) the browser's subscription for ``user``; returns (it, created).
+    """Keep (or update) the browser's subscription for ``user`` to ``event`` (all of their
+    demonstrations when None); returns (it, created).
 
-    The endpoint names one browser: posted again, it is updated, never duplicated — and if
-    another person had it, the browser is now this person's (the one signed in on it), with the
-    new keys. ``session_key``/``token_key`` tie it to the login it was made in.
+    The same endpoint and event posted again is updated, never duplicated; the browser's
+    keys are updated on all its subscriptions. A browser signed in by another person now
+    is theirs: the other person's subscriptions on it go. ``session_key``/``token_key`` tie
+    it to the login it was made in.
     """
-    existing = PushSubscription.objects.select_for_update().filter(endpoint=endpoint).first()
-    fields = {"user": user, "p256dh": p256dh, "auth": auth, "event": event,
-              "session_key": session_key or "", "token_key": token_key or ""}
-    if existing is None:
-        return PushSubscription.objects.create(endpoint=endpoint, **fields), True
-    if existing.user_id != user.pk:
-        existing.deliveries.all().delete()  # nothing meant for the other person goes out
-    for name, value in fields.items():
-        setattr(existing, name, value)
-    existing.save()
-    return existing, False
+    on_this_browser = PushSubscription.objects.select_for_update().filter(endpoint=endpoint)
+    on_this_browser.exclude(user=user).delete()  # nothing meant for them goes out on it
+    on_this_browser.update(p256dh=p256dh, auth=auth)
+    return PushSubscription.objects.update_or_create(
+        endpoint=endpoint, event=event,
+        defaults={"user": user, "p256dh": p256dh, "auth": auth,
+                  "session_key": session_key or "", "token_key": token_key or ""},
+    )
 
 
 def unsubscribe(subscription: PushSubscription) -> None:

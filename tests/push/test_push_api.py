@@ -235,5 +235,17 @@ def test_a_phone_that_changes_hands_is_the_new_persons(alices_event, alice, mall
     api(alice).post(URL, device.subscription_json(), format="json")
     response = api(mallory).post(URL, device.subscription_json(event=other.pk), format="json")
 
-    assert response.status_code == 200
+    assert response.status_code == 201
     assert PushSubscription.objects.get().user == mallory
+
+
+def test_one_phone_follows_several_events_each_once(alices_event, alice, api, vapid):
+    from events import services as events
+
+    other = events.register_event(organiser=alice, **event_fields(title="Another march"))
+    device = phone()
+    for event in (alices_event, other, alices_event):
+        api(alice).post(URL, device.subscription_json(event=event.pk), format="json")
+
+    assert sorted(PushSubscription.objects.values_list("event", flat=True)) == sorted(
+        [alices_event.pk, other.pk])

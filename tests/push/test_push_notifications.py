@@ -203,6 +203,20 @@ def test_a_subscription_for_one_event_gets_only_that_events_pushes(
     assert len(push_service.to(for_this.endpoint)) == 1
 
 
+def test_a_phone_following_the_event_and_all_its_persons_events_hears_it_once(
+        live_event, alice, bob, vapid, push_service):
+    phone = subscribe(alice, push_service, "alice-phone", event=live_event)
+    from tests.support.factories import api_client_for
+    api_client_for(alice).post("/api/v1/push-subscriptions/", phone.subscription_json(),
+                               format="json")
+    assert PushSubscription.objects.count() == 2
+
+    send_alert(live_event, bob)
+    notifier_round()
+
+    assert len(push_service.to(phone.endpoint)) == 1
+
+
 def test_a_zone_awaiting_agreement_is_pushed_to_the_parties_that_must_agree(
         live_event, alice, bob, carol, vapid, push_service):
     phones = {person.username: subscribe(person, push_service, f"{person.username}-phone")
