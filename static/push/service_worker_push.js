@@ -9,7 +9,6 @@
  * session or CSRF token, and the token is void once the phone's subscription is gone (turned
  * off, or its login ended), so a logged-out phone cannot acknowledge. */
 /* global self, clients */
-"use strict";
 
 var PARLEY_PUSH = (function () {
   /* What showNotification is given for a payload. */

@@ -31,7 +31,8 @@ demonstration of Alice's that is over; ``missing`` an id that does not exist; ``
 ``event``; ``citywide`` a city-wide sensitive site; ``message`` an instruction from Carol in
 ``event``'s ``all`` channel; ``officials`` a message in its ``officials`` channel; ``reset`` a
 password-reset link with a made-up token; ``proxied`` a request through the reverse proxy;
-``standard`` a standard instruction; ``member`` Bob's membership of ``event``; ``french`` and
+``standard`` a standard instruction; ``member`` Bob's membership of ``event``;
+``subscription`` Alice's Web Push subscription; ``french`` and
 ``unshipped`` a language Parley ships and one it does not; ``-`` a URL without parameters.
 """
 
@@ -173,6 +174,13 @@ api:message-key-moment    GET    message                401  405   405     405  
 api:message-key-moment    POST   message                401  403   404     403  404  201   404  401
 api:message-key-moment    DELETE message                401  403   404     403  404  204   404  401
 api:standard-instructions GET    -                      401  403   403     200  200  200   403  401
+api:push-public-key       GET    -                      401  200   200     200  200  200   200  401
+api:push-subscriptions    GET    -                      401  405   405     405  405  405   405  401
+api:push-subscriptions    POST   -                      401  201   201     201  201  201   201  401
+api:push-subscription     GET    subscription           401  405   405     405  405  405   405  401
+api:push-subscription     DELETE subscription           401  204   404     404  404  404   404  401
+api:push-acks             GET    -                      405  405   405     405  405  405   405  405
+api:push-acks             POST   -                      400  400   400     400  400  400   400  400
 api:ws-tickets            GET    -                      401  405   405     405  405  405   405  401
 api:ws-tickets            POST   -                      401  201   201     201  201  201   201  401
 api:schema                GET    -                      200  200   200     200  200  200   200  401
@@ -243,6 +251,8 @@ BODIES: dict[tuple[str, str, str], dict] = {
     ("api:message-key-moment", "POST", "message"): {"note": "Turning point."},
     ("api:message-key-moment", "DELETE", "message"): "MARKED",
     ("api:ws-tickets", "POST", "-"): {},
+    ("api:push-subscriptions", "POST", "-"): "PUSH",
+    ("api:push-acks", "POST", "-"): {"token": "made-up"},
 }
 
 
@@ -364,7 +374,7 @@ def _walk() -> dict[str, tuple[str, set[str]]]:
 
 
 @pytest.fixture
-def world(alices_event, alice, bob, carol, dave, mallory):
+def world(alices_event, alice, bob, carol, dave, mallory, settings):
     """Alice's submitted demonstration with a zone and messages, a concluded one, Mallory's
     own, a city-wide site, and everyone's clients (sessions and API tokens)."""
     from events import services as events
@@ -406,7 +416,15 @@ def world(alices_event, alice, bob, carol, dave, mallory):
     gone.is_active = False  # after logging in and taking a token
     gone.save(update_fields=["is_active"])
 
+    from push.keys import generate_private_pem
+    from push.services import subscribe
+
+    settings.PARLEY_VAPID_PRIVATE_KEY = generate_private_pem().decode()  # push on
+    subscription, _created = subscribe(user=alice, endpoint="https://push.example.net/send/a",
+                                       p256dh="x", auth="y")
+
     targets = {
+        "subscription": {"pk": subscription.pk},
         "-": {}, "event": {"pk": alices_event.pk}, "concluded": {"pk": story.event.pk},
         "live": {"pk": today.pk},
         "missing": {"pk": 999_999}, "zone": {"pk": zone.pk}, "citywide": {"pk": site.pk},
@@ -481,6 +499,10 @@ def _body(name: str, method: str, target: str, world) -> dict | None:
     if body == "MESSAGE":
         return {"channel": "all", "kind": "message", "body": "Hello", "client_id":
                 str(uuid.uuid4())}
+    if body == "PUSH":
+        from tests.support.push_service import Subscriber
+
+        return Subscriber("https://push.example.net/send/matrix").subscription_json()
     if body == "MARKED":
         from messaging.key_moments import mark_key_moment
 
