@@ -53,6 +53,8 @@ ANSWERS: dict[str, tuple[str, str]] = {
     "413": ("The request body is larger than the server accepts.", "Error"),
     "415": ("The request body is not of a media type this operation reads.", "Error"),
     "429": ("Too many requests; try again shortly.", "Error"),
+    # Only where an operation documents it (Web Push while no VAPID key is configured).
+    "503": ("A part of the server this needs is not set up.", "Error"),
 }
 
 #: Served with and without the trailing slash (config/urls.py): both are listed.

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core import signing
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.permissions import AllowAny
@@ -34,12 +34,16 @@ class PushOff(APIException):
         super().__init__(_("Notifications are not set up on this server."))
 
 
+#: How the two operations that need a key document its absence.
+PUSH_OFF = OpenApiResponse(description="Web Push is off: no VAPID key is configured.")
+
+
 class PublicKeyView(APIView):
     """The key browsers subscribe with (VAPID application server key: the uncompressed P-256
     point, base64url). ``503`` while push is off (no key configured)."""
 
     @extend_schema(responses={200: inline_serializer("PushPublicKey", {
-        "key": serializers.CharField()})})
+        "key": serializers.CharField()}), 503: PUSH_OFF})
     def get(self, request):
         key = public_key()
         if key is None:
@@ -107,7 +111,8 @@ class PushSubscriptionsView(APIView):
     same endpoint is updated, never duplicated — ``200`` then, ``201`` when new)."""
 
     @extend_schema(request=SubscriptionSerializer,
-                   responses={201: SubscriptionSerializer, 200: SubscriptionSerializer})
+                   responses={201: SubscriptionSerializer, 200: SubscriptionSerializer,
+                              503: PUSH_OFF})
     def post(self, request):
         if public_key() is None:
             raise PushOff

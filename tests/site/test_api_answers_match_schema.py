@@ -121,8 +121,15 @@ def _registration(**overrides) -> dict:
 
 
 def test_every_operation_answers_as_its_openapi_document_says(
-        document, alices_event, alice, bob, carol, dave, frank):
+        document, alices_event, alice, bob, carol, dave, frank, settings):
+    from django.core import signing
+
     from messaging.models import StandardInstruction
+    from push.keys import generate_private_pem
+    from push.notifications import ACK_SALT
+    from tests.support.push_service import Subscriber
+
+    settings.PARLEY_VAPID_PRIVATE_KEY = generate_private_pem().decode()  # Web Push on
 
     as_alice, as_bob, as_carol, as_dave = (
         _caller(document, user) for user in (alice, bob, carol, dave))
@@ -183,6 +190,17 @@ def test_every_operation_answers_as_its_openapi_document_says(
         "channel": "all", "kind": "instruction", "standard_instruction": instruction.pk,
         "client_id": "0f2b8c7e-3b1d-4b8e-8d5a-6e1c9a7b4d22"}, expect=201)
     as_alice("post", f"/api/v1/messages/{said}/acks/", expect=201)
+
+    # Web Push: a phone subscribed (and again), an acknowledgement from a notification's
+    # button, the phone unsubscribed.
+    as_bob("get", "/api/v1/push/public-key/")
+    phone = Subscriber("https://push.example.net/send/bob").subscription_json(
+        event=alices_event.pk)
+    subscribed = as_bob("post", "/api/v1/push-subscriptions/", phone, expect=201).json()["id"]
+    as_bob("post", "/api/v1/push-subscriptions/", phone, expect=200)
+    _caller(document)("post", "/api/v1/push/acks/", {"token": signing.dumps(
+        {"s": subscribed, "m": said}, salt=ACK_SALT)}, expect=201)
+    as_bob("delete", f"/api/v1/push-subscriptions/{subscribed}/", expect=204)
     as_carol("post", f"/api/v1/messages/{said}/key-moment/", {"note": "North lane."},
              expect=201)
     as_alice("get", f"{event}/messages/?channel=all&after_seq=0&limit=500")
@@ -214,7 +232,10 @@ def _is_invalid_shape(body) -> bool:
 
 
 def test_every_kind_of_400_has_the_one_documented_shape(document, agreed_event, alices_event,
-                                                        alice, carol, db):
+                                                        alice, carol, db, settings):
+    from push.keys import generate_private_pem
+
+    settings.PARLEY_VAPID_PRIVATE_KEY = generate_private_pem().decode()
     as_alice, as_carol = api_client_for(alice), api_client_for(carol)
     event = f"/api/v1/events/{agreed_event.pk}"
     refused = {
@@ -240,6 +261,11 @@ def test_every_kind_of_400_has_the_one_documented_shape(document, agreed_event, 
         "an unknown export": as_carol.get(f"{event}/log/export", {"format": "xml"}),
         "a note required": as_carol.post(f"{event}/transitions/", {"to": "cancelled"},
                                          format="json"),
+        "a push endpoint that is not one": as_alice.post(
+            "/api/v1/push-subscriptions/", {"endpoint": "ftp://x", "keys": {"p256dh": "x"}},
+            format="json"),
+        "a push acknowledgement that is not ours": api_client_for().post(
+            "/api/v1/push/acks/", {"token": "forged"}, format="json"),
     }
     wrong = {name: (response.status_code, response.content[:200])
              for name, response in refused.items()

@@ -69,14 +69,16 @@ def requests_keep_the_test_transaction():
 
 
 @pytest.fixture
-def fuzz_world(alices_event, alice, bob, carol, dave):
-    """Real objects for generated ids to land on, and everyone's API token."""
+def fuzz_world(alices_event, alice, bob, carol, dave, settings):
+    """Real objects for generated ids to land on, and everyone's API token; Web Push on."""
     from events import services as events
+    from push.keys import generate_private_pem
     from tests.support.accounts import api_token
     from tests.support.factories import event_fields
     from tests.support.review import live_event, say
     from tests.support.zones import make_sensitive_site, make_zone
 
+    settings.PARLEY_VAPID_PRIVATE_KEY = generate_private_pem().decode()
     zone = make_zone(alices_event, carol)
     site = make_sensitive_site(carol)
     instruction = say(alices_event, carol, "Keep the north lane clear.", kind="instruction")
