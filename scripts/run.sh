@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Parley, embedded mode: one command from a fresh clone to a running server.
-#   bootstrap -> migrate -> load_demo_data -> the e-mail notifier in the background ->
+#   bootstrap -> VAPID key (once) -> migrate -> load_demo_data -> the notifier (push, e-mail)
+#   in the background ->
 #   daphne on 127.0.0.1:${PORT:-8000} (Ctrl-C stops both)
 #
 # Defaults (each overridable from the environment):
@@ -47,6 +48,12 @@ say "Database: ${DATABASE_URL:-SpatiaLite file var/parley.sqlite3 (default)}"
 say "Time zone: ${PARLEY_TIME_ZONE}"
 say "Channel layer: ${REDIS_URL:+Redis at $REDIS_URL}${REDIS_URL:-in-memory (default, single process)}"
 
+# Web Push signs with a VAPID key pair made once here (docs/phones.md, "Web Push"); kept
+# across runs, since phones subscribed with its public key. PARLEY_VAPID_PRIVATE_KEY wins.
+if [[ -z "${PARLEY_VAPID_PRIVATE_KEY:-}" ]]; then
+    "$PY" manage.py vapid_keys --write "$ROOT/var/vapid-private.pem"
+fi
+
 say "Applying migrations"
 "$PY" manage.py migrate --noinput
 
@@ -54,9 +61,9 @@ say "Loading demo data"
 "$PY" manage.py load_demo_data
 echo "    (demo account passwords are also stored in var/demo-accounts.json)"
 
-# The notifier sends queued e-mail (printed here by the default console back-end; set
-# EMAIL_URL for real mail) and stops with the server.
-say "Starting the e-mail notifier (e-mails are printed below unless EMAIL_URL is set)"
+# The notifier sends Web Push and queued e-mail (printed here by the default console
+# back-end; set EMAIL_URL for real mail) and stops with the server.
+say "Starting the notifier: Web Push, and e-mail (printed below unless EMAIL_URL is set)"
 "$PY" manage.py run_notifier &
 notifier=$!
 stop_notifier() { kill "$notifier" 2>/dev/null || true; }

@@ -313,3 +313,13 @@ def test_a_notifier_sends_the_queued_email_with_the_workers_settings(deployment)
     assert notifier["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert notifier["depends_on"]["db"]["condition"] == "service_healthy"
     assert not notifier.get("ports")
+
+
+def test_the_workers_and_the_notifier_share_the_vapid_key_for_web_push(deployment):
+    """The workers serve the public key phones subscribe with; the notifier signs pushes with
+    the private one: the same variables reach both."""
+    services = deployment["services"]
+    for name in [*workers(deployment), "notifier"]:
+        environment = services[name]["environment"]
+        assert "PARLEY_VAPID_PRIVATE_KEY" in environment, name
+        assert "PARLEY_VAPID_SUBJECT" in environment, name
