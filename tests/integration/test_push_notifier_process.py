@@ -5,6 +5,7 @@ service; each member's phone gets each thing once, within seconds, in their lang
 from __future__ import annotations
 
 import os
+import selectors
 import signal
 import subprocess
 import sys
@@ -22,6 +23,24 @@ from tests.support.push_service import PushService, verify_vapid
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _wait_until_started(process: subprocess.Popen, *, timeout: float = 30.0) -> None:
+    """Read the notifier's log until it says it started (its signal handlers are set)."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stderr, selectors.EVENT_READ)
+        while time.monotonic() < deadline and selector.select(deadline - time.monotonic()):
+            line = process.stderr.readline()
+            if not line:
+                break
+            seen.append(line)
+            if "notifier started" in line:
+                process.early = "".join(seen)
+                return
+    process.kill()
+    pytest.fail(f"the notifier did not start: {''.join(seen)}")
 
 
 def test_two_notifier_processes_push_each_thing_once_within_seconds(agreed_event, alice, bob,
@@ -52,6 +71,8 @@ def test_two_notifier_processes_push_each_thing_once_within_seconds(agreed_event
                                       env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                       text=True) for _ in range(2)]
         try:
+            for notifier in notifiers:
+                _wait_until_started(notifier)
             started = time.monotonic()
             send_alert(live, bob, "Move back from the bridge")
             service.wait_for(2, timeout=30)
@@ -70,7 +91,7 @@ def test_two_notifier_processes_push_each_thing_once_within_seconds(agreed_event
                 except subprocess.TimeoutExpired:
                     notifier.kill()
                     _out, err = notifier.communicate()
-                errors.append(err)
+                errors.append(notifier.early + err)
         assert all(notifier.returncode == 0 for notifier in notifiers), errors
         assert all("notifier stopped" in err for err in errors)
         received = list(service.received)
