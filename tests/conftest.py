@@ -236,3 +236,23 @@ def asgi_live_server(transactional_db):
     finally:
         process.terminate()
         process.join(timeout=10)
+
+
+@pytest.fixture
+def vapid(settings) -> str:
+    """Web Push on: a fresh VAPID key configured as production would (PEM in the
+    environment); its public key."""
+    from push.keys import generate_private_pem, public_key
+
+    settings.PARLEY_VAPID_PRIVATE_KEY = generate_private_pem().decode()
+    settings.PARLEY_VAPID_SUBJECT = "mailto:push@parley.example.org"
+    return public_key()
+
+
+@pytest.fixture
+def push_service():
+    """A local stand-in for a browser vendor's push service (tests/support/push_service.py)."""
+    from tests.support.push_service import PushService
+
+    with PushService() as service:
+        yield service

@@ -1,0 +1,107 @@
+"""Alice turns notifications on for her demonstration on her phone, and the service worker
+shows what is pushed and acknowledges an alert from the notification's button.
+
+Headless Chromium reaches no real push service, so the browser's ``pushManager.subscribe`` is
+given a stand-in subscription (the page's own code runs unchanged around it), and the worker's
+push and click handlers are run inside the real service worker with a payload the notifier
+composed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from messaging.models import Acknowledgement
+from push.models import PushDelivery, PushSubscription
+from push.notifications import compose_pushes
+from tests.push.stories import send_alert
+from tests.support.push_service import Subscriber
+
+pytestmark = pytest.mark.e2e
+
+PHONE = Subscriber("https://push.example.net/send/alices-phone")
+
+#: Before the page's scripts: pushManager.subscribe answers with PHONE's subscription.
+STAND_IN = """
+(() => {
+  const subscription = SUBSCRIPTION;
+  const standIn = {endpoint: subscription.endpoint, toJSON: () => subscription,
+                   unsubscribe: async () => true};
+  // Subscribed, as a browser remembers it across reloads.
+  PushManager.prototype.subscribe = async function () {
+    sessionStorage.setItem("stand-in-subscribed", "yes");
+    return standIn;
+  };
+  PushManager.prototype.getSubscription = async function () {
+    return sessionStorage.getItem("stand-in-subscribed") ? standIn : null;
+  };
+})();
+""".replace("SUBSCRIPTION", json.dumps(PHONE.subscription_json()))
+
+
+def _worker(page):
+    context = page.context
+    for worker in context.service_workers:
+        return worker
+    return context.wait_for_event("serviceworker", timeout=15000)
+
+
+def test_a_member_turns_notifications_on_and_off_for_her_demonstration(
+        vapid, phone_for, agreed_event, alice):
+    page = phone_for(alice, f"/events/{agreed_event.pk}/", permissions=["notifications"],
+                     before=lambda p: p.add_init_script(STAND_IN))
+    button = page.locator("#push-button")
+    expect(button).to_have_text("Notify me on this phone")
+
+    button.click()
+
+    expect(page.locator("#push-status")).to_have_text("Notifications are on for this phone.")
+    subscription = PushSubscription.objects.get()
+    assert (subscription.user, subscription.event, subscription.endpoint) == (
+        alice, agreed_event, PHONE.endpoint)
+    assert subscription.session_key  # tied to this login
+
+    page.reload()
+    expect(page.locator("#push-status")).to_have_text("Notifications are on for this phone.")
+    page.locator("#push-button").click()
+    expect(page.locator("#push-button")).to_have_text("Notify me on this phone")
+    assert not PushSubscription.objects.exists()
+
+
+def test_the_service_worker_shows_an_alert_and_acknowledges_it_from_its_button(
+        vapid, phone_for, agreed_event, alice, bob, carol):
+    from events import services as events
+
+    live = events.transition_event(agreed_event, to="live", actor=carol)
+    page = phone_for(alice, f"/events/{live.pk}/", permissions=["notifications"],
+                     before=lambda p: p.add_init_script(STAND_IN))
+    page.locator("#push-button").click()
+    expect(page.locator("#push-status")).to_have_text("Notifications are on for this phone.")
+    page.close()  # no open connection: the alert is pushed
+    message = send_alert(live, bob, "Move back from the bridge")
+    compose_pushes()
+    payload = PushDelivery.objects.get().payload
+    worker = _worker(page)
+
+    shown = worker.evaluate("""async (payload) => {
+        await PARLEY_PUSH.show(payload);
+        const [notification] = await self.registration.getNotifications();
+        return {title: notification.title, body: notification.body, tag: notification.tag,
+                actions: notification.actions.map((a) => [a.action, a.title]),
+                url: notification.data.url};
+    }""", payload)
+
+    assert shown == {"title": f"Alert: {live.title}", "body": "Move back from the bridge",
+                     "tag": payload["tag"], "actions": [["acknowledge", "Acknowledge"]],
+                     "url": f"/events/{live.pk}/"}
+
+    left = worker.evaluate("""async () => {
+        const [notification] = await self.registration.getNotifications();
+        await PARLEY_PUSH.click(notification, "acknowledge");
+        return (await self.registration.getNotifications()).length;
+    }""")
+
+    assert left == 0  # the notification closed
+    assert Acknowledgement.objects.filter(message=message, user=alice).count() == 1
