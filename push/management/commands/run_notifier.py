@@ -58,6 +58,7 @@ class Command(BaseCommand):
                     push_every, email_every)
         next_email = 0.0
         while not stopping.is_set():
+            started = time.monotonic()
             # Like a request: a connection that broke or outlived CONN_MAX_AGE is replaced.
             close_old_connections()
             try:
@@ -69,7 +70,9 @@ class Command(BaseCommand):
                 # A database that went away for a moment must not end the notifier: the
                 # queues are in the database, so the next round picks up where this failed.
                 logger.exception("notifier round failed; trying again")
-            stopping.wait(min(push_every, email_every))
+            # Rounds start every push_every seconds: a long round is not followed by a full
+            # wait, so what was committed during it waits at most one interval.
+            stopping.wait(max(min(push_every, email_every) - (time.monotonic() - started), 0))
         logger.info("notifier stopped")
 
     def _push_round(self, sender: Sender) -> None:
