@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
+import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -23,16 +25,31 @@ class UnsafeEndpoint(ValueError):
     """The endpoint is not one the notifier may send to; the message says why."""
 
 
+#: A push service's addresses are looked up again after this long (500 pushes to one service
+#: in a round need one lookup, not 500).
+LOOKUP_SECONDS = 60
+_looked_up: dict[str, tuple[float, list]] = {}
+_lock = threading.Lock()
+
+
 def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
     try:
         return [ipaddress.ip_address(host)]
     except ValueError:
         pass
+    now = time.monotonic()
+    with _lock:
+        cached = _looked_up.get(host)
+    if cached and cached[0] > now:
+        return cached[1]
     try:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError):
         raise UnsafeEndpoint(_("The push service's address cannot be found.")) from None
-    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    with _lock:
+        _looked_up[host] = (now + LOOKUP_SECONDS, addresses)
+    return addresses
 
 
 def _is_loopback(host: str) -> bool:

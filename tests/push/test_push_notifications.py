@@ -350,3 +350,18 @@ def test_an_acknowledgement_token_is_void_once_the_subscription_is_gone(
     assert list(response.json()) == ["token"]
     assert forged.status_code == 400
     assert not Acknowledgement.objects.filter(message=message).exists()
+
+
+def test_in_production_the_notifier_never_posts_to_a_private_address(
+        live_event, alice, bob, vapid, push_service, settings):
+    """Checked again before each push: an endpoint accepted once (here on a development
+    server) is not posted to once private addresses are refused; it is dropped."""
+    phone = subscribe(alice, push_service, "alice-phone")
+    settings.PARLEY_PUSH_ALLOW_PRIVATE_ENDPOINTS = False
+
+    send_alert(live_event, bob)
+    result = notifier_round()
+
+    assert push_service.received == []
+    assert result["gone"] == 1
+    assert not PushSubscription.objects.filter(endpoint=phone.endpoint).exists()
