@@ -249,3 +249,27 @@ def test_one_phone_follows_several_events_each_once(alices_event, alice, api, va
 
     assert sorted(PushSubscription.objects.values_list("event", flat=True)) == sorted(
         [alices_event.pk, other.pk])
+
+
+def test_a_session_ended_by_idling_takes_only_its_own_subscriptions(alice, vapid):
+    """An idle session is logged out without revoking the person's other logins: only the
+    subscriptions made in it go."""
+    from django.contrib.auth.signals import user_logged_out
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import RequestFactory
+
+    from coordination.accounts.access import IDLE_LOGOUT_ATTRIBUTE
+
+    phones = []
+    for name in ("phone", "laptop"):
+        browser = Client()
+        browser.login(username="alice", password=PASSWORD)
+        browser.post(URL, phone(name).subscription_json(), content_type="application/json")
+        phones.append(browser.session.session_key)
+    request = RequestFactory().get("/")
+    request.session, request.user = SessionStore(session_key=phones[0]), alice
+    setattr(request, IDLE_LOGOUT_ATTRIBUTE, True)
+
+    user_logged_out.send(sender=alice.__class__, request=request, user=alice)
+
+    assert list(PushSubscription.objects.values_list("session_key", flat=True)) == [phones[1]]
