@@ -273,3 +273,16 @@ def test_a_session_ended_by_idling_takes_only_its_own_subscriptions(alice, vapid
     user_logged_out.send(sender=alice.__class__, request=request, user=alice)
 
     assert list(PushSubscription.objects.values_list("session_key", flat=True)) == [phones[1]]
+
+
+def test_the_key_printed_for_the_environment_is_the_one_served(alice, api, settings):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("vapid_keys", stdout=out)
+    private_line, public_line = out.getvalue().splitlines()
+    settings.PARLEY_VAPID_PRIVATE_KEY = private_line.removeprefix("PARLEY_VAPID_PRIVATE_KEY=")
+
+    served = api(alice).get("/api/v1/push/public-key/").json()["key"]
+
+    assert public_line.endswith(served)
