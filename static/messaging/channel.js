@@ -171,7 +171,6 @@ function startChannel() {
     },
     onOpen: function () {
       order.forEach(function (name) {
-        forgetSaved(channels[name]);
         subscribe(channels[name]);
       });
     },
@@ -221,7 +220,9 @@ function startChannel() {
 
   function subscribe(channel) {
     channel.subscribed = false;
-    send({type: "subscribe", channel: channel.name, after_seq: channel.lastSeq});
+    // Over the device's copy, the server's account from the start (see forgetSaved).
+    send({type: "subscribe", channel: channel.name,
+      after_seq: channel.fromDevice ? 0 : channel.lastSeq});
   }
 
   $(".channel-reconnect", statusNode).addEventListener("click", function () {
@@ -272,6 +273,7 @@ function startChannel() {
     if (!channel) {
       return;
     }
+    forgetSaved(channel);
     var reconnected = channel.loaded;
     channel.subscribed = true;
     channel.resyncing = false;
@@ -291,6 +293,7 @@ function startChannel() {
     if (!channel || typeof frame.seq !== "number") {
       return;
     }
+    forgetSaved(channel);
     if (frame.seq <= channel.lastSeq) {
       return; // already shown: never twice
     }
@@ -1059,7 +1062,12 @@ function startChannel() {
             seq: entry.frame.seq, frame: entry.frame};
         });
         toRemember.clear();
-        device.remember(records, HISTORY_KEEP);
+        device.remember(records, HISTORY_KEEP).then(function () {
+          records.forEach(function (entry) { // what the device holds, for tests and curious eyes
+            var log = channels[entry.channel].log;
+            log.dataset.keptSeq = Math.max(Number(log.dataset.keptSeq || 0), entry.seq);
+          });
+        });
       }, REMEMBER_AFTER_MS);
     }
   }
@@ -1085,7 +1093,8 @@ function startChannel() {
   }
 
   /* Connected again: what the server says replaces the device's copy (it may be out of date:
-   * acknowledgements, key moments), read from the start as on any page load. */
+   * acknowledgements, key moments), read from the start as on any page load; the copy stays
+   * on screen until the first of it arrives. */
   function forgetSaved(channel) {
     if (!channel.fromDevice) {
       return;
