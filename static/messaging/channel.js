@@ -855,12 +855,20 @@ function startChannel() {
       break;
     }
     renderOutbox();
+    // Only what changed is drawn again: a button redrawn between the press and the release
+    // of a tap loses the tap (and a phone offline tries to reconnect every few seconds).
+    var changed = false;
     outbox.forEach(function (item) {
-      if (item.kind === "ack") {
+      var state = item.kind === "ack" ? itemState(item) : null;
+      if (state && state !== item.shownState) {
+        item.shownState = state;
         renderAckPlace(item.message_id, true);
+        changed = true;
       }
     });
-    renderPending();
+    if (changed) {
+      renderPending();
+    }
   }
 
   function findItem(clientId) {
@@ -922,12 +930,20 @@ function startChannel() {
     var waiting = 0;
     order.forEach(function (name) {
       var list = channels[name].outboxList;
-      list.textContent = "";
-      outbox.forEach(function (item) {
+      var shown = outbox.filter(function (item) {
         // An acknowledgement shows on its message; here only if the message is not shown.
-        if (item.channel === name && (item.kind !== "ack" || !messages.has(item.message_id))) {
-          list.appendChild(outboxNode(item));
-        }
+        return item.channel === name && (item.kind !== "ack" || !messages.has(item.message_id));
+      });
+      var drawn = JSON.stringify(shown.map(function (item) {
+        return [item.client_id, itemState(item), !!item.kept, item.error || ""];
+      }));
+      if (list.dataset.drawn === drawn) {
+        return; // as it is on screen (see flushOutbox)
+      }
+      list.dataset.drawn = drawn;
+      list.textContent = "";
+      shown.forEach(function (item) {
+        list.appendChild(outboxNode(item));
       });
     });
     outbox.forEach(function (item) {

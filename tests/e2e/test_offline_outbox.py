@@ -155,3 +155,135 @@ def test_what_alice_writes_offline_survives_a_reload_and_reopening_and_arrives_o
     go_live(page)
     expect(channel(page)).to_have_count(5)
     assert_arrived_once_in_order(alice, instruction)
+
+
+def session_cookie(user, base_url: str) -> dict:
+    """A logged-in session of ``user`` as a cookie that outlives a browser restart."""
+    from django.conf import settings
+    from django.test import Client
+
+    from tests.support.accounts import log_in
+
+    client = Client()
+    log_in(client, user)
+    return {"name": settings.SESSION_COOKIE_NAME, "url": base_url,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+            "expires": time.time() + 3600}
+
+
+@pytest.fixture
+def restartable_browser(browser_type, browser_type_launch_args, tmp_path, asgi_live_server):
+    """``start()`` → a browser with its profile on disk (tmp_path), as a phone's browser
+    keeps it; closing it and starting again finds the same profile."""
+    started = []
+
+    def start() -> BrowserContext:
+        context = browser_type.launch_persistent_context(
+            str(tmp_path / "profile"), **browser_type_launch_args, viewport={"width": 390, "height": 844})
+        offline_tiles(context, asgi_live_server)
+        started.append(context)
+        return context
+
+    yield start
+    for context in started:
+        context.close()
+
+
+def test_what_alice_writes_offline_is_sent_once_after_her_browser_restarts(
+    restartable_browser, asgi_live_server, live_demonstration, instruction, alice
+):
+    address = f"{asgi_live_server}/events/{live_demonstration.pk}/"
+    browser = restartable_browser()
+    browser.add_cookies([session_cookie(alice, asgi_live_server)])
+    page = browser.new_page()
+    page.goto(address)
+    go_live(page)
+    write_offline_and_acknowledge(page, instruction)
+    browser.close()  # the phone restarts its browser while still offline
+    assert not Message.objects.filter(body__in=WRITTEN).exists()
+
+    browser = restartable_browser()  # back, and online
+    page = browser.new_page()
+    page.goto(address)
+    go_live(page)
+    assert_all_shown_once(page, instruction)
+    assert_arrived_once_in_order(alice, instruction)
+    assert device_outbox(page) == []
+
+
+def test_another_person_on_the_same_browser_neither_sees_nor_sends_what_bob_left(
+    phone_for, asgi_live_server, live_demonstration, bob, alice
+):
+    page = phone_for(bob, f"/events/{live_demonstration.pk}/")
+    context = page.context
+    go_live(page)
+    page.get_by_role("tab", name="Officials only").click()
+    expect(channel(page, "officials")).to_have_count(1)
+    expect(page.locator("#channel-log-officials")).to_have_attribute("data-kept-seq", "1")
+    context.set_offline(True)
+    expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "offline")
+    write(page, "Officials: we move the barrier at noon")
+    expect(page.locator("#channel-panel")).to_have_attribute("data-outbox-kept", "1")
+    page.close()
+
+    # Alice logs in on the same browser; the network is there but the socket cannot connect.
+    context.clear_cookies()
+    context.add_cookies([session_cookie(alice, asgi_live_server)])
+    socket = BlockedSocket(context)
+    context.set_offline(False)
+    page = context.new_page()
+    page.goto(f"{asgi_live_server}/events/{live_demonstration.pk}/")
+    expect(page.locator("#channel-panel")).to_have_attribute("data-device", "kept")
+    expect(page.locator("#channel-status")).to_contain_text("reconnecting")
+    expect(page.locator("#channel-panel")).to_have_attribute("data-outbox", "0")
+    expect(page.locator(".channel-outbox > li")).to_have_count(0)
+    expect(page.locator(".msg-saved")).to_have_count(0)  # Bob's saved channels are his
+    expect(page.locator("#channel-panel")).not_to_contain_text("barrier")
+    expect(page.locator("#channel-panel")).not_to_contain_text("side street")
+    # Connected, her page sends nothing of Bob's (it would be stored as hers).
+    socket.blocked = False
+    page.get_by_role("button", name="Reconnect now").click()
+    go_live(page)
+    expect(channel(page)).to_have_count(2)
+    assert not Message.objects.filter(body__contains="barrier").exists()
+    assert [item["user"] for item in device_outbox(page)] == [bob.pk]
+    page.close()
+
+    # Bob back on his browser: his message goes, once, as his.
+    context.clear_cookies()
+    context.add_cookies([session_cookie(bob, asgi_live_server)])
+    page = context.new_page()
+    page.goto(f"{asgi_live_server}/events/{live_demonstration.pk}/")
+    go_live(page)
+    page.get_by_role("tab", name="Officials only").click()
+    expect(channel(page, "officials").filter(has_text="barrier")).to_have_count(1)
+    stored = Message.objects.get(body="Officials: we move the barrier at noon")
+    assert (stored.sender, stored.channel.name) == (bob, "officials")
+    assert device_outbox(page) == []
+
+
+def test_an_outbox_the_old_page_left_in_session_storage_is_moved_and_sent_once(
+    phone_for, asgi_live_server, live_demonstration, alice
+):
+    page = phone_for(alice, f"/events/{live_demonstration.pk}/")
+    go_live(page)
+    key = f"parley.outbox.{live_demonstration.pk}.{alice.pk}"
+    client_id = "0b7e4a52-4f0e-4c7e-9a43-6d1f3b2c1a10"
+    socket = BlockedSocket(page.context)
+    page.evaluate("([key, item]) => sessionStorage.setItem(key, JSON.stringify([item]))", [
+        key, {"client_id": client_id, "channel": "all", "kind": "message",
+              "body": "Written before the update", "created": 1, "retryAt": 0}])
+    page.reload()
+    expect(outbox(page)).to_have_count(1)
+    expect(page.locator("#channel-panel")).to_have_attribute("data-outbox-kept", "1")
+    assert page.evaluate("key => sessionStorage.getItem(key)", key) is None
+    socket.blocked = False
+    page.get_by_role("button", name="Reconnect now").click()
+    go_live(page)
+    expect(channel(page).filter(has_text="Written before the update")).to_have_count(1)
+    expect(outbox(page)).to_have_count(0)
+    page.reload()
+    go_live(page)
+    expect(channel(page)).to_have_count(3)
+    assert [str(m.client_id) for m in Message.objects.filter(body="Written before the update")] == [
+        client_id]
