@@ -287,3 +287,33 @@ def test_an_outbox_the_old_page_left_in_session_storage_is_moved_and_sent_once(
     expect(channel(page)).to_have_count(3)
     assert [str(m.client_id) for m in Message.objects.filter(body="Written before the update")] == [
         client_id]
+
+
+def test_two_tabs_offline_lose_nothing_and_send_each_message_once(
+    phone_for, asgi_live_server, live_demonstration, alice
+):
+    first = phone_for(alice, f"/events/{live_demonstration.pk}/")
+    go_live(first)
+    second = first.context.new_page()
+    second.goto(first.url)
+    go_live(second)
+    first.context.set_offline(True)
+    for page in (first, second):
+        expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "offline")
+    write(first, WRITTEN[0])
+    expect(first.locator("#channel-panel")).to_have_attribute("data-outbox-kept", "1")
+    write(second, WRITTEN[1])
+    expect(second.locator("#channel-panel")).to_have_attribute("data-outbox-kept", "2")
+    write(first, WRITTEN[2])
+    # Each tab shows what the other wrote, in the order written.
+    for page in (first, second):
+        expect(outbox(page).locator(".msg-body")).to_have_text(WRITTEN)
+        expect(page.locator("#channel-panel")).to_have_attribute("data-outbox-kept", "3")
+    first.context.set_offline(False)
+    for page in (first, second):
+        go_live(page)
+        expect(outbox(page)).to_have_count(0)
+        for body in WRITTEN:
+            expect(channel(page).filter(has_text=body)).to_have_count(1)
+    assert [m.body for m in Message.objects.filter(sender=alice).order_by("seq")] == WRITTEN
+    assert device_outbox(first) == []
