@@ -13,7 +13,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from events import services
 from messaging.models import Acknowledgement, Message
-from tests.e2e.conftest import device_outbox, offline_tiles
+from tests.e2e.conftest import PHONE, device_outbox, offline_tiles
 from tests.support.review import say
 
 pytestmark = pytest.mark.e2e
@@ -179,7 +179,7 @@ def restartable_browser(browser_type, browser_type_launch_args, tmp_path, asgi_l
 
     def start() -> BrowserContext:
         context = browser_type.launch_persistent_context(
-            str(tmp_path / "profile"), **browser_type_launch_args, viewport={"width": 390, "height": 844})
+            str(tmp_path / "profile"), **browser_type_launch_args, viewport=PHONE)
         offline_tiles(context, asgi_live_server)
         started.append(context)
         return context
