@@ -317,3 +317,26 @@ def test_two_tabs_offline_lose_nothing_and_send_each_message_once(
             expect(channel(page).filter(has_text=body)).to_have_count(1)
     assert [m.body for m in Message.objects.filter(sender=alice).order_by("seq")] == WRITTEN
     assert device_outbox(first) == []
+
+
+def test_without_indexeddb_the_page_says_so_once_and_still_sends(
+    phone_for, live_demonstration, alice
+):
+    def no_indexeddb(page: Page) -> None:  # as in some browsers' private modes
+        page.add_init_script("Object.defineProperty(window, 'indexedDB', {value: undefined})")
+
+    page = phone_for(alice, f"/events/{live_demonstration.pk}/", before=no_indexeddb)
+    go_live(page)
+    expect(page.locator("#channel-panel")).to_have_attribute("data-device", "memory")
+    expect(page.locator(".channel-device-note")).to_have_count(1)
+    expect(page.locator(".channel-device-note")).to_contain_text(
+        "lost if the page is closed")
+    page.context.set_offline(True)
+    expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "offline")
+    write(page, WRITTEN[0])
+    expect(outbox(page)).to_have_attribute("data-state", "waiting")
+    page.context.set_offline(False)
+    go_live(page)
+    expect(channel(page).filter(has_text=WRITTEN[0])).to_have_count(1)
+    expect(page.locator(".channel-device-note")).to_have_count(1)
+    assert Message.objects.filter(body=WRITTEN[0]).count() == 1
