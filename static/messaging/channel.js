@@ -1175,6 +1175,7 @@ function startChannel() {
     body.value = "";
     kind.value = "message"; // an alert is a deliberate choice every time
     channel.list.scrollTop = channel.list.scrollHeight;
+    channel.list.scrollTop = channel.list.scrollHeight;
   }
 
   /* Standard instructions: one click opens the list, a click on one sends it. */
@@ -1199,6 +1200,7 @@ function startChannel() {
       addToOutbox({channel: channel.name, kind: "instruction", body: button.dataset.text,
         standard_instruction: Number(button.dataset.id)});
       showStandardList(false);
+      channel.list.scrollTop = channel.list.scrollHeight;
       channel.list.scrollTop = channel.list.scrollHeight;
     });
   }
