@@ -1024,7 +1024,7 @@ function startChannel() {
       if (!store.persistent) {
         sayOnce(gettext("This browser does not let the page keep anything on this device: what you write while offline is lost if the page is closed."));
       }
-      outbox.forEach(keep); // written before the store was open
+      outbox.filter(function (item) { return !item.sent; }).forEach(keep); // written before it opened
       return moveOldOutbox();
     }).then(reloadOutbox).then(function () {
       return Promise.all(order.map(function (name) {
