@@ -29,6 +29,7 @@ from coordination.parties import Role
 from messaging import limits, metrics, presence, protocol, selectors, services
 from messaging.admission import admit, readmission
 from messaging.delivery import ChannelStreams
+from messaging.frames import acked_frame
 from messaging.inflight import ConnectionClosed, FramesInFlight, Work
 from messaging.models import Channel, Message
 from messaging.threads import in_thread
@@ -229,19 +230,25 @@ class EventChannelConsumer(AsyncWebsocketConsumer):
 
     async def _ack(self, message_id: int) -> None:
         try:
-            await in_thread(self._ack_sync)(message_id)
+            repeated = await in_thread(self._ack_sync)(message_id)
         except (PermissionDenied, protocol.Refused):
             await self._recheck_membership()
             raise
+        if repeated is not None:
+            # Already acknowledged (a retry from an outbox, another tab): nobody else needs
+            # telling, but the asker waits for an answer before it lets go of its copy.
+            await self._send_frame(repeated)
 
-    def _ack_sync(self, message_id: int) -> None:
+    def _ack_sync(self, message_id: int) -> dict | None:
+        """Acknowledge; the ``acked`` frame of the first acknowledgement if it was a repeat."""
         message = (
             Message.objects.select_related("channel__event")
             .filter(pk=message_id, channel__event_id=self.event_id).first()
         )
         if message is None or not self.user.has_perm("messaging.read_channel", message.channel):
             raise protocol.Refused("invalid", _("No such message."))
-        services.acknowledge_message(message, user=self.user)
+        ack, created = services.acknowledge_message(message, user=self.user)
+        return None if created else acked_frame(ack)
 
     # --- notifications from the channel layer -----------------------------------------
 

@@ -12,9 +12,13 @@
  *   shown there, so the server replays exactly what is missing;
  * - messages are shown strictly in seq order; a seq already shown is ignored, a seq that
  *   skips ahead is held back and the gap is asked for again;
- * - what the user sends goes through an outbox (kept in sessionStorage) under a client_id
- *   chosen when they press Send; it is sent, and after a reconnect sent again with the same
- *   client_id (the server stores it once), until `sent` or the message itself comes back.
+ * - what the user sends or acknowledges goes through an outbox kept on the device (IndexedDB,
+ *   static/messaging/device_store.js) under a client_id chosen when they press the button:
+ *   it survives a reload, closing the tab and restarting the browser; items go one at a time,
+ *   in the order written, and after a reconnect or a reload the same frame goes again with the
+ *   same client_id (the server stores it once), until `sent` (an acknowledgement: `acked`);
+ * - the messages shown are kept on the device too (the last HISTORY_KEEP per channel), and
+ *   shown, marked as saved, when the page opens without a connection.
  *
  * Message bodies and names are only ever inserted as text (textContent), never as HTML.
  * Other parts of the page hear every frame as a "parley:frame" DOM event on document.
@@ -23,6 +27,7 @@ import {el} from "../js/dom.js";
 import {fill, gettext, ngettext, pgettext} from "../js/i18n.js";
 import {ReconnectingSocket} from "../js/socket.js";
 import {formatFullTime, formatTime} from "../js/time.js";
+import {openDeviceStore} from "./device_store.js";
 
 function startChannel() {
   var panel = document.getElementById("channel-panel");
@@ -43,7 +48,10 @@ function startChannel() {
     4403: gettext("You are no longer a member of this demonstration, so its channel is closed to you."),
     4404: gettext("This demonstration is no longer available.")
   };
-  var OUTBOX_KEY = "parley.outbox." + config.event + "." + me.id;
+  // Where the page kept its outbox before IndexedDB: moved over once, then removed.
+  var OLD_OUTBOX_KEY = "parley.outbox." + config.event + "." + me.id;
+  var HISTORY_KEEP = 500;     // messages kept on the device per channel
+  var REMEMBER_AFTER_MS = 300;// messages shown together are written together
   var MUTE_KEY = "parley.alertsMuted";
 
   /* --- small helpers ------------------------------------------------------------------ */
@@ -94,7 +102,6 @@ function startChannel() {
     }
   }
 
-  var session = storage("sessionStorage");
   var local = storage("localStorage");
 
   /* --- state -------------------------------------------------------------------------- */
@@ -102,12 +109,15 @@ function startChannel() {
   var channels = {};          // name -> {name, label, canPost, lastSeq, held, ...}
   var order = [];             // channel names in page order
   var messages = new Map();   // message id -> {frame, node, channel}
-  var outbox = loadOutbox();  // [{client_id, channel, kind, body, created, retryAt}]
+  var outbox = [];            // [{client_id, channel, kind, body | message_id, created, …}]
   var inFlight = new Set();   // client_ids sent on the current connection
-  var pendingAcks = new Set();// message ids acknowledged but not yet confirmed
+  var device = null;          // the device store, once open (device_store.js)
+  var saved = {};             // channel name -> message frames kept on the device
+  var toRemember = new Map(); // message id -> frame, to be written to the device
   var active = null;          // the channel shown and written to
   var stopped = false;
-  var timers = {countdown: null, retry: null};
+  var lostConnection = false; // an attempt to connect failed since the page opened
+  var timers = {countdown: null, retry: null, remember: null};
   var alertsSounded = 0;
 
   config.channels.forEach(function (info) {
@@ -121,6 +131,7 @@ function startChannel() {
       subscribed: false,
       resyncing: false,
       loaded: false,          // subscribed at least once on this page
+      fromDevice: false,      // showing the messages kept on the device (offline)
       unread: 0,
       log: log,
       list: $(".channel-messages", log),
@@ -170,9 +181,13 @@ function startChannel() {
         channels[name].subscribed = false;
         channels[name].resyncing = false;
       });
-      renderOutbox();
+      flushOutbox(); // shows what waits for the network again
     },
-    onRetry: countDown,
+    onRetry: function (due) {
+      lostConnection = true;
+      countDown(due);
+      showSaved();
+    },
     onStop: stop
   });
 
@@ -205,7 +220,9 @@ function startChannel() {
 
   function subscribe(channel) {
     channel.subscribed = false;
-    send({type: "subscribe", channel: channel.name, after_seq: channel.lastSeq});
+    // Over the device's copy, the server's account from the start (see forgetSaved).
+    send({type: "subscribe", channel: channel.name,
+      after_seq: channel.fromDevice ? 0 : channel.lastSeq});
   }
 
   $(".channel-reconnect", statusNode).addEventListener("click", function () {
@@ -256,17 +273,12 @@ function startChannel() {
     if (!channel) {
       return;
     }
+    forgetSaved(channel);
     var reconnected = channel.loaded;
     channel.subscribed = true;
     channel.resyncing = false;
     channel.loaded = true;
     flushOutbox();
-    pendingAcks.forEach(function (id) {
-      var item = messages.get(id);
-      if (item && item.channel === channel.name) {
-        send({type: "ack", message_id: id});
-      }
-    });
     if (order.every(function (name) { return channels[name].subscribed; })) {
       socket.settled();
       setStatus("live");
@@ -281,6 +293,7 @@ function startChannel() {
     if (!channel || typeof frame.seq !== "number") {
       return;
     }
+    forgetSaved(channel);
     if (frame.seq <= channel.lastSeq) {
       return; // already shown: never twice
     }
@@ -309,7 +322,7 @@ function startChannel() {
     return (frame.awaiting || []).some(function (person) { return person.id === me.id; });
   }
 
-  function show(channel, frame) {
+  function show(channel, frame, fromDevice) {
     channel.lastSeq = frame.seq;
     var empty = $(".channel-empty", channel.list);
     if (empty) {
@@ -320,12 +333,15 @@ function startChannel() {
     node.id = "msg-" + frame.id;
     node.dataset.seq = frame.seq;
     node.dataset.id = frame.id;
-    var item = {frame: frame, node: node, channel: channel.name};
+    var item = {frame: frame, node: node, channel: channel.name, fromDevice: !!fromDevice};
     messages.set(frame.id, item);
     renderMessage(item);
     channel.list.appendChild(node);
     if (frame.sender.id === me.id && frame.client_id) {
       forget(frame.client_id); // it arrived: whatever the outbox still holds is done
+    }
+    if (ackedByMe(frame)) {
+      settleAck(frame.id);
     }
     if (frame.sender.id !== me.id && channel.name !== active && channel.loaded) {
       channel.unread += 1;
@@ -344,6 +360,10 @@ function startChannel() {
     renderPending();
   }
 
+  function ackedByMe(frame) {
+    return (frame.acks || []).some(function (ack) { return ack.user.id === me.id; });
+  }
+
   function nearBottom(list) {
     return list.scrollHeight - list.scrollTop - list.clientHeight < 60;
   }
@@ -353,8 +373,10 @@ function startChannel() {
     var node = item.node;
     node.className = "msg msg-" + frame.kind + (frame.sender.id === me.id ? " msg-mine" : "") +
       (frame.standard_instruction ? " msg-standard" : "") +
+      (item.fromDevice ? " msg-saved" : "") +
       (node.classList.contains("msg-flash") ? " msg-flash" : "");
     node.textContent = "";
+    remember(item); // the device keeps the message as now shown
     var head = el("p", "msg-head");
     head.appendChild(el("strong", "msg-sender", frame.sender.name));
     head.appendChild(el("span", "msg-role", roleLabel(frame.sender.role)));
@@ -514,11 +536,30 @@ function startChannel() {
     return box;
   }
 
+  /* The Acknowledge button, or where the acknowledgement is when it is in the outbox. */
   function ackButton(id) {
-    var button = el("button", "msg-ack-button",
-      pendingAcks.has(id) ? gettext("Acknowledging…") : gettext("Acknowledge"));
+    var pending = ackItem(id);
+    var state = pending ? itemState(pending) : "none";
+    if (state === "refused") {
+      var refusedLine = el("p", "msg-status msg-ack-refused",
+        fill(gettext("Acknowledgement refused: %(reason)s"), {reason: pending.refused}) + " ");
+      refusedLine.dataset.state = state;
+      refusedLine.setAttribute("role", "alert");
+      refusedLine.appendChild(actionButton(gettext("Discard"), function () {
+        removeItem(pending);
+      }));
+      return refusedLine;
+    }
+    var button = el("button", "msg-ack-button", {
+      none: gettext("Acknowledge"),
+      waiting: gettext("Acknowledged: waiting for network"),
+      sending: gettext("Acknowledging…"),
+      retrying: gettext("Acknowledging…"),
+      sent: gettext("Acknowledging…")
+    }[state]);
     button.type = "button";
-    button.disabled = pendingAcks.has(id);
+    button.dataset.state = state;
+    button.disabled = !!pending;
     button.addEventListener("click", function () {
       acknowledge(id);
     });
@@ -527,21 +568,30 @@ function startChannel() {
 
   function acknowledge(id) {
     var item = messages.get(id);
-    if (!item || pendingAcks.has(id)) {
+    if (!item || ackItem(id)) {
       return;
     }
-    pendingAcks.add(id);
-    if (channels[item.channel].subscribed) {
-      send({type: "ack", message_id: id});
-    } // otherwise sent after the next subscribe
-    renderMessage(item);
-    renderPending();
+    // Into the outbox with the messages, in the order given: sent once the channel is
+    // subscribed (now, or after the next reconnect or reload).
+    addToOutbox({channel: item.channel, kind: "ack", message_id: id});
+    renderAckPlace(id);
+  }
+
+  /* Show again where an acknowledgement of `id` appears: its message, the list of those owed. */
+  function renderAckPlace(id, later) {
+    var item = messages.get(id);
+    if (item) {
+      renderMessage(item);
+    }
+    if (!later) {
+      renderPending();
+    }
   }
 
   function applyAck(id, user, at) {
     var item = messages.get(id);
     if (user.id === me.id) {
-      pendingAcks.delete(id);
+      settleAck(id);
     }
     if (!item) {
       return;
@@ -588,7 +638,7 @@ function startChannel() {
               item.frame.acks.push(ack);
             }
             if (ack.user.id === me.id) {
-              pendingAcks.delete(fresh.id);
+              settleAck(fresh.id);
             }
           });
           item.frame.awaiting = fresh.awaiting.filter(function (person) {
@@ -614,7 +664,10 @@ function startChannel() {
     item.frame.awaiting = frame.awaiting;
     renderMessage(item);
     renderPending();
-    if (!awaitsMe(item.frame) || pendingAcks.has(frame.id)) {
+    if (ackedByMe(item.frame)) {
+      settleAck(frame.id);
+    }
+    if (!awaitsMe(item.frame) || ackItem(frame.id)) {
       return;
     }
     flash(item.node);
@@ -640,34 +693,22 @@ function startChannel() {
   }
 
   function refused(frame) {
-    var item = frame.client_id && outbox.find(function (entry) {
-      return entry.client_id === frame.client_id;
-    });
+    var item = frame.client_id && findItem(frame.client_id);
     if (!item) {
-      if (pendingAcks.size) { // an acknowledgement was refused: let the user try again
-        var ids = Array.from(pendingAcks);
-        pendingAcks.clear();
-        ids.forEach(function (id) {
-          if (messages.has(id)) {
-            renderMessage(messages.get(id));
-          }
-        });
-        renderPending();
-      }
       showError(frame.detail);
       return;
     }
     inFlight.delete(item.client_id);
-    item.error = frame.detail;
     if (RETRY_AFTER_MS[frame.code]) {
+      item.error = frame.detail; // the same again shortly, still before the ones after it
       item.retryAt = Date.now() + RETRY_AFTER_MS[frame.code];
-      saveOutbox();
-      scheduleRetry();
     } else {
-      item.failed = true; // will never be accepted as it is: out of the outbox
-      saveOutbox();
+      // It will never be accepted as it is: kept, to be read, edited or discarded; the
+      // ones after it go on.
+      item.refused = frame.detail || gettext("Not allowed.");
+      keep(item);
     }
-    renderOutbox();
+    flushOutbox();
   }
 
   function showError(text) {
@@ -676,149 +717,280 @@ function startChannel() {
     node.hidden = !text;
   }
 
-  /* --- the outbox --------------------------------------------------------------------- */
+  /* --- the outbox (kept on the device) ------------------------------------------------ */
 
-  function loadOutbox() {
-    if (!session) {
-      return [];
+  /* One item per message or acknowledgement not yet taken by the server. Kept on the device
+   * (one record each, so tabs never overwrite each other), sent one at a time in the order
+   * written, always with its own client_id: a retry, a reload or a second tab sending it
+   * again is answered with the first result and stores nothing new. */
+
+  var lastCreated = 0;
+  var tabs = typeof window.BroadcastChannel === "function"
+    ? new BroadcastChannel("parley.outbox") : null;
+
+  function byCreated(a, b) {
+    return a.created - b.created || (a.client_id < b.client_id ? -1 : 1);
+  }
+
+  function addToOutbox(fields) {
+    lastCreated = Math.max(Date.now(), lastCreated + 1); // the order written, even in one ms
+    var item = Object.assign({client_id: newClientId(), user: me.id, event: config.event,
+      created: lastCreated, refused: null}, fields);
+    outbox.push(item);
+    keep(item);
+    renderOutbox();
+    flushOutbox();
+    return item;
+  }
+
+  /* What is written to the device: the item without this page's passing state. */
+  function record(item) {
+    return {client_id: item.client_id, user: item.user, event: item.event,
+      channel: item.channel, kind: item.kind, body: item.body || "",
+      message_id: item.message_id || null,
+      standard_instruction: item.standard_instruction || null,
+      created: item.created, refused: item.refused || null};
+  }
+
+  function keep(item) {
+    if (!device) {
+      return; // kept as soon as the store is open (startDevice)
     }
-    try {
-      var items = JSON.parse(session.getItem(OUTBOX_KEY) || "[]");
-      return Array.isArray(items) ? items.filter(function (item) {
-        return item && typeof item.client_id === "string" && typeof item.body === "string";
-      }) : [];
-    } catch (e) {
-      return [];
+    device.keepItem(record(item)).then(function (done) {
+      item.kept = done && device.persistent;
+      tellOtherTabs();
+      renderOutbox();
+    });
+  }
+
+  function removeItem(item, goneFromDevice) {
+    var before = outbox.length;
+    outbox = outbox.filter(function (entry) { return entry !== item; });
+    inFlight.delete(item.client_id);
+    if (device && before !== outbox.length && goneFromDevice !== true) {
+      device.dropItem(item.client_id).then(tellOtherTabs);
+    }
+    renderOutbox();
+    if (item.kind === "ack") {
+      renderAckPlace(item.message_id);
     }
   }
 
-  function saveOutbox() {
-    if (!session) {
-      return;
+  function tellOtherTabs() {
+    if (tabs) {
+      tabs.postMessage({user: me.id, event: config.event});
     }
-    var keep = outbox.filter(function (item) { return !item.failed && !item.sent; });
-    try {
-      if (keep.length) {
-        session.setItem(OUTBOX_KEY, JSON.stringify(keep.map(function (item) {
-          return {client_id: item.client_id, channel: item.channel, kind: item.kind,
-            body: item.body, created: item.created, retryAt: item.retryAt || 0,
-            standard_instruction: item.standard_instruction || null};
-        })));
-      } else {
-        session.removeItem(OUTBOX_KEY);
-      }
-    } catch (e) { /* storage full: the outbox still lives in memory */ }
   }
 
-  function flushOutbox() {
-    clearTimer("retry");
-    var now = Date.now();
-    outbox.forEach(function (item) {
-      var channel = channels[item.channel];
-      if (item.failed || item.sent || inFlight.has(item.client_id) || !channel ||
-          !channel.subscribed) {
-        return;
-      }
-      if (item.retryAt && item.retryAt > now) {
-        return;
-      }
-      var frame = {type: "send", channel: item.channel, kind: item.kind,
-        client_id: item.client_id};
-      if (item.standard_instruction) {
-        frame.standard_instruction = item.standard_instruction; // the server adds the texts
-      } else {
-        frame.body = item.body;
-      }
-      if (send(frame)) {
-        inFlight.add(item.client_id);
-        item.error = null;
-        item.retryAt = 0;
+  if (tabs) {
+    tabs.addEventListener("message", function (event) {
+      var data = event.data || {};
+      if (data.user === me.id && data.event === config.event) {
+        reloadOutbox();
       }
     });
-    scheduleRetry();
-    renderOutbox();
   }
 
-  function scheduleRetry() {
-    clearTimer("retry");
-    var waits = outbox.filter(function (item) {
-      return !item.failed && !item.sent && item.retryAt && !inFlight.has(item.client_id);
-    }).map(function (item) { return item.retryAt - Date.now(); });
-    if (waits.length) {
-      timers.retry = setTimeout(flushOutbox, Math.max(200, Math.min.apply(null, waits)));
+  /* Read the outbox again from the device (at start, and when another tab changed it). */
+  function reloadOutbox() {
+    if (!device) {
+      return Promise.resolve();
     }
+    return device.outboxItems(me.id, config.event).then(function (items) {
+      var found = new Map(items.map(function (entry) { return [entry.client_id, entry]; }));
+      // Kept here earlier and gone from the device: another tab finished or discarded it.
+      outbox.filter(function (item) {
+        return item.kept && !item.sent && !found.has(item.client_id);
+      }).forEach(function (item) { removeItem(item, true); });
+      items.forEach(function (entry) {
+        var mine = outbox.find(function (item) { return item.client_id === entry.client_id; });
+        if (mine) {
+          mine.refused = mine.refused || entry.refused;
+          mine.kept = true;
+        } else if (channels[entry.channel] && entry.user === me.id) {
+          entry.kept = device.persistent;
+          outbox.push(entry);
+        }
+        lastCreated = Math.max(lastCreated, entry.created || 0);
+      });
+      flushOutbox();
+    });
+  }
+
+  function frameOf(item) {
+    if (item.kind === "ack") {
+      return {type: "ack", message_id: item.message_id, client_id: item.client_id};
+    }
+    var frame = {type: "send", channel: item.channel, kind: item.kind, client_id: item.client_id};
+    if (item.standard_instruction) {
+      frame.standard_instruction = item.standard_instruction; // the server adds the texts
+    } else {
+      frame.body = item.body;
+    }
+    return frame;
+  }
+
+  /* Send the first item still to go, once its channel is subscribed; the next one goes when
+   * this one is answered (`sent`, `acked` or `error`), so they arrive in the order written. */
+  function flushOutbox() {
+    clearTimer("retry");
+    outbox.sort(byCreated);
+    var now = Date.now();
+    for (var i = 0; i < outbox.length; i += 1) {
+      var item = outbox[i];
+      if (item.refused || item.sent || !channels[item.channel]) {
+        continue;
+      }
+      if (inFlight.has(item.client_id) || !channels[item.channel].subscribed) {
+        break;
+      }
+      if (item.retryAt && item.retryAt > now) {
+        timers.retry = setTimeout(flushOutbox, Math.max(200, item.retryAt - now));
+        break;
+      }
+      if (send(frameOf(item))) {
+        inFlight.add(item.client_id);
+        item.retryAt = 0;
+      }
+      break;
+    }
+    renderOutbox();
+    // Only what changed is drawn again: a button redrawn between the press and the release
+    // of a tap loses the tap (and a phone offline tries to reconnect every few seconds).
+    var changed = false;
+    outbox.forEach(function (item) {
+      var state = item.kind === "ack" ? itemState(item) : null;
+      if (state && state !== item.shownState) {
+        item.shownState = state;
+        renderAckPlace(item.message_id, true);
+        changed = true;
+      }
+    });
+    if (changed) {
+      renderPending();
+    }
+  }
+
+  function findItem(clientId) {
+    return outbox.find(function (entry) { return entry.client_id === clientId; });
+  }
+
+  function ackItem(messageId) {
+    return outbox.find(function (entry) {
+      return entry.kind === "ack" && entry.message_id === messageId;
+    });
   }
 
   function confirmSent(clientId) {
-    var item = outbox.find(function (entry) { return entry.client_id === clientId; });
-    if (!item) {
-      return;
+    var item = findItem(clientId);
+    if (item) {
+      item.sent = true; // stored; shown in the list as soon as its message frame arrives
+      item.error = null;
+      inFlight.delete(clientId);
+      if (device) {
+        device.dropItem(clientId).then(tellOtherTabs);
+      }
     }
-    item.sent = true; // stored; shown in the list as soon as its message frame arrives
-    inFlight.delete(clientId);
-    saveOutbox();
-    renderOutbox();
+    flushOutbox();
+  }
+
+  /* The person's acknowledgement of `messageId` is stored: the outbox lets go of it. */
+  function settleAck(messageId) {
+    var item = ackItem(messageId);
+    if (item) {
+      removeItem(item);
+      flushOutbox();
+    }
   }
 
   function forget(clientId) {
-    var before = outbox.length;
-    outbox = outbox.filter(function (entry) { return entry.client_id !== clientId; });
-    if (outbox.length !== before) {
-      inFlight.delete(clientId);
-      saveOutbox();
-      renderOutbox();
+    var item = findItem(clientId);
+    if (item) {
+      removeItem(item);
     }
   }
 
+  /* Where an item is: "waiting" (for the network), "sending", "retrying", "sent", "refused". */
+  function itemState(item) {
+    if (item.refused) {
+      return "refused";
+    }
+    if (item.sent) {
+      return "sent";
+    }
+    if (item.error && item.retryAt) {
+      return "retrying";
+    }
+    var channel = channels[item.channel];
+    return channel && channel.subscribed ? "sending" : "waiting";
+  }
+
   function renderOutbox() {
+    var kept = 0;
+    var waiting = 0;
     order.forEach(function (name) {
       var list = channels[name].outboxList;
+      var shown = outbox.filter(function (item) {
+        // An acknowledgement shows on its message; here only if the message is not shown.
+        return item.channel === name && (item.kind !== "ack" || !messages.has(item.message_id));
+      });
+      var drawn = JSON.stringify(shown.map(function (item) {
+        return [item.client_id, itemState(item), !!item.kept, item.error || ""];
+      }));
+      if (list.dataset.drawn === drawn) {
+        return; // as it is on screen (see flushOutbox)
+      }
+      list.dataset.drawn = drawn;
       list.textContent = "";
-      outbox.forEach(function (item) {
-        if (item.channel === name) {
-          list.appendChild(outboxNode(item));
-        }
+      shown.forEach(function (item) {
+        list.appendChild(outboxNode(item));
       });
     });
+    outbox.forEach(function (item) {
+      kept += item.kept ? 1 : 0;
+      waiting += item.sent || item.refused ? 0 : 1;
+    });
+    panel.dataset.outbox = waiting;
+    panel.dataset.outboxKept = kept;
   }
 
   function outboxNode(item) {
-    var node = el("li", "msg msg-" + item.kind + " msg-mine msg-pending");
+    var state = itemState(item);
+    var node = el("li", "msg msg-" + item.kind + " msg-mine msg-pending msg-" + state);
     node.dataset.clientId = item.client_id;
+    node.dataset.state = state;
+    node.dataset.kept = item.kept ? "true" : "false";
     var head = el("p", "msg-head");
     head.appendChild(el("strong", "msg-sender", me.name));
     head.appendChild(el("span", "msg-role", roleLabel(me.role)));
-    if (item.kind !== "message") {
+    if (item.kind !== "message" && item.kind !== "ack") {
       head.appendChild(el("span", "msg-kind msg-kind-" + item.kind,
         config.kinds[item.kind] || item.kind));
     }
     node.appendChild(head);
-    node.appendChild(el("p", "msg-body", item.body));
-    var status;
-    if (item.failed) {
+    node.appendChild(el("p", "msg-body", item.kind === "ack"
+      ? gettext("Your acknowledgement of a message not shown on this page.") : item.body));
+    var line = el("p", "msg-status", {
+      waiting: gettext("Waiting for network: it will be sent when the connection is back."),
+      sending: gettext("Sending…"),
+      sent: gettext("Sent"),
+      retrying: fill(gettext("Not sent yet: %(detail)s Trying again shortly."), {detail: item.error}),
+      refused: fill(gettext("Refused: %(reason)s"), {reason: item.refused})
+    }[state]);
+    if (state === "refused") {
       node.classList.add("msg-failed");
-      status = fill(gettext("Not sent: %(detail)s"), {detail: item.error});
-    } else if (item.error && item.retryAt) {
-      status = fill(gettext("Not sent yet: %(detail)s Trying again shortly."), {detail: item.error});
-    } else if (item.sent || inFlight.has(item.client_id)) {
-      status = gettext("Sending…");
-    } else {
-      status = gettext("Pending: will be sent when the connection is back");
-    }
-    var line = el("p", "msg-status", status);
-    if (item.failed) {
       line.setAttribute("role", "alert");
       line.appendChild(document.createTextNode(" "));
-      if (!item.standard_instruction) {
+      if (item.kind !== "ack" && !item.standard_instruction) {
         line.appendChild(actionButton(gettext("Edit"), function () {
-          forget(item.client_id);
+          removeItem(item);
           body.value = item.body;
           kind.value = item.kind;
           body.focus();
         }));
       }
-      line.appendChild(actionButton(gettext("Dismiss"), function () {
-        forget(item.client_id);
+      line.appendChild(actionButton(gettext("Discard"), function () {
+        removeItem(item);
       }));
     }
     node.appendChild(line);
@@ -831,6 +1003,134 @@ function startChannel() {
     button.addEventListener("click", onClick);
     return button;
   }
+
+  /* --- on the device: the outbox, and the messages shown --------------------------------- */
+
+  var deviceNote = null;
+
+  function sayOnce(text) {
+    if (deviceNote) {
+      return;
+    }
+    deviceNote = el("p", "channel-note channel-device-note", text);
+    deviceNote.setAttribute("role", "status");
+    $("#channel-error").insertAdjacentElement("afterend", deviceNote);
+  }
+
+  function startDevice() {
+    openDeviceStore().then(function (store) {
+      device = store;
+      panel.dataset.device = store.persistent ? "kept" : "memory";
+      if (!store.persistent) {
+        sayOnce(gettext("This browser does not let the page keep anything on this device: what you write while offline is lost if the page is closed."));
+      }
+      outbox.filter(function (item) { return !item.sent; }).forEach(keep); // written before it opened
+      return moveOldOutbox();
+    }).then(reloadOutbox).then(function () {
+      return Promise.all(order.map(function (name) {
+        return device.history(me.id, config.event, name, HISTORY_KEEP).then(function (frames) {
+          saved[name] = frames;
+        });
+      }));
+    }).then(function () {
+      if (navigator.onLine === false || lostConnection) {
+        showSaved();
+      }
+    });
+  }
+
+  /* The page kept its outbox in sessionStorage before: move what is there, once. */
+  function moveOldOutbox() {
+    var session = storage("sessionStorage");
+    var old = null;
+    try {
+      old = session && JSON.parse(session.getItem(OLD_OUTBOX_KEY) || "null");
+    } catch (e) {
+      old = null;
+    }
+    if (!Array.isArray(old)) {
+      return Promise.resolve();
+    }
+    return Promise.all(old.filter(function (entry) {
+      return entry && typeof entry.client_id === "string" && typeof entry.body === "string" &&
+        channels[entry.channel];
+    }).map(function (entry) {
+      return device.keepItem(record(Object.assign({}, entry, {
+        user: me.id, event: config.event, created: entry.created || Date.now()})));
+    })).then(function () {
+      if (device.persistent) { // in memory only, the old copy is still the safer one
+        session.removeItem(OLD_OUTBOX_KEY);
+      }
+    });
+  }
+
+  /* Write the messages shown (or changed) in the last moment, together. */
+  function remember(item) {
+    if (!device || item.fromDevice) {
+      return;
+    }
+    toRemember.set(item.frame.id, item);
+    if (!timers.remember) {
+      timers.remember = setTimeout(function () {
+        timers.remember = null;
+        var records = Array.from(toRemember.values()).map(function (entry) {
+          return {user: me.id, event: config.event, channel: entry.channel,
+            seq: entry.frame.seq, frame: entry.frame};
+        });
+        toRemember.clear();
+        device.remember(records, HISTORY_KEEP).then(function () {
+          records.forEach(function (entry) { // what the device holds, for tests and curious eyes
+            var log = channels[entry.channel].log;
+            log.dataset.keptSeq = Math.max(Number(log.dataset.keptSeq || 0), entry.seq);
+          });
+        });
+      }, REMEMBER_AFTER_MS);
+    }
+  }
+
+  /* No connection: show what this device kept of each channel, marked as such. */
+  function showSaved() {
+    order.forEach(function (name) {
+      var channel = channels[name];
+      var frames = saved[name] || [];
+      if (channel.loaded || channel.fromDevice || channel.lastSeq || !frames.length) {
+        return;
+      }
+      channel.fromDevice = true;
+      frames.forEach(function (frame) {
+        show(channel, frame, true);
+      });
+      var savedNote = el("p", "channel-note channel-saved-note",
+        gettext("No connection: these are the messages kept on this device. Newer ones come when the connection is back."));
+      channel.list.parentNode.insertAdjacentElement("beforebegin", savedNote);
+      channel.list.scrollTop = channel.list.scrollHeight;
+    });
+    renderOutbox();
+  }
+
+  /* Connected again: what the server says replaces the device's copy (it may be out of date:
+   * acknowledgements, key moments), read from the start as on any page load; the copy stays
+   * on screen until the first of it arrives. */
+  function forgetSaved(channel) {
+    if (!channel.fromDevice) {
+      return;
+    }
+    channel.fromDevice = false;
+    messages.forEach(function (item, id) {
+      if (item.channel === channel.name) {
+        item.node.remove();
+        messages.delete(id);
+      }
+    });
+    channel.lastSeq = 0;
+    channel.held.clear();
+    var savedNote = $(".channel-saved-note", channel.log);
+    if (savedNote) {
+      savedNote.remove();
+    }
+    channel.list.appendChild(el("li", "channel-empty", gettext("No messages yet.")));
+  }
+
 
   /* --- the composer ------------------------------------------------------------------- */
 
@@ -871,13 +1171,10 @@ function startChannel() {
       note.hidden = false;
       return;
     }
-    outbox.push({client_id: newClientId(), channel: channel.name, kind: kind.value,
-      body: text, created: Date.now(), retryAt: 0});
-    saveOutbox();
+    addToOutbox({channel: channel.name, kind: kind.value, body: text});
     body.value = "";
     kind.value = "message"; // an alert is a deliberate choice every time
-    renderOutbox();
-    flushOutbox();
+    channel.list.scrollTop = channel.list.scrollHeight;
     channel.list.scrollTop = channel.list.scrollHeight;
   }
 
@@ -900,13 +1197,10 @@ function startChannel() {
       if (!button || !channel || !channel.canPost) {
         return;
       }
-      outbox.push({client_id: newClientId(), channel: channel.name, kind: "instruction",
-        body: button.dataset.text, standard_instruction: Number(button.dataset.id),
-        created: Date.now(), retryAt: 0});
-      saveOutbox();
+      addToOutbox({channel: channel.name, kind: "instruction", body: button.dataset.text,
+        standard_instruction: Number(button.dataset.id)});
       showStandardList(false);
-      renderOutbox();
-      flushOutbox();
+      channel.list.scrollTop = channel.list.scrollHeight;
       channel.list.scrollTop = channel.list.scrollHeight;
     });
   }
@@ -1126,10 +1420,10 @@ function startChannel() {
   /* --- start -------------------------------------------------------------------------- */
 
   config.closed = config.closed_states.indexOf(config.state) !== -1;
-  outbox = outbox.filter(function (item) { return channels[item.channel]; });
   activate(order[0]);
   renderOutbox();
   socket.start();
+  startDevice();
 }
 
 startChannel();

@@ -132,3 +132,22 @@ def phone_for(asgi_live_server, browser):
     yield open_phone
     for context in contexts:
         context.close()
+
+
+#: Every outbox item the page's origin keeps in IndexedDB (static/messaging/device_store.js).
+_DEVICE_OUTBOX = """() => new Promise((resolve, reject) => {
+  const opening = indexedDB.open("parley");
+  opening.onerror = () => reject(opening.error);
+  opening.onsuccess = () => {
+    const db = opening.result;
+    if (!db.objectStoreNames.contains("outbox")) { db.close(); resolve([]); return; }
+    const reading = db.transaction("outbox").objectStore("outbox").getAll();
+    reading.onsuccess = () => { db.close(); resolve(reading.result); };
+    reading.onerror = () => reject(reading.error);
+  };
+})"""
+
+
+def device_outbox(page) -> list[dict]:
+    """The live channel's outbox as kept on this browser (IndexedDB "parley"), every user's."""
+    return page.evaluate(_DEVICE_OUTBOX)

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from coordination.moments import format_moment
 from events import services
 from messaging.models import Message
-from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS, device_outbox
 
 pytestmark = pytest.mark.e2e
 
@@ -109,8 +109,9 @@ def test_three_parties_talk_catch_up_after_losing_the_network_and_acknowledge(
     say(carol, "Carol (written offline)")
     pending = carol.locator("#channel-log-all .channel-outbox li.msg-pending")
     expect(pending).to_have_count(1)
-    expect(pending).to_contain_text("Pending")
-    assert "Carol (written offline)" in carol.evaluate("JSON.stringify(sessionStorage)")
+    expect(pending).to_contain_text("Waiting for network")
+    expect(pending).to_have_attribute("data-kept", "true")
+    assert [item["body"] for item in device_outbox(carol)] == ["Carol (written offline)"]
     expect(log(alice)).to_have_count(6)
     expect(log(carol)).to_have_count(3)
 
@@ -123,7 +124,7 @@ def test_three_parties_talk_catch_up_after_losing_the_network_and_acknowledge(
         expect(log(page)).to_have_count(7)
         assert_gapless(shown(page), expected)
     expect(pending).to_have_count(0)
-    assert carol.evaluate("JSON.stringify(sessionStorage)").count("written offline") == 0
+    assert device_outbox(carol) == []
     assert Message.objects.filter(body="Carol (written offline)").count() == 1
 
     # Bob gives an instruction; Alice and Carol acknowledge it, each in their own way.
@@ -222,11 +223,16 @@ def test_a_message_the_server_refuses_shows_why_and_can_be_taken_back(
     services.transition_event(agreed_event, to="concluded", actor=carol)
     say(alice, "Are we still on?")
     failed = alice.locator("#channel-log-all .channel-outbox li.msg-failed")
-    expect(failed).to_contain_text("Not sent: This demonstration is over")
+    expect(failed).to_contain_text("Refused: This demonstration is over")
     expect(log(alice)).to_have_count(0)
-    assert "Are we still on?" not in alice.evaluate("JSON.stringify(sessionStorage)")
+    # Kept, refused, until she edits or discards it: a reload shows it again, never sends it.
+    expect(failed).to_have_attribute("data-kept", "true")
+    assert [item["refused"] for item in device_outbox(alice)] == [
+        "This demonstration is over: its channel is read-only."]
     failed.get_by_role("button", name="Edit").click()
     expect(failed).to_have_count(0)
+    expect(alice.locator("#channel-panel")).to_have_attribute("data-outbox-kept", "0")
+    assert device_outbox(alice) == []
     expect(alice.locator("#channel-body")).to_have_value("Are we still on?")
     assert not Message.objects.exists()
 

@@ -318,7 +318,10 @@ async def test_instruction_is_acknowledged_and_everyone_sees_who_has_not_yet(agr
     await alice.send_json_to({"type": "ack", "message_id": message["id"]})
     acked, _ = await receive_until(bob, "acked")
     assert acked["message_id"] == message["id"] and acked["user"]["name"] == "Alice Martin"
+    await receive_until(alice, "acked")
     await alice.send_json_to({"type": "ack", "message_id": message["id"]})  # twice: no harm
+    again, _ = await receive_until(alice, "acked")  # answered to her alone, with the first
+    assert (again["message_id"], again["at"]) == (message["id"], acked["at"])
     await assert_still_usable(alice)
     assert await sync_to_async(Acknowledgement.objects.count)() == 1
     replay = await sync_to_async(selectors.message_frames_between)(
