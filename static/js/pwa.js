@@ -43,6 +43,36 @@ function tell(message) {
   });
 }
 
+/* Links the page marks `data-offline-keep` (the briefing sheet) are kept before they are
+ * opened: the network may be gone by then. */
+function keepLinked() {
+  const urls = Array.from(document.querySelectorAll("a[data-offline-keep]"), function (link) {
+    return link.href;
+  });
+  if (urls.length && navigator.onLine && user) {
+    tell({type: "keep", user: user, urls: urls});
+  }
+}
+
+function keepLoadedBefore(controlled) {
+  const urls = [window.location.href];
+  const before = function (entry) { return entry.startTime < controlled; };
+  performance.getEntriesByType("resource").filter(before).forEach(function (entry) {
+    urls.push(entry.name);
+  });
+  tell({type: "keep", user: user, always: true, urls: urls});
+  if (window.PerformanceObserver) {
+    const observer = new PerformanceObserver(function (list) {
+      const late = list.getEntries().filter(before).map(function (entry) { return entry.name; });
+      if (late.length) {
+        tell({type: "keep", user: user, always: true, urls: late});
+      }
+    });
+    observer.observe({type: "resource"});
+    window.setTimeout(function () { observer.disconnect(); }, 30000);
+  }
+}
+
 function sync() {
   if (navigator.onLine && !fromCache) {
     tell(user ? {type: "signed-in", user: user} : {type: "signed-out"});
@@ -168,12 +198,21 @@ if (supported) {
       }
     }
   });
+  navigator.serviceWorker.startMessages();  // its answers come before the page has loaded
   navigator.serviceWorker.register("/sw.js", {scope: "/"}).then(function () {
     if (navigator.serviceWorker.controller) {
       navigator.serviceWorker.controller.postMessage({type: "hello", url: window.location.href});
     } else {
       sync();  // the first page: it came from the server
+      // ...before the worker was there: once it is, it keeps what this page loaded, and
+      // what the page had asked for before and gets only later.
+      navigator.serviceWorker.addEventListener("controllerchange", function () {
+        if (user) {
+          keepLoadedBefore(performance.now());
+        }
+      }, {once: true});
     }
+    keepLinked();
   }).catch(function () {
     /* no service worker (private mode, an old browser): the pages still work online */
   });

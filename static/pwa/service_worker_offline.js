@@ -45,6 +45,7 @@
     /^\/events\/(\d+)\/$/,
     /^\/events\/(\d+)\/briefing\.pdf$/,
     /^\/api\/v1\/events\/(\d+)\/$/,
+    /^\/api\/v1\/events\/(\d+)\/zones\.geojson$/,
     /^\/api\/v1\/events\/(\d+)\/(?:zones|incidents|conflicts|messages|members)\/$/
   ];
   /** Hashed static names (ManifestStaticFilesStorage): "operations.1a2b3c4d5e6f.js". */
@@ -199,7 +200,8 @@
     var timeout = /\.pdf$/.test(url.pathname) ? PDF_TIMEOUT_MS : NETWORK_TIMEOUT_MS;
     var network = fetch(request);
     var stored = network.then(function (response) {
-      return answered(eventId, request, response);
+      // A copy now, before the page reads the body (this runs first: registered first).
+      return answered(eventId, request, response.clone());
     }, function () { return null; });
     fetchEvent.waitUntil(stored);
     return withTimeout(network, timeout).then(function (response) {
@@ -241,7 +243,7 @@
       if (!user || !keepable(response)) {
         return null;
       }
-      var copy = response.clone();
+      var copy = response;
       return signedIn(user).then(function () {
         return caches.open(eventCache(user, eventId));
       }).then(function (cache) {
@@ -347,7 +349,11 @@
 
   /* --- syncing: dropping what the person may no longer see ------------------------------ */
 
-  /** Ask the server, for each demonstration kept, whether this person still sees it. */
+  /** Ask the server, for each demonstration kept, whether this person may still read its
+   * live channel: a pack holds what a member sees (the contacts, the channel's history), so
+   * it is kept only while they are one. The smallest read of the channel tells: 403 or 404
+   * when they are no longer a member (or no longer see the demonstration at all), 401 when
+   * nobody is signed in any more. */
   function sync() {
     return loadState().then(function () {
       var user = state.user;
@@ -360,7 +366,7 @@
           return name.indexOf(mine) === 0;
         }).map(function (name) {
           var eventId = name.slice(mine.length);
-          return fetch("/api/v1/events/" + eventId + "/", {
+          return fetch("/api/v1/events/" + eventId + "/messages/?limit=1", {
             credentials: "same-origin", cache: "no-store", headers: {Accept: "application/json"}
           }).then(function (response) {
             if (response.status === 401) {
@@ -382,6 +388,52 @@
         return null;
       });
     });
+  }
+
+  /* --- keeping what a page asks for ------------------------------------------------------- */
+
+  /** A kept copy younger than this is not fetched again when a page asks to keep it (the
+   * briefing sheet, drawn on demand, is asked for by every visit to its demonstration). */
+  var KEEP_FRESH_MS = 10 * 60 * 1000;
+
+  function fresh(copy) {
+    var date = copy && Date.parse(copy.headers.get("Date") || "");
+    return Boolean(date) && Date.now() - date < KEEP_FRESH_MS;
+  }
+
+  /** Fetch and keep `href` as if the page had asked for it through the worker: what the
+   * first page loaded before the worker was there, and the briefing sheet it links to. */
+  function keep(href, always) {
+    var url = new URL(href, self.location.origin);
+    if (url.origin !== self.location.origin || NEVER.test(url.pathname)) {
+      return Promise.resolve();
+    }
+    var request = new Request(url.href, {credentials: "same-origin"});
+    var eventId = eventIdOf(url);
+    var isStatic = url.pathname.indexOf("/static/") === 0 || url.pathname.indexOf("/i18n/catalog/") === 0;
+    if (eventId === null && !isStatic) {
+      return Promise.resolve();
+    }
+    return loadState().then(function () {
+      var user = state.user;
+      if (!user) {
+        return null;
+      }
+      var name = isStatic ? STATIC_CACHE : eventCache(user, eventId);
+      return caches.open(name).then(function (cache) {
+        return cache.match(request, {ignoreVary: true}).then(function (copy) {
+          if (copy && (isStatic || (!always && fresh(copy)))) {
+            return null;
+          }
+          return fetch(request).then(function (response) {
+            if (isStatic) {
+              return keepable(response) ? cache.put(request, response) : null;
+            }
+            return answered(eventId, request, response);
+          });
+        });
+      });
+    }).catch(function () {});
   }
 
   /* --- what the pages say (static/js/pwa.js) ---------------------------------------------- */
@@ -410,6 +462,12 @@
       work = signedIn(String(data.user)).then(sync).then(function () { reply({type: "synced"}); });
     } else if (data.type === "sync") {
       work = sync().then(function () { reply({type: "synced"}); });
+    } else if (data.type === "keep" && Array.isArray(data.urls)) {
+      work = (data.user ? signedIn(String(data.user)) : Promise.resolve()).then(function () {
+        return Promise.all(data.urls.map(function (href) {
+          return keep(href, Boolean(data.always));
+        }));
+      }).then(function () { reply({type: "kept"}); });
     } else if (data.type === "forget-event" && data.event) {
       work = forgetEvent(String(data.event)).then(function () { reply({type: "forgotten"}); });
     } else {
