@@ -45,8 +45,8 @@ class LogoutView(auth_views.LogoutView):
     """Django's logout, which also empties this browser of what Parley kept in it: the
     service worker's caches, the channel's outbox and history (IndexedDB), local storage
     (``Clear-Site-Data``, honoured on https and on localhost). static/js/pwa.js clears the
-    caches and databases too, before the form is sent, for browsers that ignore the
-    header (docs/phones.md)."""
+    caches and databases too as the form is sent, for browsers that ignore the header
+    (docs/phones.md)."""
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)

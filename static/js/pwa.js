@@ -7,8 +7,8 @@
  * - Shows "Offline since 14:02" at the top of a page the worker served from its cache, or
  *   when the network goes while the page is open; when it is back, the banner goes and a
  *   page that came from the cache is loaded again from the server.
- * - Logging out empties the caches and every IndexedDB database of the site before the
- *   form goes (the server's Clear-Site-Data header does it too, where it is honoured).
+ * - Logging out empties the caches and every IndexedDB database of the site as the form
+ *   goes (the server's Clear-Site-Data header does it too, where it is honoured).
  * - A live channel closed for good tells the worker: removed from the demonstration (4403,
  *   4404) drops its pack at once, logged out (4401) drops everything (static/js/socket.js).
  */
@@ -19,8 +19,6 @@ import {formatTime} from "./time.js";
 const SYNC_EVERY_MS = 5 * 60 * 1000;
 /** How often a page shown from the cache checks whether the server is back. */
 const PROBE_EVERY_MS = 15 * 1000;
-/** Logging out waits at most this long for the clearing before the form goes anyway. */
-const CLEAR_WITHIN_MS = 3000;
 
 const supported = "serviceWorker" in navigator;
 const userMeta = document.querySelector('meta[name="parley-user"]');
@@ -33,6 +31,10 @@ let probe = null;
 
 function tell(message) {
   if (!supported) {
+    return Promise.resolve();
+  }
+  if (navigator.serviceWorker.controller) {
+    navigator.serviceWorker.controller.postMessage(message);  // now: the page may be leaving
     return Promise.resolve();
   }
   return navigator.serviceWorker.ready.then(function (registration) {
@@ -157,13 +159,11 @@ function clearEverything() {
 
 document.addEventListener("submit", function (event) {
   const form = event.target;
-  if (!form.matches || !form.matches("form[data-logout]") || form.dataset.cleared) {
-    return;
+  if (form.matches && form.matches("form[data-logout]")) {
+    // Not held back: logging out goes as it always did. The clearing is under way in the
+    // browser (and in the worker, which outlives this page) while the form is sent.
+    clearEverything();
   }
-  event.preventDefault();
-  form.dataset.cleared = "yes";
-  const timeout = new Promise(function (resolve) { window.setTimeout(resolve, CLEAR_WITHIN_MS); });
-  Promise.race([clearEverything(), timeout]).then(function () { form.submit(); });
 });
 
 /* --- the live channel closed for good ------------------------------------------------------- */
