@@ -6,6 +6,7 @@ nothing behind; and the next person to log in on that phone never gets her pages
 
 import re
 import urllib.request
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -32,6 +33,8 @@ UNTIL = """async ([what, arg, ms]) => {
       return null;
     },
     noCacheNamed: async (part) => !(await caches.keys()).some((name) => name.includes(part)),
+    tilesKept: async (name) => (await caches.has(name)) &&
+                               (await (await caches.open(name)).keys()).length > 0,
     nothingKept: async () => (await caches.keys()).length === 0 &&
                              (await indexedDB.databases()).length === 0,
   };
@@ -49,6 +52,14 @@ FETCHED = """async (path) => {
     return [response.status, response.headers.get("Content-Type")];
   } catch (error) { return [0, String(error)]; }
 }"""
+
+#: Whether an image at `src` loads in the page (as the map's tiles do).
+IMAGE_LOADS = """(src) => new Promise((resolve) => {
+  const image = new Image();
+  image.onload = () => resolve(true);
+  image.onerror = () => resolve(false);
+  image.src = src;
+})"""
 
 
 def remove_through_the_api(base_url: str, event, username: str, actor) -> None:
@@ -201,3 +212,32 @@ def test_map_tiles_that_cannot_be_reached_leave_the_map_on_its_plain_background(
     page.reload()
     expect(page.locator("#event-map")).to_have_class(re.compile(r"\btiles-unavailable\b"))
     assert page.evaluate(FETCHED, "https://tile.openstreetmap.org/1/1/1.png")[0] == 0
+
+
+def test_the_map_tiles_looked_at_are_kept_for_when_the_network_goes(
+        agreed_event, alice, phone_for, asgi_live_server):
+    tile = Path(__file__).resolve().parents[2] / "static" / "pwa" / "icons" / "icon-192.png"
+
+    def tile_server(route):
+        if route.request.url.startswith(asgi_live_server):
+            route.continue_()
+        else:  # a tile server that answers, as the real one would
+            route.fulfill(status=200, content_type="image/png", body=tile.read_bytes(),
+                          headers={"Access-Control-Allow-Origin": "*"})
+
+    def before(page):
+        page.context.unroute("**/*")
+        page.context.route("**/*", tile_server)
+
+    page = phone_for(alice, f"/events/{agreed_event.pk}/", before=before,
+                     viewport=DESKTOP)
+    page.wait_for_function(CONTROLLED, timeout=15_000)
+    page.reload()  # the map's tiles now go through the worker
+    expect(page.locator("#event-map .leaflet-tile-loaded").first).to_be_attached()
+    tiles = f"parley-u{alice.pk}-tiles"
+    assert until(page, "tilesKept", tiles)
+    kept_tile = page.evaluate(
+        "async (name) => (await (await caches.open(name)).keys())[0].url", tiles)
+
+    page.context.set_offline(True)
+    assert page.evaluate(IMAGE_LOADS, kept_tile)
