@@ -54,6 +54,9 @@
   /* --- what the worker remembers (in parley-meta: a worker may be stopped at any time) -- */
 
   var state = null;  // {user: "12" | null, offlineSince: ms | null}
+  /** Counts the times everything was dropped: an answer asked for before then is not kept
+   * when it comes after (it would bring back what a logout cleared). */
+  var generation = 0;
   /** Pages (client ids) whose page came from the cache, with the time the network went. */
   var fromCache = {};
 
@@ -103,6 +106,7 @@
    * lets it go. */
   function forgetEverything() {
     state = {user: null, offlineSince: null};
+    generation += 1;
     fromCache = {};
     var databases = (indexedDB && indexedDB.databases) ? indexedDB.databases().then(function (list) {
       list.forEach(function (database) {
@@ -139,6 +143,27 @@
         return name.indexOf(PREFIX) === 0 && name !== META_CACHE &&
           name.indexOf(USER_PREFIX + user + "-") !== 0;
       })]);
+    });
+  }
+
+  /** Whether what is kept may still grow: nothing was dropped since `since`, and nobody
+   * emptied the site's storage behind the worker's back (Clear-Site-Data on logout removes
+   * parley-meta, which is there whenever someone is signed in). */
+  function mayKeep(since) {
+    return loadState().then(function () {
+      if (since !== generation) {
+        return false;
+      }
+      if (state.user === null) {
+        return true;
+      }
+      return caches.has(META_CACHE).then(function (intact) {
+        if (!intact) {
+          state = {user: null, offlineSince: null};
+          generation += 1;
+        }
+        return intact;
+      });
     });
   }
 
@@ -198,10 +223,11 @@
   function dayPack(fetchEvent, eventId, url) {
     var request = fetchEvent.request;
     var timeout = /\.pdf$/.test(url.pathname) ? PDF_TIMEOUT_MS : NETWORK_TIMEOUT_MS;
+    var since = generation;
     var network = fetch(request);
     var stored = network.then(function (response) {
       // A copy now, before the page reads the body (this runs first: registered first).
-      return answered(eventId, request, response.clone());
+      return answered(eventId, request, response.clone(), since);
     }, function () { return null; });
     fetchEvent.waitUntil(stored);
     return withTimeout(network, timeout).then(function (response) {
@@ -230,7 +256,7 @@
   }
 
   /** What an answer from the server means for what is kept. */
-  function answered(eventId, request, response) {
+  function answered(eventId, request, response, since) {
     var user = response.headers.get(USER_HEADER);
     return networkWorks().then(function () {
       if (response.type === "opaqueredirect" || response.status === 401) {
@@ -243,11 +269,15 @@
       if (!user || !keepable(response)) {
         return null;
       }
-      var copy = response;
-      return signedIn(user).then(function () {
-        return caches.open(eventCache(user, eventId));
-      }).then(function (cache) {
-        return cache.put(request, copy);
+      return mayKeep(since).then(function (may) {
+        if (!may) {
+          return null;
+        }
+        return signedIn(user).then(function () {
+          return caches.open(eventCache(user, eventId));
+        }).then(function (cache) {
+          return since === generation ? cache.put(request, response) : null;
+        });
       });
     });
   }
@@ -255,13 +285,17 @@
   /** Static files and the translations, kept only while someone is signed in. */
   function staticFile(fetchEvent, url) {
     var request = fetchEvent.request;
+    var since = generation;
     return loadState().then(function () {
       var user = state.user;
       return caches.open(STATIC_CACHE).then(function (cache) {
         return cache.match(request, {ignoreVary: true}).then(function (copy) {
           var network = fetch(request).then(function (response) {
             if (user && keepable(response)) {
-              fetchEvent.waitUntil(cache.put(request, response.clone()));
+              var copy = response.clone();
+              fetchEvent.waitUntil(mayKeep(since).then(function (may) {
+                return may ? cache.put(request, copy) : null;
+              }));
             }
             return response;
           });
@@ -297,10 +331,12 @@
             }).catch(function () {}));
             return copy;
           }
+          var since = generation;
           return fetch(request).then(function (response) {
             if (response.type === "opaque" || response.ok) {
-              fetchEvent.waitUntil(cache.put(request, response.clone()).then(function () {
-                return trimTiles(cache);
+              var copy = response.clone();
+              fetchEvent.waitUntil(mayKeep(since).then(function (may) {
+                return may ? cache.put(request, copy).then(function () { return trimTiles(cache); }) : null;
               }).catch(function () {}));
             }
             return response;
@@ -414,6 +450,7 @@
     if (eventId === null && !isStatic) {
       return Promise.resolve();
     }
+    var since = generation;
     return loadState().then(function () {
       var user = state.user;
       if (!user) {
@@ -427,9 +464,11 @@
           }
           return fetch(request).then(function (response) {
             if (isStatic) {
-              return keepable(response) ? cache.put(request, response) : null;
+              return keepable(response) ? mayKeep(since).then(function (may) {
+                return may ? cache.put(request, response) : null;
+              }) : null;
             }
-            return answered(eventId, request, response);
+            return answered(eventId, request, response, since);
           });
         });
       });

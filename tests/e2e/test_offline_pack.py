@@ -241,3 +241,25 @@ def test_the_map_tiles_looked_at_are_kept_for_when_the_network_goes(
 
     page.context.set_offline(True)
     assert page.evaluate(IMAGE_LOADS, kept_tile)
+
+
+def test_chromium_honours_the_logout_answers_clear_site_data_on_its_own(
+        agreed_event, alice, phone_for):
+    """The header alone, without the page's own clearing (the logout is sent by a script
+    here, not by the Log out button): http://127.0.0.1 is a secure context."""
+    page = phone_for(alice, f"/events/{agreed_event.pk}/")
+    page.wait_for_function(CONTROLLED, timeout=15_000)
+    kept(page, f"/events/{agreed_event.pk}/")
+    status = page.evaluate("""async () => {
+      const token = document.querySelector("form[data-logout] [name=csrfmiddlewaretoken]").value;
+      const body = new FormData();
+      body.append("csrfmiddlewaretoken", token);
+      const response = await fetch("/accounts/logout/", {method: "POST", body: body,
+                                                         redirect: "manual"});
+      return response.type;
+    }""")
+    assert status == "opaqueredirect"
+    assert until(page, "nothingKept")
+    # Nor does an answer the page asked for before it come back after.
+    expect(page.locator("#channel-panel")).not_to_have_attribute("data-connection", "live")
+    assert page.evaluate("async () => await caches.keys()") == []
