@@ -102,7 +102,7 @@ def opened_online(agreed_event, alice, phone_for):
 
 
 def test_a_member_has_the_days_pack_offline_and_fresh_again_when_the_network_is_back(
-        opened_online, agreed_event, carol, erin):
+        opened_online, agreed_event, carol, erin, screenshot):
     page = opened_online
     event = agreed_event
     banner = page.locator("#offline-banner")
@@ -117,6 +117,7 @@ def test_a_member_has_the_days_pack_offline_and_fresh_again_when_the_network_is_
     expect(banner).to_have_attribute("role", "status")
     expect(banner).to_contain_text("Offline since")
     expect(banner).to_contain_text("copy kept on this device")
+    screenshot(page, "offline-pack-phone")
     assert page.evaluate(FETCHED, f"/events/{event.pk}/briefing.pdf") == [200, "application/pdf"]
     status, kind = page.evaluate(FETCHED, f"/api/v1/events/{event.pk}/zones.geojson")
     assert status == 200 and "json" in kind
