@@ -125,6 +125,8 @@ MIDDLEWARE = [
     # request.user.is_verified(): has this session given its second factor?
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Says whose answer each response is, for the service worker's offline caches.
+    "coordination.accounts.middleware.OfflinePackUserMiddleware",
     # Logs out an idle session (and says so with a message): before the second-factor check,
     # so an idle session ends rather than being asked for a code.
     "coordination.accounts.middleware.IdleSessionMiddleware",
@@ -438,6 +440,10 @@ LEAFLET_CONFIG = {
 }
 
 # --- Content-Security-Policy (django-csp; docs/security.md, "Hardening") -----------------
+#: Where map tiles come from: pages show them (img-src); the service worker fetches them to
+#: keep the ones a person looked at (its own connect-src, config/urls.py).
+MAP_TILE_SOURCES = [source for source in (
+    _security.tile_source(tiles[1]) for tiles in LEAFLET_CONFIG["TILES"]) if source]
 # No inline script or style anywhere: maps start from static/js/leaflet_init.js
 # (templates/leaflet/), page data comes in json_script blocks and data- attributes. Only the
 # API docs page relaxes it (config/urls.py). 'self' also covers this site's ws:/wss:.
@@ -446,14 +452,17 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [_csp.SELF],
         "script-src": [_csp.SELF],
         "style-src": [_csp.SELF],
-        "img-src": [_csp.SELF, "data:", *filter(None, (
-            _security.tile_source(tiles[1]) for tiles in LEAFLET_CONFIG["TILES"]))],
+        "img-src": [_csp.SELF, "data:", *MAP_TILE_SOURCES],
         "font-src": [_csp.SELF],
         "connect-src": [_csp.SELF, *([] if DEBUG else _security.websocket_sources(ALLOWED_HOSTS))],
         "frame-ancestors": [_csp.NONE],
         "object-src": [_csp.NONE],
         "base-uri": [_csp.SELF],
         "form-action": [_csp.SELF],
+        # Said outright rather than left to default-src: the service worker (/sw.js, and the
+        # scripts it imports) and the web app manifest come from this site only.
+        "worker-src": [_csp.SELF],
+        "manifest-src": [_csp.SELF],
     },
 }
 

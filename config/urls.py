@@ -2,6 +2,7 @@
 
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
@@ -80,7 +81,11 @@ api_v1 = [
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
-    path("sw.js", views.service_worker, name="service-worker"),
+    # The worker fetches the map tiles a person looks at, to keep them (docs/phones.md): its
+    # connect-src names the tile server; the pages' stays 'self'.
+    path("sw.js", csp_update({"connect-src": settings.MAP_TILE_SOURCES})(views.service_worker),
+         name="service-worker"),
+    path("manifest.webmanifest", views.web_manifest, name="web-manifest"),
     path("api/v1/", include((api_v1, "api"))),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),

@@ -164,3 +164,44 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     patch_cache_control(response, no_cache=True, max_age=0)
     return response
+
+
+#: The colour of the browser's bar around the installed app and of its splash screen: the
+#: icons' blue (static/favicon.svg) and the pages' background (static/css/parley.css).
+THEME_COLOR = "#1d4e89"
+BACKGROUND_COLOR = "#f4f6f8"
+#: The icons the manifest lists (made by scripts/make_icons.py from static/favicon.svg).
+MANIFEST_ICONS = (
+    ("pwa/icons/icon-192.png", "192x192", "any"),
+    ("pwa/icons/icon-512.png", "512x512", "any"),
+    ("pwa/icons/icon-maskable-512.png", "512x512", "maskable"),
+)
+
+
+@require_safe
+def web_manifest(request: HttpRequest) -> HttpResponse:
+    """``/manifest.webmanifest``: what a phone needs to install Parley as an app (name,
+    icons, opened at the list of demonstrations in a window of its own), in the reader's
+    language. docs/phones.md, "Installing"."""
+    manifest = {
+        "id": "/",
+        "name": _("Parley: coordinating demonstrations"),
+        "short_name": _("Parley"),
+        "description": _("Organisers, police and the city agree and run demonstrations "
+                         "together."),
+        "lang": translation.get_language(),
+        "dir": "rtl" if translation.get_language_bidi() else "ltr",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": THEME_COLOR,
+        "background_color": BACKGROUND_COLOR,
+        # dict(): a literal {"type": …} would read as a live-channel frame to the doc checks.
+        "icons": [dict(src=static(path), sizes=sizes, type="image/png",  # noqa: C408
+                       purpose=purpose) for path, sizes, purpose in MANIFEST_ICONS],
+    }
+    response = HttpResponse(json.dumps(manifest, ensure_ascii=False),
+                            content_type="application/manifest+json; charset=utf-8")
+    response.headers["Content-Language"] = manifest["lang"]
+    patch_cache_control(response, no_cache=True, max_age=0)
+    return response

@@ -37,7 +37,8 @@ def _exempt_paths() -> tuple[str, ...]:
     return (
         reverse("two_factor_setup"), reverse("two_factor_verify"), reverse("login"),
         reverse("logout"), reverse("api:token"), "/i18n/", "/" + settings.STATIC_URL.lstrip("/"),
-        reverse("healthz"), reverse("favicon"),
+        reverse("healthz"), reverse("favicon"), reverse("service-worker"),
+        reverse("web-manifest"),
     )
 
 
@@ -134,3 +135,29 @@ class UserLanguageMiddleware:
             translation.activate(own)
             request.LANGUAGE_CODE = own
         return self.get_response(request)
+
+
+#: The header that says whose answer a response is (static/pwa/service_worker_offline.js).
+USER_HEADER = "X-Parley-User"
+
+
+class OfflinePackUserMiddleware:
+    """Say on every answer to a signed-in person (who has given their second factor if they
+    owe one) whose it is: ``X-Parley-User: <id>``. The service worker keeps an answer for
+    offline use only in that person's own caches, and drops everyone else's when it sees a
+    new person (docs/phones.md, "What phones keep offline"). Knowing it from the answer
+    itself, not from what a page said earlier, leaves no moment where one person's page
+    could go into another's cache."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        # request.user after the view: a logout's answer is nobody's.
+        verified = getattr(user, "is_verified", None)  # not on a user an API token set
+        if user is not None and user.is_authenticated and (
+                (verified is not None and verified()) or not must_verify(user)):
+            response.headers[USER_HEADER] = str(user.pk)
+        return response

@@ -18,6 +18,8 @@
  *   onDropped()             the connection was lost (a retry follows, or onStop)
  *   onRetry(due)            the next attempt is due at `due` (ms since the epoch)
  *   onStop(reason)          given up for good: the `closeReasons` value of the close code
+ * A close that ends it is also dispatched on the document as `parley:socket-closed`
+ * ({path, code}).
  */
 
 export class ReconnectingSocket {
@@ -134,6 +136,12 @@ export class ReconnectingSocket {
     ws.onclose = (event) => {
       if (this.ws !== ws) {
         return;
+      }
+      if (this.closeReasons[event.code]) {
+        // Said to the whole page too: the service worker's offline pack drops what this
+        // person may no longer see (static/js/pwa.js).
+        document.dispatchEvent(new CustomEvent("parley:socket-closed",
+                                               {detail: {path: this.path, code: event.code}}));
       }
       this.dropped(this.closeReasons[event.code]);
     };

@@ -26,6 +26,7 @@ AUTHENTICATION = "django.contrib.auth.middleware.AuthenticationMiddleware"
 USER_LANGUAGE = "coordination.accounts.middleware.UserLanguageMiddleware"
 OTP = "django_otp.middleware.OTPMiddleware"
 MESSAGES = "django.contrib.messages.middleware.MessageMiddleware"
+OFFLINE_PACK_USER = "coordination.accounts.middleware.OfflinePackUserMiddleware"
 IDLE_SESSION = "coordination.accounts.middleware.IdleSessionMiddleware"
 TWO_FACTOR = "coordination.accounts.middleware.TwoFactorMiddleware"
 FRAME_OPTIONS = "django.middleware.clickjacking.XFrameOptionsMiddleware"
@@ -50,6 +51,7 @@ THE_STACK = [
     USER_LANGUAGE,
     OTP,
     MESSAGES,
+    OFFLINE_PACK_USER,
     IDLE_SESSION,
     TWO_FACTOR,
     FRAME_OPTIONS,
@@ -103,6 +105,12 @@ RULES = [
      "django-otp wraps request.user with is_verified(), so the user must be there."),
     (SESSION, MESSAGES,
      "Messages that do not fit in the cookie are kept in the session."),
+    (OTP, OFFLINE_PACK_USER,
+     "Whose answer it is (X-Parley-User) counts a user who owes a second factor only once "
+     "given: django-otp's is_verified() must be there."),
+    (OFFLINE_PACK_USER, IDLE_SESSION,
+     "An answer to a session the idle timeout ended is nobody's: the header is read from "
+     "request.user after the inner middlewares have logged it out."),
     (MESSAGES, IDLE_SESSION,
      "The idle timeout says, with a message, why it logged someone out."),
     (AUTHENTICATION, IDLE_SESSION,
