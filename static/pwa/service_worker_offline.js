@@ -121,6 +121,10 @@
   /** One demonstration, for every person: its page, briefing and API reads. */
   function forgetEvent(eventId) {
     var suffix = "-e" + eventId;
+    // An answer already on its way (the map's zones, the briefing) must not bring the cache
+    // back: whatever was asked before now is not kept (at worst another event's answer is
+    // not kept this once; the next visit keeps it).
+    generation += 1;
     return deleteCaches(function (name) {
       return name.indexOf(USER_PREFIX) === 0 && name.slice(-suffix.length) === suffix;
     });
