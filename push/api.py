@@ -122,10 +122,14 @@ class PushSubscriptionsView(APIView):
         token_key = getattr(request.auth, "token_key", "") or ""
         session = getattr(request, "session", None)
         session_key = "" if token_key else (getattr(session, "session_key", "") or "")
-        subscription, created = services.subscribe(
-            user=request.user, endpoint=data["endpoint"], p256dh=data["keys"]["p256dh"],
-            auth=data["keys"]["auth"], event=data.get("event"), session_key=session_key,
-            token_key=token_key)
+        try:
+            subscription, created = services.subscribe(
+                user=request.user, endpoint=data["endpoint"], p256dh=data["keys"]["p256dh"],
+                auth=data["keys"]["auth"], event=data.get("event"), session_key=session_key,
+                token_key=token_key)
+        except services.EndpointTaken:
+            raise ValidationError({"endpoint": [
+                _("This push address belongs to another subscription.")]}) from None
         return Response(SubscriptionSerializer(subscription).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

@@ -74,5 +74,26 @@ def check_endpoint(endpoint: str, *, resolve: bool = True) -> None:
     if allow_private or not resolve:
         return
     for address in _addresses(host):
-        if not address.is_global or address.is_multicast:
+        if not all(part.is_global and not part.is_multicast for part in _reached(address)):
             raise UnsafeEndpoint(_("This push service's address is not on the internet."))
+
+
+#: IPv6 prefixes that carry an IPv4 address in their last 32 bits and reach it through a
+#: translator (RFC 6052 NAT64, RFC 8215 local-use NAT64).
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _reached(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list:
+    """The address and any IPv4 address it leads to (mapped, NAT64, 6to4, Teredo): an
+    address that is global by itself may still wrap a private one."""
+    reached = [address]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            reached.append(address.ipv4_mapped)
+        if address.sixtofour:
+            reached.append(address.sixtofour)
+        if address.teredo:
+            reached.extend(address.teredo)
+        if any(address in network for network in _NAT64):
+            reached.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return reached

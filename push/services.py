@@ -8,6 +8,10 @@ from django.db import transaction
 from push.models import PushSubscription
 
 
+class EndpointTaken(Exception):
+    """The endpoint is another person's subscription, and the keys posted are not its keys."""
+
+
 @transaction.atomic
 def subscribe(*, user, endpoint: str, p256dh: str, auth: str, event=None,
               session_key: str = "", token_key: str = "") -> tuple[PushSubscription, bool]:
@@ -16,10 +20,14 @@ def subscribe(*, user, endpoint: str, p256dh: str, auth: str, event=None,
 
     The same endpoint and event posted again is updated, never duplicated; the browser's
     keys are updated on all its subscriptions. A browser signed in by another person now
-    is theirs: the other person's subscriptions on it go. ``session_key``/``token_key`` tie
-    it to the login it was made in.
+    is theirs: the other person's subscriptions on it go — but only when the keys posted are
+    the browser's own (its authentication secret is never shown to anyone else), or anyone
+    who learnt the endpoint could turn another person's notifications off: then
+    ``EndpointTaken``. ``session_key``/``token_key`` tie it to the login it was made in.
     """
     on_this_browser = PushSubscription.objects.select_for_update().filter(endpoint=endpoint)
+    if on_this_browser.exclude(user=user).exclude(p256dh=p256dh, auth=auth).exists():
+        raise EndpointTaken
     on_this_browser.exclude(user=user).delete()  # nothing meant for them goes out on it
     on_this_browser.update(p256dh=p256dh, auth=auth)
     return PushSubscription.objects.update_or_create(

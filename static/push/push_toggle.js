@@ -45,6 +45,24 @@ function supported() {
   return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
 }
 
+/* An iPhone or iPad's Safari offers push only to Parley added to the Home Screen. */
+function iPhoneInTheBrowser() {
+  return /iPhone|iPad|iPod/.test(navigator.userAgent) && !navigator.standalone;
+}
+
+/** Raised when the browser's push service does not answer in time (a phone in a crowd, or
+ * a browser with no push service): without it the button would wait for ever. */
+class PushServiceSilent extends Error {}
+
+/** `promise`, or PushServiceSilent after `ms`. */
+function within(promise, ms) {
+  let timer;
+  const timeout = new Promise((resolve, reject) => {
+    timer = window.setTimeout(() => reject(new PushServiceSilent()), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => window.clearTimeout(timer));
+}
+
 async function registration() {
   /* The worker is registered on every page (static/js/pwa.js); wait for it, not forever. */
   const timeout = new Promise((resolve) => window.setTimeout(() => resolve(null), 10000));
@@ -108,8 +126,8 @@ function start() {
     }
     let subscription = await worker.pushManager.getSubscription();
     if (!subscription) {
-      subscription = await worker.pushManager.subscribe({userVisibleOnly: true,
-        applicationServerKey: keyBytes(key)});
+      subscription = await within(worker.pushManager.subscribe({userVisibleOnly: true,
+        applicationServerKey: keyBytes(key)}), Number(section.dataset.subscribeTimeout) || 20000);
     }
     const response = await fetch(section.dataset.subscriptionsUrl, {
       method: "POST", credentials: "same-origin",
@@ -147,18 +165,36 @@ function start() {
     if (busy) {
       return;
     }
+    const turningOn = button.dataset.state !== "on";
+    if (!navigator.onLine) {
+      // Nothing can be asked of the push service or the server without a network.
+      status.textContent = turningOn
+        ? gettext("You are offline: turn notifications on when the network is back.")
+        : gettext("You are offline: turn notifications off when the network is back.");
+      return;
+    }
     busy = true;
     button.disabled = true;
     try {
-      await (button.dataset.state === "on" ? turnOff() : turnOn());
+      await (turningOn ? turnOn() : turnOff());
     } catch (error) {
-      showOff(gettext("This browser refused to turn notifications on."));
+      if (error instanceof PushServiceSilent) {
+        showOff(gettext("This phone's push service does not answer, so notifications stay off. Please try again later."));
+      } else if (error instanceof TypeError) {
+        showOff(gettext("Parley cannot be reached: turn notifications on when the network is back."));
+      } else {
+        showOff(gettext("This browser refused to turn notifications on."));
+      }
     } finally {
       busy = false;
       button.disabled = false;
     }
   });
 
+  if (!supported() && iPhoneInTheBrowser()) {
+    show(gettext("On an iPhone, add Parley to the Home Screen first (Share, then Add to Home Screen), open it from there, and turn notifications on."), null);
+    return;
+  }
   if (!supported()) {
     show(gettext("This browser cannot show notifications from Parley."), null);
     return;

@@ -169,6 +169,25 @@ def test_carol_at_a_desk_reads_what_changed_without_words_broken_in_two(
     assert all(count == 1 for text, count in lines if " " not in text.strip()), lines
 
 
+@pytest.mark.parametrize("locale", ["en-GB", "fr-FR"])
+def test_the_acknowledge_button_shows_whole_inside_its_box_on_a_phone(
+        phone_for, asgi_live_server, live_demonstration, alice, bob, locale):
+    """The box of what waits for her scrolls when many wait, but one instruction (French
+    words are longer) shows whole: its text and its button, never cut by the box."""
+    page = phone_for(alice, f"/events/{live_demonstration.pk}/", locale=locale)
+    expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "live")
+    send_instruction(asgi_live_server, live_demonstration, bob,
+                     "Move the banner to the east steps, please, and keep the crossing clear.")
+    button = page.locator("#channel-pending .pending-item .msg-ack-button")
+    expect(button).to_be_visible()
+    cut = button.evaluate("""(node) => {
+      const box = node.closest('.channel-pending').getBoundingClientRect();
+      const own = node.getBoundingClientRect();
+      return own.top < box.top || own.bottom > box.bottom;
+    }""")
+    assert not cut, "the Acknowledge button is cut by the box of what waits"
+
+
 def three_to_acknowledge(base_url: str, event, bob) -> None:
     send_instruction(base_url, event, bob, "Counter-protesters gather at the bridge.", "alert")
     send_instruction(base_url, event, bob, "Keep the east side of the square clear.")

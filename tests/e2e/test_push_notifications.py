@@ -105,3 +105,43 @@ def test_the_service_worker_shows_an_alert_and_acknowledges_it_from_its_button(
 
     assert left == 0  # the notification closed
     assert Acknowledgement.objects.filter(message=message, user=alice).count() == 1
+
+
+#: Before the page's scripts: the browser's push service never answers (a phone in a crowd).
+SILENT_PUSH_SERVICE = """
+PushManager.prototype.subscribe = () => new Promise(() => {});
+PushManager.prototype.getSubscription = async () => null;
+"""
+
+
+def test_a_push_service_that_never_answers_is_said_so_instead_of_waiting_for_ever(
+        vapid, phone_for, agreed_event, alice):
+    page = phone_for(alice, f"/events/{agreed_event.pk}/", permissions=["notifications"],
+                     before=lambda p: p.add_init_script(SILENT_PUSH_SERVICE))
+    page.locator("#push-toggle").evaluate("(node) => { node.dataset.subscribeTimeout = '1500'; }")
+
+    page.locator("#push-button").click()
+
+    expect(page.locator("#push-status")).to_have_text(
+        "This phone's push service does not answer, so notifications stay off. "
+        "Please try again later.")
+    expect(page.locator("#push-button")).to_be_enabled()
+    expect(page.locator("#push-button")).to_have_text("Notify me on this phone")
+    assert not PushSubscription.objects.exists()
+
+
+def test_turning_notifications_on_offline_says_to_wait_for_the_network(
+        vapid, phone_for, agreed_event, alice):
+    page = phone_for(alice, f"/events/{agreed_event.pk}/", permissions=["notifications"],
+                     before=lambda p: p.add_init_script(STAND_IN))
+    expect(page.locator("#push-button")).to_have_text("Notify me on this phone")
+    page.context.set_offline(True)
+
+    page.locator("#push-button").click()
+
+    expect(page.locator("#push-status")).to_have_text(
+        "You are offline: turn notifications on when the network is back.")
+    assert not PushSubscription.objects.exists()
+    page.context.set_offline(False)
+    page.locator("#push-button").click()
+    expect(page.locator("#push-status")).to_have_text("Notifications are on for this phone.")

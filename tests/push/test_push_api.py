@@ -121,6 +121,9 @@ def test_a_person_cannot_subscribe_to_an_event_they_are_not_a_member_of(alices_e
     "https://127.0.0.1/send/1", "https://10.1.2.3/send/1", "https://[::1]/send/1",
     "https://169.254.169.254/latest/meta-data", "https://localhost/send/1",
     "http://127.0.0.1:8000/send/1", "https://user:pw@push.example.net/send/1",
+    # global-looking IPv6 addresses that lead to 10.0.0.1: NAT64, 6to4, mapped
+    "https://[64:ff9b::a00:1]/send/1", "https://[2002:a00:1::1]/send/1",
+    "https://[::ffff:10.0.0.1]/send/1",
 ])
 def test_in_production_the_notifier_is_never_aimed_at_private_addresses(alice, api, vapid,
                                                                        settings, endpoint):
@@ -237,6 +240,20 @@ def test_a_phone_that_changes_hands_is_the_new_persons(alices_event, alice, mall
 
     assert response.status_code == 201
     assert PushSubscription.objects.get().user == mallory
+
+
+def test_knowing_someone_elses_push_address_does_not_take_their_notifications_over(
+        alices_event, alice, mallory, api, vapid):
+    alices_phone = phone("alice")
+    api(alice).post(URL, alices_phone.subscription_json(event=alices_event.pk), format="json")
+    mallorys_phone = phone("mallory")  # her own keys, with Alice's address
+    forged = {**mallorys_phone.subscription_json(), "endpoint": alices_phone.endpoint}
+
+    response = api(mallory).post(URL, forged, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["endpoint"]
+    assert PushSubscription.objects.get().user == alice
 
 
 def test_one_phone_follows_several_events_each_once(alices_event, alice, api, vapid):
