@@ -45,6 +45,16 @@ function supported() {
   return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
 }
 
+/* Safari on an iPhone or iPad offers notifications only to Parley added to the Home Screen
+ * and opened from there (iOS 16.4 on): in a tab it has no PushManager, and "this browser
+ * cannot" would send the person away from what works. iPadOS says it is a Mac, with touch. */
+function iosOutsideHomeScreen() {
+  const agent = navigator.userAgent;
+  const ios = /iPhone|iPad|iPod/.test(agent) ||
+    (/Macintosh/.test(agent) && navigator.maxTouchPoints > 1);
+  return ios && !navigator.standalone;
+}
+
 async function registration() {
   /* The worker is registered on every page (static/js/pwa.js); wait for it, not forever. */
   const timeout = new Promise((resolve) => window.setTimeout(() => resolve(null), 10000));
@@ -160,7 +170,9 @@ function start() {
   });
 
   if (!supported()) {
-    show(gettext("This browser cannot show notifications from Parley."), null);
+    show(iosOutsideHomeScreen()
+      ? gettext("On an iPhone or iPad, notifications work once Parley is on the Home Screen: in Safari, tap Share, then Add to Home Screen, and open Parley from its icon.")
+      : gettext("This browser cannot show notifications from Parley."), null);
     return;
   }
   const saved = remembered(event);

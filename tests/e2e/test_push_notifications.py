@@ -41,6 +41,12 @@ STAND_IN = """
 """.replace("SUBSCRIPTION", json.dumps(PHONE.subscription_json()))
 
 
+#: Safari on an iPhone, in a tab: no Web Push there (only once added to the Home Screen).
+IPHONE_SAFARI = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+                 "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
+NO_PUSH = "delete window.PushManager;"
+
+
 def _worker(page):
     context = page.context
     for worker in context.service_workers:
@@ -105,3 +111,24 @@ def test_the_service_worker_shows_an_alert_and_acknowledges_it_from_its_button(
 
     assert left == 0  # the notification closed
     assert Acknowledgement.objects.filter(message=message, user=alice).count() == 1
+
+
+def test_on_an_iphone_in_safari_the_page_says_to_add_parley_to_the_home_screen(
+        vapid, phone_for, agreed_event, alice):
+    page = phone_for(alice, f"/events/{agreed_event.pk}/", user_agent=IPHONE_SAFARI,
+                     before=lambda p: p.add_init_script(NO_PUSH))
+
+    expect(page.locator("#push-status")).to_have_text(
+        "On an iPhone or iPad, notifications work once Parley is on the Home Screen: in "
+        "Safari, tap Share, then Add to Home Screen, and open Parley from its icon.")
+    expect(page.locator("#push-button")).to_be_hidden()
+
+
+def test_another_browser_without_web_push_says_it_cannot_notify(
+        vapid, phone_for, agreed_event, alice):
+    page = phone_for(alice, f"/events/{agreed_event.pk}/",
+                     before=lambda p: p.add_init_script(NO_PUSH))
+
+    expect(page.locator("#push-status")).to_have_text(
+        "This browser cannot show notifications from Parley.")
+    expect(page.locator("#push-button")).to_be_hidden()
