@@ -355,6 +355,19 @@ def test_alice_can_read_that_her_acknowledgement_waits_for_the_network(
         assert button.evaluate(CONTRAST) >= 4.5
 
 
+def test_what_alice_wrote_offline_reads_as_waiting_not_as_an_error(
+    phone_for, live_demonstration, instruction, alice
+):
+    page = phone_for(alice, f"/events/{live_demonstration.pk}/")
+    go_live(page)
+    written = channel(page).first.locator(".msg-body")
+    expect(written).to_be_visible()
+    write_offline_and_acknowledge(page, instruction)
+    # Written as the channel's messages are, not in the red of what went wrong.
+    style = "(node) => [getComputedStyle(node).color, getComputedStyle(node).fontWeight]"
+    assert outbox(page).first.locator(".msg-body").evaluate(style) == written.evaluate(style)
+
+
 def test_without_indexeddb_the_page_says_so_once_and_still_sends(
     phone_for, live_demonstration, alice
 ):
