@@ -8,7 +8,10 @@ and an instruction Alice has not acknowledged yet, serves it with Daphne on a fr
 photographs Alice's page with Debian's Chromium at a phone's size (390 x 844) and a desk's
 (1366 x 900): the first screenful, as she sees it. It also sends the demo's "Save the Main
 Library" back with the city's request, answers it as Alice, and photographs the conversation
-with the city on Alice's phone. Map tiles are not fetched (grey background).
+with the city on Alice's phone. For docs/phones-for-members.md, on Alice's phone: the march's
+"Notify me on this phone" (push is on: a VAPID key made for the run), and the march offline, its
+banner "Offline since …" and her acknowledgement of the instruction waiting for the network,
+and further down two messages she wrote, waiting too. Map tiles are not fetched (grey background).
 Not part of the test suite; it never touches var/parley.sqlite3.
 """
 
@@ -26,9 +29,15 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from push.keys import generate_private_pem  # noqa: E402 (the repository on the path first)
+
 DATABASE = ROOT / "var" / "screenshots.sqlite3"
 OUT = ROOT / "docs" / "screenshots"
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+#: What Alice writes on her phone once the network has gone.
+WRITTEN_OFFLINE = ("Front of the march at Rich St, all calm.",
+                   "East lane is clear for the ambulance.")
 
 
 def free_port() -> int:
@@ -45,6 +54,8 @@ def environment(port: int) -> dict[str, str]:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
         "PARLEY_SITE_URL": f"http://127.0.0.1:{port}", "DJANGO_SETTINGS_MODULE": "config.settings",
         "PARLEY_TIME_ZONE": "America/New_York",  # as `make run`'s demo city, Columbus
+        # Push on, so that the page offers "Notify me on this phone"; nothing is pushed.
+        "PARLEY_VAPID_PRIVATE_KEY": generate_private_pem().decode(),
     })
     return env
 
@@ -141,6 +152,57 @@ def logged_in_page(browser, base_url: str, cookie: str, viewport: dict):
     return context.new_page()
 
 
+def photograph_notify_toggle(browser, base_url: str, path: str, cookie: str) -> None:
+    """The march on Alice's phone, scrolled to "Notify me on this phone", before she taps it
+    (headless Chromium has no push service to subscribe with)."""
+    from playwright.sync_api import expect
+
+    page = logged_in_page(browser, base_url, cookie, SIZES["phone"])
+    page.goto(f"{base_url}{path}")
+    expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "live")
+    button = page.locator("#push-button")
+    expect(button).to_have_text("Notify me on this phone")
+    page.evaluate("document.fonts.ready")
+    # The toggle at the bottom of the screen, the channel's composer above it.
+    page.locator("#push-toggle").evaluate("(node) => node.scrollIntoView({block: 'end'})")
+    page.screenshot(path=str(OUT / "phone-notify-toggle.png"))
+    page.context.close()
+
+
+def photograph_offline(browser, base_url: str, path: str, cookie: str) -> None:
+    """The march on Alice's phone once the network has gone: the banner, two messages waiting
+    for the network and her acknowledgement of Bob's instruction waiting too."""
+    from playwright.sync_api import expect
+
+    page = logged_in_page(browser, base_url, cookie, SIZES["phone"])
+    page.goto(f"{base_url}{path}")
+    expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "live")
+    # The service worker in charge of the page, so that the page is kept for offline.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15_000)
+    page.context.set_offline(True)
+    expect(page.locator("#offline-banner")).to_contain_text("Offline since")
+    expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "offline")
+    composer = page.locator("#channel-body")
+    for body in WRITTEN_OFFLINE:
+        composer.fill(body)
+        composer.press("Enter")
+        expect(composer).to_have_value("")
+    page.locator("#channel-pending").get_by_role("button", name="Acknowledge").click()
+    waiting = page.locator("#channel-log-all .channel-outbox > li")
+    expect(waiting).to_have_count(len(WRITTEN_OFFLINE))
+    for item in waiting.all():
+        expect(item).to_contain_text("Waiting for network")
+    expect(page.locator("#channel-panel")).to_have_attribute(
+        "data-outbox-kept", str(len(WRITTEN_OFFLINE) + 1))
+    page.evaluate("document.fonts.ready")
+    page.screenshot(path=str(OUT / "phone-offline.png"))
+    # Further down, what she wrote, waiting above the composer.
+    page.locator("#channel-log-all .channel-outbox").evaluate(
+        "(node) => node.scrollIntoView({block: 'center'})")
+    page.screenshot(path=str(OUT / "phone-offline-waiting.png"))
+    page.context.close()
+
+
 def photograph(base_url: str, path: str, cookie: str, conversation_path: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
@@ -163,6 +225,10 @@ def photograph(base_url: str, path: str, cookie: str, conversation_path: str) ->
         expect(conversation.locator(".conversation-entry")).to_have_count(2)
         page.evaluate("document.fonts.ready")
         conversation.screenshot(path=str(OUT / "review-conversation-phone.png"))
+        page.context.close()
+
+        photograph_notify_toggle(browser, base_url, path, cookie)
+        photograph_offline(browser, base_url, path, cookie)
         browser.close()
 
 
@@ -174,7 +240,6 @@ def main() -> None:
     manage(env, "load_demo_data")
     os.environ.update(env)
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop in this thread
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -193,7 +258,10 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=10)
     written = [f"docs/screenshots/operations-{name}.png" for name in SIZES]
-    print(f"Wrote {', '.join([*written, 'docs/screenshots/review-conversation-phone.png'])}")
+    written += [f"docs/screenshots/{name}.png"
+                for name in ("review-conversation-phone", "phone-notify-toggle", "phone-offline",
+                              "phone-offline-waiting")]
+    print(f"Wrote {', '.join(written)}")
 
 
 if __name__ == "__main__":

@@ -45,9 +45,14 @@ function supported() {
   return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
 }
 
-/* An iPhone or iPad's Safari offers push only to Parley added to the Home Screen. */
-function iPhoneInTheBrowser() {
-  return /iPhone|iPad|iPod/.test(navigator.userAgent) && !navigator.standalone;
+/* Safari on an iPhone or iPad offers notifications only to Parley added to the Home Screen
+ * and opened from there (iOS 16.4 on): in a tab it has no PushManager, and "this browser
+ * cannot" would send the person away from what works. iPadOS says it is a Mac, with touch. */
+function iosOutsideHomeScreen() {
+  const agent = navigator.userAgent;
+  const ios = /iPhone|iPad|iPod/.test(agent) ||
+    (/Macintosh/.test(agent) && navigator.maxTouchPoints > 1);
+  return ios && !navigator.standalone;
 }
 
 /** Raised when the browser's push service does not answer in time (a phone in a crowd, or
@@ -191,12 +196,10 @@ function start() {
     }
   });
 
-  if (!supported() && iPhoneInTheBrowser()) {
-    show(gettext("On an iPhone, add Parley to the Home Screen first (Share, then Add to Home Screen), open it from there, and turn notifications on."), null);
-    return;
-  }
   if (!supported()) {
-    show(gettext("This browser cannot show notifications from Parley."), null);
+    show(iosOutsideHomeScreen()
+      ? gettext("On an iPhone or iPad, notifications work once Parley is on the Home Screen: in Safari, tap Share, then Add to Home Screen, and open Parley from its icon.")
+      : gettext("This browser cannot show notifications from Parley."), null);
     return;
   }
   const saved = remembered(event);

@@ -327,6 +327,47 @@ def test_two_tabs_offline_lose_nothing_and_send_each_message_once(
     assert device_outbox(first) == []
 
 
+#: The contrast ratio (WCAG 2.x) of an element's words against its own background.
+CONTRAST = """(node) => {
+  const style = getComputedStyle(node);
+  const luminance = (color) => {
+    const [r, g, b] = color.match(/[\\d.]+/g).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [light, dark] = [luminance(style.color), luminance(style.backgroundColor)]
+    .sort((a, b) => b - a);
+  return (light + 0.05) / (dark + 0.05);
+}"""
+
+
+def test_alice_can_read_that_her_acknowledgement_waits_for_the_network(
+    phone_for, live_demonstration, instruction, alice
+):
+    page = phone_for(alice, f"/events/{live_demonstration.pk}/")
+    go_live(page)
+    write_offline_and_acknowledge(page, instruction)
+    for button in (page.locator("#channel-pending .msg-ack-button"),
+                   page.locator(f"#msg-{instruction.pk} .msg-ack-button")):
+        expect(button).to_have_text("Acknowledged: waiting for network")
+        assert button.evaluate(CONTRAST) >= 4.5
+
+
+def test_what_alice_wrote_offline_reads_as_waiting_not_as_an_error(
+    phone_for, live_demonstration, instruction, alice
+):
+    page = phone_for(alice, f"/events/{live_demonstration.pk}/")
+    go_live(page)
+    written = channel(page).first.locator(".msg-body")
+    expect(written).to_be_visible()
+    write_offline_and_acknowledge(page, instruction)
+    # Written as the channel's messages are, not in the red of what went wrong.
+    style = "(node) => [getComputedStyle(node).color, getComputedStyle(node).fontWeight]"
+    assert outbox(page).first.locator(".msg-body").evaluate(style) == written.evaluate(style)
+
+
 def test_without_indexeddb_the_page_says_so_once_and_still_sends(
     phone_for, live_demonstration, alice
 ):

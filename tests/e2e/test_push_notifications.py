@@ -9,6 +9,7 @@ composed."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -41,6 +42,12 @@ STAND_IN = """
 """.replace("SUBSCRIPTION", json.dumps(PHONE.subscription_json()))
 
 
+#: Safari on an iPhone, in a tab: no Web Push there (only once added to the Home Screen).
+IPHONE_SAFARI = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+                 "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")
+NO_PUSH = "delete window.PushManager;"
+
+
 def _worker(page):
     context = page.context
     for worker in context.service_workers:
@@ -70,6 +77,17 @@ def test_a_member_turns_notifications_on_and_off_for_her_demonstration(
     assert not PushSubscription.objects.exists()
 
 
+def gone_from(event, person, timeout: float = 15) -> None:
+    """Waits until the server has seen ``person``'s connection to ``event`` close (the page
+    closed; the server hears it a moment later)."""
+    from messaging.models import Presence
+
+    deadline = time.monotonic() + timeout
+    while Presence.objects.filter(event=event, user=person).exists():
+        assert time.monotonic() < deadline, "the closed page still counts as connected"
+        time.sleep(0.05)  # polling the database for the condition itself, not a fixed wait
+
+
 def test_the_service_worker_shows_an_alert_and_acknowledges_it_from_its_button(
         vapid, phone_for, agreed_event, alice, bob, carol):
     from events import services as events
@@ -80,6 +98,7 @@ def test_the_service_worker_shows_an_alert_and_acknowledges_it_from_its_button(
     page.locator("#push-button").click()
     expect(page.locator("#push-status")).to_have_text("Notifications are on for this phone.")
     page.close()  # no open connection: the alert is pushed
+    gone_from(live, alice)
     message = send_alert(live, bob, "Move back from the bridge")
     compose_pushes()
     payload = PushDelivery.objects.get().payload
@@ -118,6 +137,7 @@ def test_a_push_service_that_never_answers_is_said_so_instead_of_waiting_for_eve
         vapid, phone_for, agreed_event, alice):
     page = phone_for(alice, f"/events/{agreed_event.pk}/", permissions=["notifications"],
                      before=lambda p: p.add_init_script(SILENT_PUSH_SERVICE))
+    expect(page.locator("#push-button")).to_be_visible()  # the page's script is ready
     page.locator("#push-toggle").evaluate("(node) => { node.dataset.subscribeTimeout = '1500'; }")
 
     page.locator("#push-button").click()
@@ -134,7 +154,7 @@ def test_turning_notifications_on_offline_says_to_wait_for_the_network(
         vapid, phone_for, agreed_event, alice):
     page = phone_for(alice, f"/events/{agreed_event.pk}/", permissions=["notifications"],
                      before=lambda p: p.add_init_script(STAND_IN))
-    expect(page.locator("#push-button")).to_have_text("Notify me on this phone")
+    expect(page.locator("#push-button")).to_be_visible()  # the page's script is ready
     page.context.set_offline(True)
 
     page.locator("#push-button").click()
@@ -145,3 +165,24 @@ def test_turning_notifications_on_offline_says_to_wait_for_the_network(
     page.context.set_offline(False)
     page.locator("#push-button").click()
     expect(page.locator("#push-status")).to_have_text("Notifications are on for this phone.")
+
+
+def test_on_an_iphone_in_safari_the_page_says_to_add_parley_to_the_home_screen(
+        vapid, phone_for, agreed_event, alice):
+    page = phone_for(alice, f"/events/{agreed_event.pk}/", user_agent=IPHONE_SAFARI,
+                     before=lambda p: p.add_init_script(NO_PUSH))
+
+    expect(page.locator("#push-status")).to_have_text(
+        "On an iPhone or iPad, notifications work once Parley is on the Home Screen: in "
+        "Safari, tap Share, then Add to Home Screen, and open Parley from its icon.")
+    expect(page.locator("#push-button")).to_be_hidden()
+
+
+def test_another_browser_without_web_push_says_it_cannot_notify(
+        vapid, phone_for, agreed_event, alice):
+    page = phone_for(alice, f"/events/{agreed_event.pk}/",
+                     before=lambda p: p.add_init_script(NO_PUSH))
+
+    expect(page.locator("#push-status")).to_have_text(
+        "This browser cannot show notifications from Parley.")
+    expect(page.locator("#push-button")).to_be_hidden()
