@@ -14,8 +14,9 @@ class PushConfig(AppConfig):
         from coordination.accounts.access import revoking_access
 
         # A phone whose session ended must not keep receiving pushes (nor acknowledge from
-        # one): the subscriptions made in that session go with it; revoking a person's access
-        # takes all of theirs, in the revocation's transaction.
+        # one): the subscriptions made in that session go with it, and those made with API
+        # tokens (a logout revokes them all); any other revocation of a person's access
+        # (deactivation, password change) takes all of theirs, in its transaction.
         user_logged_out.connect(_forget_session, dispatch_uid="push.forget_session")
         revoking_access.connect(_forget_person, dispatch_uid="push.forget_person")
 
@@ -28,7 +29,13 @@ def _forget_session(sender, *, request, user, **kwargs) -> None:
         forget_session(user=user, session_key=session_key)
 
 
-def _forget_person(sender, *, user, **kwargs) -> None:
-    from push.services import forget_person
+def _forget_person(sender, *, user, reason=None, **kwargs) -> None:
+    from coordination.accounts.access import Reason
+    from push.services import forget_person, forget_tokens
 
-    forget_person(user=user)
+    if reason == Reason.LOGOUT:
+        # Logging out on one device ends that session (``_forget_session``) and every API
+        # token, not the person's other browser sessions: their phones keep notifying.
+        forget_tokens(user=user)
+    else:
+        forget_person(user=user)

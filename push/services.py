@@ -49,6 +49,14 @@ def forget_session(*, user, session_key: str) -> int:
     return deleted
 
 
+def forget_tokens(*, user) -> int:
+    """A person's API tokens were all revoked: the subscriptions made with them go; returns
+    how many."""
+    deleted, _by_model = PushSubscription.objects.filter(user=user).exclude(
+        token_key="").delete()
+    return deleted
+
+
 def forget_person(*, user) -> int:
     """A person's access was taken back: every subscription of theirs goes."""
     deleted, _by_model = PushSubscription.objects.filter(user=user).delete()

@@ -197,6 +197,32 @@ def test_logging_out_ends_the_phones_pushes(agreed_event, alice, bob, carol, vap
     assert len(push_service.to(kept.endpoint)) == 1
 
 
+def test_logging_out_on_the_laptop_leaves_the_phones_notifications_on(
+        agreed_event, alice, bob, carol, vapid, push_service):
+    from events import services as events
+
+    live = events.transition_event(agreed_event, to="live", actor=carol)
+    phone_session, laptop_session = Client(), Client()
+    for browser in (phone_session, laptop_session):
+        browser.login(username="alice", password=PASSWORD)
+    on_phone = Subscriber(push_service.endpoint("alice-phone"))
+    on_laptop = Subscriber(push_service.endpoint("alice-laptop"))
+    phone_session.post(URL, on_phone.subscription_json(), content_type="application/json")
+    laptop_session.post(URL, on_laptop.subscription_json(), content_type="application/json")
+    with_a_token = Subscriber(push_service.endpoint("alice-app"))
+    APIClient(HTTP_AUTHORIZATION=f"Token {api_token(alice)}").post(
+        URL, with_a_token.subscription_json(), format="json")
+
+    laptop_session.post("/accounts/logout/")
+    send_alert(live, bob)
+    notifier_round()
+
+    assert list(PushSubscription.objects.values_list("endpoint", flat=True)) == [
+        on_phone.endpoint]
+    assert len(push_service.to(on_phone.endpoint)) == 1
+    assert push_service.to(on_laptop.endpoint) == push_service.to(with_a_token.endpoint) == []
+
+
 def test_a_session_that_expired_or_a_token_gone_gets_no_more_pushes(agreed_event, alice, bob,
                                                                     carol, vapid, push_service):
     from django.contrib.sessions.models import Session
