@@ -295,7 +295,7 @@ PARLEY_PUSH_MAX_ATTEMPTS = env.int("PARLEY_PUSH_MAX_ATTEMPTS", default=8)
 #: (also the TTL the push service is given).
 PARLEY_PUSH_TTL_SECONDS = env.int("PARLEY_PUSH_TTL_SECONDS", default=3600)
 #: Pushes sent side by side by one notifier.
-PARLEY_PUSH_THREADS = env.int("PARLEY_PUSH_THREADS", default=16)
+PARLEY_PUSH_THREADS = env.int("PARLEY_PUSH_THREADS", default=32)
 #: Accept push endpoints on private, loopback or link-local addresses (and plain http on
 #: loopback). Only for development and tests: the notifier POSTs to these addresses, so in
 #: production they would let anyone aim it at the city's own network (SSRF).
