@@ -389,3 +389,36 @@ def test_without_indexeddb_the_page_says_so_once_and_still_sends(
     expect(channel(page).filter(has_text=WRITTEN[0])).to_have_count(1)
     expect(page.locator(".channel-device-note")).to_have_count(1)
     assert Message.objects.filter(body=WRITTEN[0]).count() == 1
+
+
+def test_offline_all_along_the_page_comes_from_the_phone_and_everything_goes_once_when_back(
+    phone_for, live_demonstration, instruction, alice
+):
+    """No network at all from the first message to the last: the reload and the reopened
+    page come from the phone's copy (the service worker's day's pack), the outbox from
+    IndexedDB; back online, each goes once, in the order written."""
+    from tests.e2e.test_offline_pack import CONTROLLED, kept
+
+    page = phone_for(alice, f"/events/{live_demonstration.pk}/")
+    go_live(page)
+    page.wait_for_function(CONTROLLED, timeout=15_000)
+    assert kept(page, f"/events/{live_demonstration.pk}/")
+
+    write_offline_and_acknowledge(page, instruction)  # the network goes here, and stays gone
+    page.reload()
+    expect(page.locator("#offline-banner")).to_contain_text("Offline since")
+    expect(page.locator("#channel-panel")).to_have_attribute("data-connection", "offline")
+    assert_waiting(page, instruction)
+    address, phone = page.url, page.context
+    page.close()
+    page = phone.new_page()  # the tab closed, and opened again on the phone's copy
+    page.goto(address)
+    expect(page.locator("#offline-banner")).to_contain_text("Offline since")
+    assert_waiting(page, instruction)
+    assert not Message.objects.filter(body__in=WRITTEN).exists()
+
+    page.context.set_offline(False)  # a page shown from the phone's copy loads afresh
+    expect(page.locator("#offline-banner")).to_be_hidden(timeout=RECONNECT_MS)
+    go_live(page)
+    assert_all_shown_once(page, instruction)
+    assert_arrived_once_in_order(alice, instruction)
