@@ -299,6 +299,16 @@ PARLEY_PUSH_THREADS = env.int("PARLEY_PUSH_THREADS", default=32)
 #: Accept push endpoints on private, loopback or link-local addresses (and plain http on
 #: loopback). Only for development and tests: the notifier POSTs to these addresses, so in
 #: production they would let anyone aim it at the city's own network (SSRF).
+#: The browsers' push services a subscription may name (a host, or the domain it is under):
+# Chrome, Edge (its Android app), Samsung Internet and Opera (Firebase Cloud Messaging),
+# Firefox (Mozilla autopush), Safari (Apple), Edge on Windows (WNS). Only these: the notifier
+# must not be aimed at anyone's own server (docs/phones.md, "Web Push").
+PARLEY_PUSH_SERVICES = env.list("PARLEY_PUSH_SERVICES", default=[
+    "fcm.googleapis.com", "push.services.mozilla.com", "push.apple.com", "notify.windows.com",
+])
+#: A person turns notifications on on at most this many phones by demonstrations.
+PARLEY_PUSH_MAX_SUBSCRIPTIONS_PER_PERSON = env.int("PARLEY_PUSH_MAX_SUBSCRIPTIONS_PER_PERSON",
+                                                   default=50)
 PARLEY_PUSH_ALLOW_PRIVATE_ENDPOINTS = env.bool("PARLEY_PUSH_ALLOW_PRIVATE_ENDPOINTS",
                                                default=DEBUG)
 

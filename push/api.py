@@ -130,6 +130,10 @@ class PushSubscriptionsView(APIView):
         except services.EndpointTaken:
             raise ValidationError({"endpoint": [
                 _("This push address belongs to another subscription.")]}) from None
+        except services.TooManySubscriptions:
+            raise ValidationError({"non_field_errors": [
+                _("Notifications are on in too many places for you: turn some off first.")]
+            }) from None
         return Response(SubscriptionSerializer(subscription).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 from pywebpush import WebPusher
 
+from events.models import EventMembership
 from push.endpoints import UnsafeEndpoint, check_endpoint
 from push.keys import push_enabled, vapid_headers
 from push.models import PushDelivery, PushSubscription
@@ -110,9 +111,29 @@ class Sender:
         deliveries = self._claim(now)
         if not deliveries:
             return result
+        deliveries = self._still_theirs(deliveries, result)
         outcomes = list(self.pool.map(lambda d: _send_one(d, now), deliveries))
         self._record(outcomes, {d.pk: d for d in deliveries}, now, result)
         return result
+
+    @staticmethod
+    def _still_theirs(deliveries: list[PushDelivery], result: dict[str, int]
+                      ) -> list[PushDelivery]:
+        """Those of ``deliveries`` whose person is still an active member of the
+        demonstration: someone taken off it since the push was composed (a retry can wait
+        an hour) hears nothing more of it. The others are deleted."""
+        pairs = {(d.subscription.user_id, d.payload.get("event")) for d in deliveries}
+        members = set(EventMembership.objects.filter(
+            user_id__in={user for user, _event in pairs},
+            event_id__in={event for _user, event in pairs}, user__is_active=True,
+        ).values_list("user_id", "event_id"))
+        keep = [d for d in deliveries
+                if (d.subscription.user_id, d.payload.get("event")) in members]
+        if len(keep) < len(deliveries):
+            gone = [d.pk for d in deliveries if d not in keep]
+            PushDelivery.objects.filter(pk__in=gone).delete()
+            result["dropped"] += len(gone)
+        return keep
 
     def _claim(self, now: dt.datetime) -> list[PushDelivery]:
         due = Q(sent_at__isnull=True, next_attempt_at__lte=now) & (
@@ -133,8 +154,12 @@ class Sender:
         sent = [o for o in outcomes if o.status is not None and 200 <= o.status < 300]
         gone = {o.subscription_id for o in outcomes if o.status in (404, 410)}
         failed = [o for o in outcomes if o not in sent and o.subscription_id not in gone]
+        # Each write is for this round's claim only: were it taken over by another notifier
+        # (this round outlived CLAIM_SECONDS), that one records its own sending.
+        claim = next(iter(deliveries.values())).claim if deliveries else ""
         if sent:
-            PushDelivery.objects.filter(pk__in=[o.delivery_id for o in sent]).update(
+            PushDelivery.objects.filter(pk__in=[o.delivery_id for o in sent],
+                                        claim=claim).update(
                 sent_at=now, attempts=1, claim="", claimed_until=None)
             PushSubscription.objects.filter(
                 pk__in={o.subscription_id for o in sent}).update(last_success_at=now)
@@ -155,7 +180,7 @@ class Sender:
                 logger.warning("push %s to subscription %s given up after %s attempts: %s",
                                delivery.key, outcome.subscription_id, attempts,
                                outcome.error or outcome.status)
-                PushDelivery.objects.filter(pk=delivery.pk).delete()
+                PushDelivery.objects.filter(pk=delivery.pk, claim=claim).delete()
                 result["dropped"] += 1
                 continue
             wait = min(settings.PARLEY_PUSH_RETRY_SECONDS * 2 ** (attempts - 1),
@@ -163,7 +188,7 @@ class Sender:
             logger.warning("push %s to subscription %s failed (attempt %s), retry in %ss: %s",
                            delivery.key, outcome.subscription_id, attempts, wait,
                            outcome.error or outcome.status)
-            PushDelivery.objects.filter(pk=delivery.pk).update(
+            PushDelivery.objects.filter(pk=delivery.pk, claim=claim).update(
                 attempts=attempts, next_attempt_at=now + dt.timedelta(seconds=wait),
                 claim="", claimed_until=None)
             result["failed"] += 1

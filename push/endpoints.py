@@ -3,7 +3,8 @@
 The endpoint comes from the browser, and the notifier sends to it from inside the city's
 network: an endpoint on a private, loopback, link-local or otherwise reserved address would
 let anyone with an account make the notifier reach machines it should not (SSRF). So an
-endpoint must be https on a public address; plain http and private addresses are accepted
+endpoint must be https, on port 443, at one of the browsers' push services
+(``PARLEY_PUSH_SERVICES``), on a public address; plain http and private addresses are accepted
 only with ``PARLEY_PUSH_ALLOW_PRIVATE_ENDPOINTS`` (development and tests, where the push
 service is on this machine), and then http only on a loopback host. The notifier checks again
 before each send, as a name may resolve elsewhere later.
@@ -71,12 +72,32 @@ def check_endpoint(endpoint: str, *, resolve: bool = True) -> None:
     if parts.scheme != "https" and not (parts.scheme == "http" and allow_private
                                         and _is_loopback(host)):
         raise UnsafeEndpoint(_("A push service's address starts with https://."))
-    if allow_private or not resolve:
+    if allow_private:
+        return
+    if not is_push_service(host) or parts.port not in (None, 443):
+        raise UnsafeEndpoint(_("This is not the address of a browser's push service."))
+    if not resolve:
         return
     for address in _addresses(host):
-        if not all(part.is_global and not part.is_multicast for part in _reached(address)):
+        if not all(part.is_global and not part.is_multicast
+                   and not any(part in network for network in _NOT_GLOBAL
+                               if part.version == network.version)
+                   for part in _reached(address)):
             raise UnsafeEndpoint(_("This push service's address is not on the internet."))
 
+
+def is_push_service(host: str) -> bool:
+    """Whether ``host`` is one of the browsers' push services (``PARLEY_PUSH_SERVICES``: a
+    host, or a domain it is under). Only these are sent to: a push service answers at once,
+    where a server of the subscriber's own could hold the notifier's threads."""
+    return any(host == known or host.endswith("." + known)
+               for known in (name.lower().strip(".") for name in settings.PARLEY_PUSH_SERVICES))
+
+
+#: Addresses that are not on the internet though ``is_global`` may say so: IPv4-compatible
+#: and IPv4-translated IPv6, and the old site-local prefix.
+_NOT_GLOBAL = (ipaddress.ip_network("::/96"), ipaddress.ip_network("::ffff:0:0:0/96"),
+               ipaddress.ip_network("fec0::/10"))
 
 #: IPv6 prefixes that carry an IPv4 address in their last 32 bits and reach it through a
 #: translator (RFC 6052 NAT64, RFC 8215 local-use NAT64).

@@ -34,7 +34,7 @@ from events.workflow import CLOSED_STATES
 from messaging.models import CHANNEL_ROLES, Acknowledgement, Message, Presence, text_in
 from push.keys import push_enabled
 from push.models import PushCursor, PushDelivery, PushScanned
-from push.selectors import subscriptions_for
+from push.selectors import idle_subscriptions, subscriptions_for
 from zones.models import Zone, ZoneAgreement
 
 #: The log entries that may make a push.
@@ -119,7 +119,9 @@ def _queue(entry: LogEntry, event: Event, people: list, *, key: str, now: dt.dat
     if expires_at <= now:
         return 0
     endpoints: set[str] = set()
-    for subscription in subscriptions_for(people, event):
+    subscriptions = subscriptions_for(people, event)
+    idle = idle_subscriptions(subscriptions, now=now)
+    for subscription in subscriptions:
         if subscription.endpoint in endpoints:
             continue  # a browser following this event and "all of mine" hears it once
         endpoints.add(subscription.endpoint)
@@ -133,7 +135,11 @@ def _queue(entry: LogEntry, event: Event, people: list, *, key: str, now: dt.dat
             "event": event.pk, "reference": event.reference, "url": event.get_absolute_url(),
             "tag": f"parley-{event.pk}-{key}", "lang": language, **words[language],
         }
-        if message_id is not None:
+        if subscription.pk in idle:
+            # Its session idled out: that something happened, not what (nor its ack).
+            with translation.override(language):
+                payload["body"] = _("Open Parley and log in again to read it.")
+        elif message_id is not None:
             payload["message_id"] = message_id
             payload["ack_token"] = signing.dumps({"s": subscription.pk, "m": message_id},
                                                  salt=ACK_SALT)

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from knox.models import AuthToken
 
+from coordination.accounts.middleware import session_idle_expired
 from push.models import PushSubscription
 
 
@@ -33,6 +34,20 @@ def with_live_login(subscriptions: list[PushSubscription], *,
             and (not s.token_key or s.token_key in live_tokens)]
 
 
+def idle_subscriptions(subscriptions: list[PushSubscription], *,
+                       now: dt.datetime) -> set[int]:
+    """The ids of those of ``subscriptions`` made in a browser session that has been unused
+    for longer than ``PARLEY_SESSION_IDLE_SECONDS``: the session ends at its next request,
+    but a phone in a pocket makes none. Such a phone is told that something happened, not
+    what (nor can it acknowledge from the notification) until its person logs in again."""
+    keys = {s.session_key for s in subscriptions if s.session_key}
+    if not keys:
+        return set()
+    idle = {session.session_key for session in Session.objects.filter(session_key__in=keys)
+            if session_idle_expired(session.get_decoded(), now.timestamp())}
+    return {s.pk for s in subscriptions if s.session_key in idle}
+
+
 def subscriptions_for(users: list, event) -> list[PushSubscription]:
     """The live subscriptions of ``users`` that take ``event``'s pushes (those for every
     demonstration of theirs, and those for this one)."""
@@ -45,9 +60,12 @@ def subscriptions_for(users: list, event) -> list[PushSubscription]:
 
 
 def live_subscription(pk: int) -> PushSubscription | None:
-    """Subscription ``pk`` of an active person, if its login is still on."""
+    """Subscription ``pk`` of an active person, if its login is still on (and not idle)."""
     subscription = (PushSubscription.objects.select_related("user")
                     .filter(pk=pk, user__is_active=True).first())
-    if subscription is None or not with_live_login([subscription], now=timezone.now()):
+    now = timezone.now()
+    if subscription is None or not with_live_login([subscription], now=now):
+        return None
+    if idle_subscriptions([subscription], now=now):
         return None
     return subscription

@@ -3,9 +3,15 @@ of a login that ended."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 
 from push.models import PushSubscription
+
+
+class TooManySubscriptions(Exception):
+    """The person has turned notifications on in ``PARLEY_PUSH_MAX_SUBSCRIPTIONS_PER_PERSON``
+    places (phones by demonstrations) already."""
 
 
 class EndpointTaken(Exception):
@@ -25,6 +31,9 @@ def subscribe(*, user, endpoint: str, p256dh: str, auth: str, event=None,
     who learnt the endpoint could turn another person's notifications off: then
     ``EndpointTaken``. ``session_key``/``token_key`` tie it to the login it was made in.
     """
+    others = PushSubscription.objects.filter(user=user).exclude(endpoint=endpoint, event=event)
+    if others.count() >= settings.PARLEY_PUSH_MAX_SUBSCRIPTIONS_PER_PERSON:
+        raise TooManySubscriptions
     on_this_browser = PushSubscription.objects.select_for_update().filter(endpoint=endpoint)
     if on_this_browser.exclude(user=user).exclude(p256dh=p256dh, auth=auth).exists():
         raise EndpointTaken

@@ -282,6 +282,68 @@ def test_knowing_someone_elses_push_address_does_not_take_their_notifications_ov
     assert PushSubscription.objects.get().user == alice
 
 
+@pytest.mark.parametrize("endpoint", [
+    "https://push.example.net/send/1",  # a server of the subscriber's own, not a push service
+    "https://fcm.googleapis.com:8443/fcm/send/1",  # a push service's host, another port
+])
+def test_in_production_only_the_browsers_push_services_are_accepted(alice, api, vapid,
+                                                                    settings, endpoint,
+                                                                    monkeypatch):
+    import ipaddress
+
+    from push import endpoints
+
+    settings.PARLEY_PUSH_ALLOW_PRIVATE_ENDPOINTS = False
+    # Every name is on the internet here (this machine has no DNS to ask).
+    monkeypatch.setattr(endpoints, "_addresses",
+                        lambda host: [ipaddress.ip_address("93.184.216.34")])
+
+    response = api(alice).post(URL, Subscriber(endpoint).subscription_json(), format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["endpoint"]
+
+
+def test_the_browsers_push_services_are_known_by_their_hosts(settings):
+    from push.endpoints import UnsafeEndpoint, check_endpoint
+
+    settings.PARLEY_PUSH_ALLOW_PRIVATE_ENDPOINTS = False
+    for endpoint in ("https://fcm.googleapis.com/fcm/send/abc",
+                     "https://updates.push.services.mozilla.com/wpush/v2/abc",
+                     "https://web.push.apple.com/QGx", "https://wns2-db5p.notify.windows.com/w/?t=1"):
+        check_endpoint(endpoint, resolve=False)  # (no lookup: this machine has no DNS)
+    for endpoint in ("https://fcm.googleapis.com.evil.example/x", "https://notgoogleapis.com/x",
+                     "https://evilfcm.googleapis.com.example/x"):
+        with pytest.raises(UnsafeEndpoint):
+            check_endpoint(endpoint, resolve=False)
+
+
+@pytest.mark.parametrize("address", ["::7f00:1", "::a00:1", "::ffff:0:7f00:1", "fec0::1"])
+def test_ipv6_forms_that_lead_inside_are_refused(address, settings):
+    from push.endpoints import UnsafeEndpoint, _addresses, check_endpoint
+
+    settings.PARLEY_PUSH_ALLOW_PRIVATE_ENDPOINTS = False
+    settings.PARLEY_PUSH_SERVICES = [address]  # past the hosts check, to the address check
+    assert _addresses(address)  # a literal address: no lookup
+    with pytest.raises(UnsafeEndpoint):
+        check_endpoint(f"https://[{address}]/send/1")
+
+
+def test_a_person_turns_notifications_on_in_a_limited_number_of_places(alice, api, vapid,
+                                                                       settings):
+    settings.PARLEY_PUSH_MAX_SUBSCRIPTIONS_PER_PERSON = 3
+    for number in range(3):
+        assert api(alice).post(URL, phone(f"p{number}").subscription_json(),
+                               format="json").status_code == 201
+    again = api(alice).post(URL, phone("p0").subscription_json(), format="json")
+    one_more = api(alice).post(URL, phone("p3").subscription_json(), format="json")
+
+    assert again.status_code == 200  # the same place, updated
+    assert one_more.status_code == 400
+    assert list(one_more.json()) == ["non_field_errors"]
+    assert PushSubscription.objects.filter(user=alice).count() == 3
+
+
 def test_one_phone_follows_several_events_each_once(alices_event, alice, api, vapid):
     from events import services as events
 

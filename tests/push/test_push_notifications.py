@@ -21,7 +21,7 @@ from push.models import PushCursor, PushDelivery, PushScanned, PushSubscription
 from push.notifications import compose_pushes
 from tests.push.stories import notifier_round, send_alert, subscribe
 from tests.support.factories import event_fields
-from tests.support.push_service import verify_vapid
+from tests.support.push_service import Subscriber, verify_vapid
 from tests.support.zones import geos, square
 from zones import services as zones
 
@@ -365,3 +365,82 @@ def test_in_production_the_notifier_never_posts_to_a_private_address(
     assert push_service.received == []
     assert result["gone"] == 1
     assert not PushSubscription.objects.filter(endpoint=phone.endpoint).exists()
+
+
+def test_a_member_taken_off_after_the_push_was_composed_does_not_get_it(
+        live_event, bob, carol, alice, vapid, push_service):
+    """A push composed while Carol was a member, still waiting to go (a retry can wait an
+    hour), does not reach her once she is taken off the demonstration."""
+    phone = subscribe(carol, push_service, "carol-phone")
+    send_alert(live_event, bob, "Officials: the side street stays closed", channel="officials")
+    assert compose_pushes() == 1
+    events.remove_member(live_event, username="carol", actor=carol)
+
+    sender = Sender()
+    try:
+        result = sender.deliver()
+    finally:
+        sender.close()
+
+    assert push_service.to(phone.endpoint) == []
+    assert result["dropped"] == 1
+    assert not PushDelivery.objects.exists()
+
+
+def test_a_round_that_lost_its_claim_does_not_record_over_the_notifier_that_took_it(
+        live_event, alice, bob, vapid, push_service):
+    """A round that outlived its claim: another notifier claimed the push meanwhile; what
+    the slow round learns is not written over the other's claim."""
+    from push.delivery import CLAIM_SECONDS, Outcome
+
+    subscribe(alice, push_service, "alice-phone")
+    send_alert(live_event, bob)
+    compose_pushes()
+    now = timezone.now()
+    slow, fast = Sender(), Sender()
+    try:
+        claimed = slow._claim(now)
+        later = now + dt.timedelta(seconds=CLAIM_SECONDS + 1)
+        taken_over = fast._claim(later)
+        assert [d.pk for d in taken_over] == [d.pk for d in claimed]
+        failure = Outcome(claimed[0].pk, claimed[0].subscription_id, 500, "busy")
+        slow._record([failure], {d.pk: d for d in claimed}, later, {"failed": 0, "sent": 0,
+                                                                      "gone": 0, "dropped": 0})
+    finally:
+        slow.close()
+        fast.close()
+
+    delivery = PushDelivery.objects.get()
+    assert delivery.claim == taken_over[0].claim  # still the other notifier's
+    assert delivery.attempts == 0
+
+
+def test_a_phone_whose_session_idled_out_is_told_that_not_what(
+        live_event, alice, bob, vapid, push_service, client, settings):
+    """A phone in a pocket makes no request, so its idle session is not ended by one: it
+    is told an alert came, not what it says, and cannot acknowledge it from there."""
+    import time
+
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import Client
+
+    from coordination.accounts.middleware import LAST_SEEN_KEY
+    from tests.support.factories import PASSWORD
+
+    browser = Client()
+    browser.login(username="alice", password=PASSWORD)
+    phone = Subscriber(push_service.endpoint("alice-phone"))
+    response = browser.post("/api/v1/push-subscriptions/", phone.subscription_json(),
+                            content_type="application/json")
+    assert response.status_code == 201
+    session = SessionStore(session_key=browser.session.session_key)
+    session[LAST_SEEN_KEY] = time.time() - settings.PARLEY_SESSION_IDLE_SECONDS - 60
+    session.save()
+
+    send_alert(live_event, bob, "Counter-protesters at the bridge")
+    notifier_round()
+
+    payload = phone.decrypt(push_service.to(phone.endpoint)[0])
+    assert "Counter-protesters" not in json.dumps(payload)
+    assert payload["body"] == "Open Parley and log in again to read it."
+    assert "ack_token" not in payload and "message_id" not in payload
