@@ -10,8 +10,11 @@ import {gettext} from "../js/i18n.js";
 
 const section = document.getElementById("push-toggle");
 
+/* Per person and demonstration: the next person signed in on this browser starts with the
+ * toggle off (their own subscriptions are not this one). */
 function storageKey(event) {
-  return "parley-push-" + event;
+  const user = document.querySelector('meta[name="parley-user"]');
+  return "parley-push-" + (user ? user.content : "") + "-" + event;
 }
 
 function remembered(event) {

@@ -163,6 +163,7 @@ def test_turning_notifications_on_offline_says_to_wait_for_the_network(
         "You are offline: turn notifications on when the network is back.")
     assert not PushSubscription.objects.exists()
     page.context.set_offline(False)
+    page.wait_for_function("() => navigator.onLine")
     page.locator("#push-button").click()
     expect(page.locator("#push-status")).to_have_text("Notifications are on for this phone.")
 
