@@ -72,7 +72,10 @@ function within(promise, ms) {
 }
 
 async function registration() {
-  /* The worker is registered on every page (static/js/pwa.js); wait for it, not forever. */
+  /* The worker is registered on every page (static/js/pwa.js); wait for it, not forever.
+   * Registered again first (nothing happens if it is there): an install the network cut
+   * short leaves no worker until something asks again. */
+  navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(() => {});
   const timeout = new Promise((resolve) => window.setTimeout(() => resolve(null), 10000));
   return Promise.race([navigator.serviceWorker.ready, timeout]);
 }

@@ -163,9 +163,12 @@ def test_turning_notifications_on_offline_says_to_wait_for_the_network(
         "You are offline: turn notifications on when the network is back.")
     assert not PushSubscription.objects.exists()
     page.context.set_offline(False)
-    page.wait_for_function("() => navigator.onLine")
+    # The "Offline since" banner goes (the page moves up under the finger) before she taps.
+    expect(page.locator("#offline-banner")).to_be_hidden()
     page.locator("#push-button").click()
-    expect(page.locator("#push-status")).to_have_text("Notifications are on for this phone.")
+    # Just back, the first requests may wait on the network a few seconds.
+    expect(page.locator("#push-status")).to_have_text("Notifications are on for this phone.",
+                                                      timeout=20_000)
 
 
 def test_on_an_iphone_in_safari_the_page_says_to_add_parley_to_the_home_screen(
