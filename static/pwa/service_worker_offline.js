@@ -39,6 +39,9 @@
   var NETWORK_TIMEOUT_MS = 6000;
   var PDF_TIMEOUT_MS = 15000;
   var USER_HEADER = "X-Parley-User";
+  /** The live channel's database and stores (static/messaging/device_store.js). */
+  var CHANNEL_DATABASE = "parley";
+  var CHANNEL_STORES = ["outbox", "history"];
 
   /** The addresses kept for a demonstration, each with its id in the first group. */
   var EVENT_ADDRESSES = [
@@ -118,15 +121,64 @@
     return Promise.all([deleteCaches(function (name) { return name.indexOf(PREFIX) === 0; }), databases]);
   }
 
-  /** One demonstration, for every person: its page, briefing and API reads. */
-  function forgetEvent(eventId) {
+  /** One demonstration, for every person: its page, briefing and API reads, and what its
+   * live channel keeps in IndexedDB (its history, and its outbox: an unsent message must not
+   * go if the person is added again later): `user`'s records, or everyone's when unknown. */
+  function forgetEvent(eventId, user) {
     var suffix = "-e" + eventId;
     // An answer already on its way (the map's zones, the briefing) must not bring the cache
     // back: whatever was asked before now is not kept (at worst another event's answer is
     // not kept this once; the next visit keeps it).
     generation += 1;
-    return deleteCaches(function (name) {
+    return Promise.all([deleteCaches(function (name) {
       return name.indexOf(USER_PREFIX) === 0 && name.slice(-suffix.length) === suffix;
+    }), forgetChannelRecords(eventId, user)]);
+  }
+
+  /** The live channel's records of one demonstration (static/messaging/device_store.js:
+   * database "parley", stores "outbox" and "history", each record with its `user` and
+   * `event`): `user`'s, or everyone's when `user` is not known. */
+  function forgetChannelRecords(eventId, user) {
+    if (!indexedDB) {
+      return Promise.resolve();
+    }
+    return new Promise(function (resolve) {
+      var opening = indexedDB.open(CHANNEL_DATABASE);
+      // No database yet: nothing to forget, and the page creates it with its stores.
+      opening.onupgradeneeded = function () { opening.transaction.abort(); };
+      opening.onerror = function () { resolve(); };
+      opening.onblocked = function () { resolve(); };
+      opening.onsuccess = function () {
+        var db = opening.result;
+        db.onversionchange = function () { db.close(); };
+        var names = CHANNEL_STORES.filter(function (name) {
+          return db.objectStoreNames.contains(name);
+        });
+        if (!names.length) {
+          db.close();
+          resolve();
+          return;
+        }
+        var tx = db.transaction(names, "readwrite");
+        names.forEach(function (name) {
+          var walking = tx.objectStore(name).openCursor();
+          walking.onsuccess = function () {
+            var cursor = walking.result;
+            if (cursor) {
+              var record = cursor.value;
+              if (String(record.event) === String(eventId) &&
+                  (!user || String(record.user) === String(user))) {
+                cursor.delete();
+              }
+              cursor.continue();
+            }
+          };
+        });
+        tx.oncomplete = tx.onerror = tx.onabort = function () {
+          db.close();
+          resolve();
+        };
+      };
     });
   }
 
@@ -268,7 +320,7 @@
         return forgetEverything();
       }
       if (response.status === 403 || response.status === 404) {
-        return forgetEvent(eventId);
+        return forgetEvent(eventId, user);
       }
       if (!user || !keepable(response)) {
         return null;
@@ -413,7 +465,7 @@
               return "signed out";
             }
             if (response.status === 403 || response.status === 404) {
-              return caches.delete(name);
+              return Promise.all([caches.delete(name), forgetChannelRecords(eventId, user)]);
             }
             var who = response.headers.get(USER_HEADER);
             return who && who !== user ? "someone else" : null;
@@ -512,7 +564,7 @@
         }));
       }).then(function () { reply({type: "kept"}); });
     } else if (data.type === "forget-event" && data.event) {
-      work = forgetEvent(String(data.event)).then(function () { reply({type: "forgotten"}); });
+      work = forgetEvent(String(data.event), data.user ? String(data.user) : null).then(function () { reply({type: "forgotten"}); });
     } else {
       return;
     }
