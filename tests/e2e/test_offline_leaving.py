@@ -11,11 +11,20 @@ from playwright.sync_api import Page, expect
 from events import services
 from messaging.models import Message
 from tests.e2e.conftest import DESKTOP, device_outbox
-from tests.e2e.test_offline_outbox import (BlockedSocket, channel, go_live,  # noqa: F401
-                                           instruction, live_demonstration, outbox, write)
+from tests.e2e.test_offline_outbox import BlockedSocket, channel, go_live, outbox, write
 from tests.e2e.test_offline_pack import CONTROLLED, kept, no_cache_left, remove_through_the_api
+from tests.support.review import say
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def live_demonstration(agreed_event, bob, carol):
+    """Alice's demonstration, live, with an instruction from Bob waiting for her."""
+    event = services.transition_event(agreed_event, to="live", actor=carol)
+    say(event, carol, "Good morning, the square is ready for you.")
+    say(event, bob, "Hold at the bridge until we open the road.", kind="instruction")
+    return event
 
 #: Every record of the live channel's IndexedDB stores (outbox and history) for `event`,
 #: as "store:user", waiting up to `ms` until there are none.
@@ -59,7 +68,7 @@ def press_log_out(page: Page, name: str = "Log out") -> None:
 
 
 def test_logging_out_offline_keeps_what_is_unsent_and_says_to_log_out_when_back(
-        phone_for, live_demonstration, instruction, alice):
+        phone_for, live_demonstration, alice):
     page = phone_for(alice, f"/events/{live_demonstration.pk}/", viewport=DESKTOP)
     go_live(page)
     page.wait_for_function(CONTROLLED, timeout=15_000)
