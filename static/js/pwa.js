@@ -12,6 +12,8 @@
  *   offline: the page says to log out when the network is back, and how much is unsent.
  *   Online, what the live channel has not sent yet gets a moment to go; whatever is left is
  *   asked about first ("Log out anyway").
+ * - The offline page (shown by the worker for a page it does not keep) lists the
+ *   demonstrations kept on this phone, from the worker's caches.
  * - A live channel closed for good tells the worker: removed from the demonstration (4403,
  *   4404) drops its pack at once, logged out (4401) drops everything (static/js/socket.js).
  */
@@ -80,7 +82,8 @@ function keepLoadedBefore(controlled) {
 
 function sync() {
   if (navigator.onLine && !fromCache) {
-    tell(user ? {type: "signed-in", user: user} : {type: "signed-out"});
+    tell(user ? {type: "signed-in", user: user, language: document.documentElement.lang}
+         : {type: "signed-out"});
   }
 }
 
@@ -299,6 +302,55 @@ document.addEventListener("parley:socket-closed", function (event) {
     tell({type: "forget-event", event: match[1], user: user});
   }
 });
+
+/* --- the offline page: the demonstrations kept on this phone -------------------------------- */
+
+/** The demonstration's name as its kept page shows it (its heading). */
+function titleOf(html) {
+  const page = new DOMParser().parseFromString(html, "text/html");
+  const heading = page.querySelector("h1");
+  return (heading ? heading.textContent : page.title).replace(/\s+/g, " ").trim();
+}
+
+/** On the offline page (templates/offline.html): a link to each demonstration whose page
+ * this person's pack holds (Cache Storage, parley-u<user>-e<id>). */
+function listKept() {
+  const list = document.getElementById("offline-kept");
+  if (!list || !window.caches || !user) {
+    return;
+  }
+  const pattern = new RegExp("^parley-u" + user + "-e(\\d+)$");
+  caches.keys().then(function (names) {
+    return Promise.all(names.map(function (name) {
+      const match = pattern.exec(name);
+      if (!match) {
+        return null;
+      }
+      const path = "/events/" + match[1] + "/";
+      return caches.open(name).then(function (cache) {
+        return cache.match(path, {ignoreVary: true});
+      }).then(function (copy) {
+        return copy ? copy.text().then(function (html) { return {path: path, title: titleOf(html)}; }) : null;
+      });
+    }));
+  }).then(function (found) {
+    const kept = found.filter(Boolean).sort(function (a, b) { return a.title.localeCompare(b.title); });
+    kept.forEach(function (event) {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = event.path;
+      link.textContent = event.title;
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    const none = document.getElementById("offline-kept-none");
+    if (none) {
+      none.hidden = kept.length > 0;
+    }
+  }).catch(function () { /* nothing to list */ });
+}
+
+listKept();
 
 /* --- starting --------------------------------------------------------------------------------- */
 

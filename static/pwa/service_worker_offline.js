@@ -10,6 +10,8 @@
  *                            demonstration, its zones, incidents, clashes, channel history);
  *                            network first, the copy only when the network fails or is slower
  *                            than NETWORK_TIMEOUT_MS;
+ *   parley-u<user>-pages     the offline page (/offline/), shown for any page not kept when
+ *                            the network is gone;
  *   parley-u<user>-tiles     the map tiles they looked at, at most TILE_CAP (the least
  *                            recently used go first);
  *   parley-static            the page scripts, styles and images (/static/) and the
@@ -39,6 +41,9 @@
   var NETWORK_TIMEOUT_MS = 6000;
   var PDF_TIMEOUT_MS = 15000;
   var USER_HEADER = "X-Parley-User";
+  /** What the worker shows for a page it does not keep when the network is gone (kept in
+   * parley-u<user>-pages when someone signs in, in the language it was served in). */
+  var OFFLINE_PAGE = "/offline/";
   /** The live channel's database and stores (static/messaging/device_store.js). */
   var CHANNEL_DATABASE = "parley";
   var CHANNEL_STORES = ["outbox", "history"];
@@ -298,8 +303,10 @@
         });
       }).then(function (copy) {
         if (!copy) {
-          // Nothing kept: the answer when it comes, or the failure.
-          return network;
+          // Nothing kept: the answer when it comes, or the failure (a page: the offline page).
+          return request.mode === "navigate" ? network.catch(function (failure) {
+            return offlinePage(fetchEvent, failure);
+          }) : network;
         }
         return networkFailed().then(function () {
           if (request.mode === "navigate") {
@@ -427,6 +434,9 @@
       return;
     }
     if (NEVER.test(url.pathname)) {
+      if (request.mode === "navigate") {
+        fetchEvent.respondWith(pageOrOffline(fetchEvent));
+      }
       return;
     }
     if (url.pathname.indexOf("/static/") === 0 || url.pathname.indexOf("/i18n/catalog/") === 0) {
@@ -436,8 +446,61 @@
     var eventId = eventIdOf(url);
     if (eventId !== null) {
       fetchEvent.respondWith(dayPack(fetchEvent, eventId, url));
+    } else if (request.mode === "navigate") {
+      fetchEvent.respondWith(pageOrOffline(fetchEvent));
     }
   });
+
+  /** A page the worker does not keep: the network's, as if there were no worker; when the
+   * network fails, the offline page rather than the browser's error. */
+  function pageOrOffline(fetchEvent) {
+    return fetch(fetchEvent.request).catch(function (failure) {
+      return offlinePage(fetchEvent, failure);
+    });
+  }
+
+  /** The offline page kept for the person signed in (marked as from the cache: the page says
+   * "Offline since …" and loads the address again when the network is back); `failure` when
+   * none is kept. */
+  function offlinePage(fetchEvent, failure) {
+    return loadState().then(function () {
+      if (!state.user) {
+        throw failure;
+      }
+      return caches.open(userCache(state.user, "pages")).then(function (cache) {
+        return cache.match(OFFLINE_PAGE, {ignoreVary: true});
+      });
+    }).then(function (copy) {
+      if (!copy) {
+        throw failure;
+      }
+      return networkFailed().then(function () {
+        fromCache[fetchEvent.resultingClientId || fetchEvent.request.url] = state.offlineSince;
+        return copy;
+      });
+    });
+  }
+
+  /** Keep the offline page for `user`, again when it is old or in another language than the
+   * pages now read (`language`, as the server said it: Content-Language). */
+  function keepOfflinePage(user, language) {
+    var since = generation;
+    return caches.open(userCache(user, "pages")).then(function (cache) {
+      return cache.match(OFFLINE_PAGE, {ignoreVary: true}).then(function (copy) {
+        if (copy && fresh(copy) && (!language || copy.headers.get("Content-Language") === language)) {
+          return null;
+        }
+        return fetch(OFFLINE_PAGE, {credentials: "same-origin", cache: "no-store"}).then(function (response) {
+          if (!keepable(response) || response.headers.get(USER_HEADER) !== user) {
+            return null;
+          }
+          return mayKeep(since).then(function (may) {
+            return may && state.user === user ? cache.put(OFFLINE_PAGE, response) : null;
+          });
+        });
+      });
+    }).catch(function () {});
+  }
 
   /* --- syncing: dropping what the person may no longer see ------------------------------ */
 
@@ -554,7 +617,9 @@
     } else if (data.type === "signed-out") {
       work = forgetEverything().then(function () { reply({type: "forgotten"}); });
     } else if (data.type === "signed-in" && data.user) {
-      work = signedIn(String(data.user)).then(sync).then(function () { reply({type: "synced"}); });
+      work = signedIn(String(data.user)).then(sync).then(function () {
+        return state.user === String(data.user) ? keepOfflinePage(state.user, data.language) : null;
+      }).then(function () { reply({type: "synced"}); });
     } else if (data.type === "sync") {
       work = sync().then(function () { reply({type: "synced"}); });
     } else if (data.type === "keep" && Array.isArray(data.urls)) {

@@ -181,3 +181,34 @@ def test_removed_while_his_phone_was_away_bob_keeps_nothing_once_he_opens_parley
     no_cache_left(page, f"-e{event.pk}")
     assert records_of(page, event, ms=10_000) == []
     readded_bob_sends_nothing_old(page, event, bob, carol, asgi_live_server)
+
+
+def test_offline_a_page_not_kept_says_so_and_links_the_demonstrations_kept(
+        phone_for, asgi_live_server, live_demonstration, alice):
+    event = live_demonstration
+    page = phone_for(alice, f"/events/{event.pk}/")
+    go_live(page)
+    page.wait_for_function(CONTROLLED, timeout=15_000)
+    kept(page, f"/events/{event.pk}/")
+    assert kept(page, "/offline/") == f"parley-u{alice.pk}-pages"
+
+    page.context.set_offline(True)
+    page.goto(f"{asgi_live_server}/")  # the installed app's start page: not kept
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    expect(page.locator("main")).to_contain_text(
+        "You are offline and this page is not kept on this phone.")
+    kept_list = page.locator("#offline-kept a")
+    expect(kept_list).to_have_count(1)
+    expect(kept_list).to_contain_text(event.title)
+    expect(page.locator("#offline-banner")).to_contain_text("Offline since")
+    kept_list.click()
+    # The kept copy, once the network has failed (or after NETWORK_TIMEOUT_MS, 6 s).
+    expect(page.get_by_role("heading", level=1)).to_contain_text(event.title, timeout=10_000)
+
+    page.goto(f"{asgi_live_server}/accounts/settings/")  # never kept: still Parley's page
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+
+    # Back online, the page asked for is loaded.
+    page.context.set_offline(False)
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("You are offline",
+                                                                  timeout=20_000)
