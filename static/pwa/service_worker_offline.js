@@ -467,9 +467,8 @@
       if (!state.user) {
         throw failure;
       }
-      return caches.open(userCache(state.user, "pages")).then(function (cache) {
-        return cache.match(OFFLINE_PAGE, {ignoreVary: true});
-      });
+      // caches.match, not caches.open: opening would make an empty cache.
+      return caches.match(OFFLINE_PAGE, {cacheName: userCache(state.user, "pages"), ignoreVary: true});
     }).then(function (copy) {
       if (!copy) {
         throw failure;
@@ -485,17 +484,23 @@
    * pages now read (`language`, as the server said it: Content-Language). */
   function keepOfflinePage(user, language) {
     var since = generation;
-    return caches.open(userCache(user, "pages")).then(function (cache) {
-      return cache.match(OFFLINE_PAGE, {ignoreVary: true}).then(function (copy) {
-        if (copy && fresh(copy) && (!language || copy.headers.get("Content-Language") === language)) {
+    var name = userCache(user, "pages");
+    // The cache is opened only to put the page: opening makes it, and a cache made after a
+    // logout emptied the storage would outlive it.
+    return caches.match(OFFLINE_PAGE, {cacheName: name, ignoreVary: true}).then(function (copy) {
+      if (copy && fresh(copy) && (!language || copy.headers.get("Content-Language") === language)) {
+        return null;
+      }
+      return fetch(OFFLINE_PAGE, {credentials: "same-origin", cache: "no-store"}).then(function (response) {
+        if (!keepable(response) || response.headers.get(USER_HEADER) !== user) {
           return null;
         }
-        return fetch(OFFLINE_PAGE, {credentials: "same-origin", cache: "no-store"}).then(function (response) {
-          if (!keepable(response) || response.headers.get(USER_HEADER) !== user) {
+        return mayKeep(since).then(function (may) {
+          if (!may || state.user !== user) {
             return null;
           }
-          return mayKeep(since).then(function (may) {
-            return may && state.user === user ? cache.put(OFFLINE_PAGE, response) : null;
+          return caches.open(name).then(function (cache) {
+            return since === generation ? cache.put(OFFLINE_PAGE, response) : null;
           });
         });
       });
