@@ -434,9 +434,6 @@
       return;
     }
     if (NEVER.test(url.pathname)) {
-      if (request.mode === "navigate") {
-        fetchEvent.respondWith(pageOrOffline(fetchEvent));
-      }
       return;
     }
     if (url.pathname.indexOf("/static/") === 0 || url.pathname.indexOf("/i18n/catalog/") === 0) {

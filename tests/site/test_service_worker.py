@@ -101,3 +101,11 @@ def test_the_offline_page_the_worker_keeps_is_in_the_readers_language_and_says_w
     page = response.content.decode()
     assert "Vous êtes hors ligne et cette page n'est pas gardée sur ce téléphone." in page
     assert 'id="offline-kept"' in page  # filled by static/js/pwa.js from the kept packs
+
+
+@pytest.mark.django_db
+def test_the_offline_page_fetched_by_the_worker_leaves_the_csrf_cookie_alone(client):
+    """A login form open meanwhile keeps its token valid."""
+    response = client.get("/offline/")  # no CSRF cookie yet: it would set one
+    assert response.status_code == 200
+    assert settings.CSRF_COOKIE_NAME not in response.cookies
