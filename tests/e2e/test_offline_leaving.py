@@ -205,7 +205,7 @@ def test_offline_a_page_not_kept_says_so_and_links_the_demonstrations_kept(
     # The kept copy, once the network has failed (or after NETWORK_TIMEOUT_MS, 6 s).
     expect(page.get_by_role("heading", level=1)).to_contain_text(event.title, timeout=10_000)
 
-    page.goto(f"{asgi_live_server}/zones/")  # not kept either: still Parley's page
+    page.goto(f"{asgi_live_server}/map/")  # the city-wide map, not kept either
     expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
 
     # Back online, the page asked for is loaded.
