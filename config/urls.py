@@ -86,6 +86,7 @@ urlpatterns = [
     path("sw.js", csp_update({"connect-src": settings.MAP_TILE_SOURCES})(views.service_worker),
          name="service-worker"),
     path("manifest.webmanifest", views.web_manifest, name="web-manifest"),
+    path("offline/", views.offline_page, name="offline"),
     path("api/v1/", include((api_v1, "api"))),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),

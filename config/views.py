@@ -166,6 +166,21 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@require_safe
+def offline_page(request: HttpRequest) -> HttpResponse:
+    """``/offline/``: what the service worker shows when the network is gone and the page
+    asked for is not kept on the phone. It keeps a copy when someone signs in (in the
+    language it was served in); the page lists the demonstrations kept (static/js/pwa.js)."""
+    had_csrf_cookie = settings.CSRF_COOKIE_NAME in request.COOKIES
+    response = render(request, "offline.html")
+    if not had_csrf_cookie:
+        # The worker fetches this page behind the pages' backs: a new CSRF cookie set now
+        # would replace the one a login form open meanwhile was given (its POST then fails).
+        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
+    patch_cache_control(response, no_cache=True, max_age=0)
+    return response
+
+
 #: The colour of the browser's bar around the installed app and of its splash screen: the
 #: icons' blue (static/favicon.svg) and the pages' background (static/css/parley.css).
 THEME_COLOR = "#1d4e89"

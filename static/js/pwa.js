@@ -8,12 +8,17 @@
  *   when the network goes while the page is open; when it is back, the banner goes and a
  *   page that came from the cache is loaded again from the server.
  * - Logging out empties the caches and every IndexedDB database of the site as the form
- *   goes (the server's Clear-Site-Data header does it too, where it is honoured).
+ *   goes (the server's Clear-Site-Data header does it too, where it is honoured). Not
+ *   offline: the page says to log out when the network is back, and how much is unsent.
+ *   Online, what the live channel has not sent yet gets a moment to go; whatever is left is
+ *   asked about first ("Log out anyway").
+ * - The offline page (shown by the worker for a page it does not keep) lists the
+ *   demonstrations kept on this phone, from the worker's caches.
  * - A live channel closed for good tells the worker: removed from the demonstration (4403,
  *   4404) drops its pack at once, logged out (4401) drops everything (static/js/socket.js).
  */
 
-import {fill, gettext} from "./i18n.js";
+import {fill, gettext, ngettext} from "./i18n.js";
 import {formatTime} from "./time.js";
 
 const SYNC_EVERY_MS = 5 * 60 * 1000;
@@ -77,7 +82,8 @@ function keepLoadedBefore(controlled) {
 
 function sync() {
   if (navigator.onLine && !fromCache) {
-    tell(user ? {type: "signed-in", user: user} : {type: "signed-out"});
+    tell(user ? {type: "signed-in", user: user, language: document.documentElement.lang}
+         : {type: "signed-out"});
   }
 }
 
@@ -157,13 +163,132 @@ function clearEverything() {
   return Promise.all(jobs).catch(function () {});
 }
 
+/** How long logging out waits for what the live channel still has to send (it usually goes
+ * within a second) before asking whether to lose it. */
+const LOGOUT_WAITS_MS = 2000;
+
+/** What this person wrote or acknowledged that the server has not taken yet, on every
+ * demonstration: {messages, acknowledgements}, from the live channel's outbox in IndexedDB
+ * (static/messaging/device_store.js). Nothing when there is no such database. */
+function unsent() {
+  const none = {messages: 0, acknowledgements: 0};
+  if (!window.indexedDB || !user) {
+    return Promise.resolve(none);
+  }
+  return new Promise(function (resolve) {
+    const opening = indexedDB.open("parley");
+    // No database yet: do not create an empty one (the channel creates it with its stores).
+    opening.onupgradeneeded = function () { opening.transaction.abort(); };
+    opening.onerror = function () { resolve(none); };
+    opening.onsuccess = function () {
+      const db = opening.result;
+      if (!db.objectStoreNames.contains("outbox")) {
+        db.close();
+        resolve(none);
+        return;
+      }
+      const reading = db.transaction("outbox").objectStore("outbox").getAll();
+      reading.onsuccess = function () {
+        db.close();
+        const counts = {messages: 0, acknowledgements: 0};
+        reading.result.forEach(function (item) {
+          if (String(item.user) === user) {
+            counts[item.kind === "ack" ? "acknowledgements" : "messages"] += 1;
+          }
+        });
+        resolve(counts);
+      };
+      reading.onerror = function () { db.close(); resolve(none); };
+    };
+  });
+}
+
+/** Waits (at most `ms`) until nothing is left to send; what is left then. */
+function unsentAfter(ms) {
+  const end = Date.now() + ms;
+  return unsent().then(function check(left) {
+    if ((left.messages + left.acknowledgements) === 0 || Date.now() >= end) {
+      return left;
+    }
+    return new Promise(function (resolve) { window.setTimeout(resolve, 200); })
+      .then(unsent).then(check);
+  });
+}
+
+/** "2 messages and 1 acknowledgement are not sent yet." (and, `lost`, "… will be lost. Log out
+ * anyway?"); nothing when everything is sent. */
+function unsentText(left, lost) {
+  const total = left.messages + left.acknowledgements;
+  if (!total) {
+    return "";
+  }
+  const messages = fill(ngettext("%(count)s message", "%(count)s messages", left.messages),
+                        {count: left.messages});
+  const acknowledgements = fill(ngettext("%(count)s acknowledgement", "%(count)s acknowledgements",
+                                         left.acknowledgements), {count: left.acknowledgements});
+  let what = messages;
+  if (left.messages && left.acknowledgements) {
+    what = fill(gettext("%(messages)s and %(acknowledgements)s"),
+                {messages: messages, acknowledgements: acknowledgements});
+  } else if (left.acknowledgements) {
+    what = acknowledgements;
+  }
+  const sentence = lost
+    ? ngettext("%(what)s is not sent yet and will be lost. Log out anyway?",
+               "%(what)s are not sent yet and will be lost. Log out anyway?", total)
+    : ngettext("%(what)s is not sent yet.", "%(what)s are not sent yet.", total);
+  return fill(sentence, {what: what});
+}
+
+function logoutWarning(form, text) {
+  let node = form.querySelector(".logout-warning");
+  if (!node) {
+    node = document.createElement("p");
+    node.className = "logout-warning";
+    node.setAttribute("role", "alert");
+    form.appendChild(node);
+  }
+  node.textContent = text;
+}
+
 document.addEventListener("submit", function (event) {
   const form = event.target;
-  if (form.matches && form.matches("form[data-logout]")) {
-    // Not held back: logging out goes as it always did. The clearing is under way in the
-    // browser (and in the worker, which outlives this page) while the form is sent.
-    clearEverything();
+  if (!(form.matches && form.matches("form[data-logout]"))) {
+    return;
   }
+  if (form.dataset.logoutAnyway === "yes" && navigator.onLine) {
+    clearEverything();  // the person said so: what is unsent is lost
+    return;
+  }
+  // Held back a moment: offline, logging out could not reach the server (the session would
+  // stay) and would only wipe what is not sent yet; online, what is unsent gets its second.
+  event.preventDefault();
+  if (!navigator.onLine) {
+    unsent().then(function (left) {
+      logoutWarning(form, [gettext("You are offline: log out when the network is back."),
+                           unsentText(left, false)].filter(Boolean).join(" "));
+    });
+    return;
+  }
+  unsentAfter(LOGOUT_WAITS_MS).then(function (left) {
+    if (!navigator.onLine) {
+      form.requestSubmit();
+      return;
+    }
+    if ((left.messages + left.acknowledgements) === 0) {
+      // Not held back any more: the clearing is under way in the browser (and in the
+      // worker, which outlives this page) while the form is sent.
+      clearEverything();
+      form.submit();
+      return;
+    }
+    form.dataset.logoutAnyway = "yes";
+    const button = form.querySelector("button[type=submit], button:not([type])");
+    if (button) {
+      button.textContent = gettext("Log out anyway");
+    }
+    logoutWarning(form, unsentText(left, true));
+  });
 });
 
 /* --- the live channel closed for good ------------------------------------------------------- */
@@ -174,9 +299,58 @@ document.addEventListener("parley:socket-closed", function (event) {
   if (detail.code === 4401) {
     tell({type: "signed-out"});
   } else if (match && (detail.code === 4403 || detail.code === 4404)) {
-    tell({type: "forget-event", event: match[1]});
+    tell({type: "forget-event", event: match[1], user: user});
   }
 });
+
+/* --- the offline page: the demonstrations kept on this phone -------------------------------- */
+
+/** The demonstration's name as its kept page shows it (its heading). */
+function titleOf(html) {
+  const page = new DOMParser().parseFromString(html, "text/html");
+  const heading = page.querySelector("h1");
+  return (heading ? heading.textContent : page.title).replace(/\s+/g, " ").trim();
+}
+
+/** On the offline page (templates/offline.html): a link to each demonstration whose page
+ * this person's pack holds (Cache Storage, parley-u<user>-e<id>). */
+function listKept() {
+  const list = document.getElementById("offline-kept");
+  if (!list || !window.caches || !user) {
+    return;
+  }
+  const pattern = new RegExp("^parley-u" + user + "-e(\\d+)$");
+  caches.keys().then(function (names) {
+    return Promise.all(names.map(function (name) {
+      const match = pattern.exec(name);
+      if (!match) {
+        return null;
+      }
+      const path = "/events/" + match[1] + "/";
+      return caches.open(name).then(function (cache) {
+        return cache.match(path, {ignoreVary: true});
+      }).then(function (copy) {
+        return copy ? copy.text().then(function (html) { return {path: path, title: titleOf(html)}; }) : null;
+      });
+    }));
+  }).then(function (found) {
+    const kept = found.filter(Boolean).sort(function (a, b) { return a.title.localeCompare(b.title); });
+    kept.forEach(function (event) {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = event.path;
+      link.textContent = event.title;
+      item.appendChild(link);
+      list.appendChild(item);
+    });
+    const none = document.getElementById("offline-kept-none");
+    if (none) {
+      none.hidden = kept.length > 0;
+    }
+  }).catch(function () { /* nothing to list */ });
+}
+
+listKept();
 
 /* --- starting --------------------------------------------------------------------------------- */
 

@@ -119,6 +119,7 @@ function startChannel() {
   var lostConnection = false; // an attempt to connect failed since the page opened
   var timers = {countdown: null, retry: null, remember: null};
   var alertsSounded = 0;
+  var forgotten = false;      // removed from the demonstration: nothing of it is kept
 
   config.channels.forEach(function (info) {
     var log = document.getElementById("channel-log-" + info.name);
@@ -197,6 +198,31 @@ function startChannel() {
     setStatus("offline");
     showError(explanation);
     setComposerEnabled();
+  }
+
+  /* Removed from the demonstration (4403) or it is gone (4404): nothing of its channel stays
+   * on the device, and what was still to be sent never goes (not even if the person is added
+   * again later). The service worker drops the pack (static/js/pwa.js). */
+  document.addEventListener("parley:socket-closed", function (event) {
+    var detail = event.detail || {};
+    if (detail.path === config.socket_path && (detail.code === 4403 || detail.code === 4404)) {
+      forgetTheDemonstration();
+    }
+  });
+
+  function forgetTheDemonstration() {
+    forgotten = true;
+    var acknowledged = outbox.filter(function (item) { return item.kind === "ack"; });
+    outbox = [];
+    inFlight.clear();
+    toRemember.clear();
+    clearTimer("remember");
+    saved = {};
+    renderOutbox();
+    acknowledged.forEach(function (item) { renderAckPlace(item.message_id); });
+    if (device) {
+      device.forgetEvent(me.id, config.event).then(tellOtherTabs);
+    }
   }
 
   /* Until the next attempt, say when it comes (or that the network is gone). */
@@ -1020,6 +1046,9 @@ function startChannel() {
   function startDevice() {
     openDeviceStore().then(function (store) {
       device = store;
+      if (forgotten) {
+        return device.forgetEvent(me.id, config.event); // closed before the store opened
+      }
       panel.dataset.device = store.persistent ? "kept" : "memory";
       if (!store.persistent) {
         sayOnce(gettext("This browser does not let the page keep anything on this device: what you write while offline is lost if the page is closed."));

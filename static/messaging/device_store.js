@@ -91,6 +91,22 @@ class IndexedStore {
     }, undefined);
   }
 
+  /** Drop everything the user's live channel kept for one demonstration: its outbox and
+   * its history (they were removed from it; what they wrote must never go later). */
+  forgetEvent(user, event) {
+    return this.run(["outbox", "history"], "readwrite", (tx) => {
+      tx.objectStore("outbox").index("owner").openCursor([user, event]).onsuccess = (e) => {
+        const cursor = e.target.result;
+        if (cursor) {
+          cursor.delete();
+          cursor.continue();
+        }
+      };
+      tx.objectStore("history").delete(
+        IDBKeyRange.bound([user, event], [user, event, []]));
+    }, undefined);
+  }
+
   /** The last `limit` message frames kept for a channel, in seq order. */
   history(user, event, channel, limit) {
     return this.run("history", "readonly", (tx, box) => {
@@ -162,6 +178,17 @@ class MemoryStore {
 
   async dropItem(clientId) {
     this.items.delete(clientId);
+  }
+
+  async forgetEvent(user, event) {
+    this.items.forEach((item, clientId) => {
+      if (item.user === user && item.event === event) {
+        this.items.delete(clientId);
+      }
+    });
+    const prefix = [user, event].join("/") + "/";
+    Array.from(this.frames.keys()).filter((key) => key.startsWith(prefix))
+      .forEach((key) => this.frames.delete(key));
   }
 
   async history(user, event, channel, limit) {

@@ -10,6 +10,8 @@
  *                            demonstration, its zones, incidents, clashes, channel history);
  *                            network first, the copy only when the network fails or is slower
  *                            than NETWORK_TIMEOUT_MS;
+ *   parley-u<user>-pages     the offline page (/offline/), shown for any page not kept when
+ *                            the network is gone;
  *   parley-u<user>-tiles     the map tiles they looked at, at most TILE_CAP (the least
  *                            recently used go first);
  *   parley-static            the page scripts, styles and images (/static/) and the
@@ -39,6 +41,12 @@
   var NETWORK_TIMEOUT_MS = 6000;
   var PDF_TIMEOUT_MS = 15000;
   var USER_HEADER = "X-Parley-User";
+  /** What the worker shows for a page it does not keep when the network is gone (kept in
+   * parley-u<user>-pages when someone signs in, in the language it was served in). */
+  var OFFLINE_PAGE = "/offline/";
+  /** The live channel's database and stores (static/messaging/device_store.js). */
+  var CHANNEL_DATABASE = "parley";
+  var CHANNEL_STORES = ["outbox", "history"];
 
   /** The addresses kept for a demonstration, each with its id in the first group. */
   var EVENT_ADDRESSES = [
@@ -118,15 +126,64 @@
     return Promise.all([deleteCaches(function (name) { return name.indexOf(PREFIX) === 0; }), databases]);
   }
 
-  /** One demonstration, for every person: its page, briefing and API reads. */
-  function forgetEvent(eventId) {
+  /** One demonstration, for every person: its page, briefing and API reads, and what its
+   * live channel keeps in IndexedDB (its history, and its outbox: an unsent message must not
+   * go if the person is added again later): `user`'s records, or everyone's when unknown. */
+  function forgetEvent(eventId, user) {
     var suffix = "-e" + eventId;
     // An answer already on its way (the map's zones, the briefing) must not bring the cache
     // back: whatever was asked before now is not kept (at worst another event's answer is
     // not kept this once; the next visit keeps it).
     generation += 1;
-    return deleteCaches(function (name) {
+    return Promise.all([deleteCaches(function (name) {
       return name.indexOf(USER_PREFIX) === 0 && name.slice(-suffix.length) === suffix;
+    }), forgetChannelRecords(eventId, user)]);
+  }
+
+  /** The live channel's records of one demonstration (static/messaging/device_store.js:
+   * database "parley", stores "outbox" and "history", each record with its `user` and
+   * `event`): `user`'s, or everyone's when `user` is not known. */
+  function forgetChannelRecords(eventId, user) {
+    if (!indexedDB) {
+      return Promise.resolve();
+    }
+    return new Promise(function (resolve) {
+      var opening = indexedDB.open(CHANNEL_DATABASE);
+      // No database yet: nothing to forget, and the page creates it with its stores.
+      opening.onupgradeneeded = function () { opening.transaction.abort(); };
+      opening.onerror = function () { resolve(); };
+      opening.onblocked = function () { resolve(); };
+      opening.onsuccess = function () {
+        var db = opening.result;
+        db.onversionchange = function () { db.close(); };
+        var names = CHANNEL_STORES.filter(function (name) {
+          return db.objectStoreNames.contains(name);
+        });
+        if (!names.length) {
+          db.close();
+          resolve();
+          return;
+        }
+        var tx = db.transaction(names, "readwrite");
+        names.forEach(function (name) {
+          var walking = tx.objectStore(name).openCursor();
+          walking.onsuccess = function () {
+            var cursor = walking.result;
+            if (cursor) {
+              var record = cursor.value;
+              if (String(record.event) === String(eventId) &&
+                  (!user || String(record.user) === String(user))) {
+                cursor.delete();
+              }
+              cursor.continue();
+            }
+          };
+        });
+        tx.oncomplete = tx.onerror = tx.onabort = function () {
+          db.close();
+          resolve();
+        };
+      };
     });
   }
 
@@ -246,8 +303,10 @@
         });
       }).then(function (copy) {
         if (!copy) {
-          // Nothing kept: the answer when it comes, or the failure.
-          return network;
+          // Nothing kept: the answer when it comes, or the failure (a page: the offline page).
+          return request.mode === "navigate" ? network.catch(function (failure) {
+            return offlinePage(fetchEvent, failure);
+          }) : network;
         }
         return networkFailed().then(function () {
           if (request.mode === "navigate") {
@@ -268,7 +327,7 @@
         return forgetEverything();
       }
       if (response.status === 403 || response.status === 404) {
-        return forgetEvent(eventId);
+        return forgetEvent(eventId, user);
       }
       if (!user || !keepable(response)) {
         return null;
@@ -384,8 +443,66 @@
     var eventId = eventIdOf(url);
     if (eventId !== null) {
       fetchEvent.respondWith(dayPack(fetchEvent, eventId, url));
+    } else if (request.mode === "navigate") {
+      fetchEvent.respondWith(pageOrOffline(fetchEvent));
     }
   });
+
+  /** A page the worker does not keep: the network's, as if there were no worker; when the
+   * network fails, the offline page rather than the browser's error. */
+  function pageOrOffline(fetchEvent) {
+    return fetch(fetchEvent.request).catch(function (failure) {
+      return offlinePage(fetchEvent, failure);
+    });
+  }
+
+  /** The offline page kept for the person signed in (marked as from the cache: the page says
+   * "Offline since …" and loads the address again when the network is back); `failure` when
+   * none is kept. */
+  function offlinePage(fetchEvent, failure) {
+    return loadState().then(function () {
+      if (!state.user) {
+        throw failure;
+      }
+      // caches.match, not caches.open: opening would make an empty cache.
+      return caches.match(OFFLINE_PAGE, {cacheName: userCache(state.user, "pages"), ignoreVary: true});
+    }).then(function (copy) {
+      if (!copy) {
+        throw failure;
+      }
+      return networkFailed().then(function () {
+        fromCache[fetchEvent.resultingClientId || fetchEvent.request.url] = state.offlineSince;
+        return copy;
+      });
+    });
+  }
+
+  /** Keep the offline page for `user`, again when it is old or in another language than the
+   * pages now read (`language`, as the server said it: Content-Language). */
+  function keepOfflinePage(user, language) {
+    var since = generation;
+    var name = userCache(user, "pages");
+    // The cache is opened only to put the page: opening makes it, and a cache made after a
+    // logout emptied the storage would outlive it.
+    return caches.match(OFFLINE_PAGE, {cacheName: name, ignoreVary: true}).then(function (copy) {
+      if (copy && fresh(copy) && (!language || copy.headers.get("Content-Language") === language)) {
+        return null;
+      }
+      return fetch(OFFLINE_PAGE, {credentials: "same-origin", cache: "no-store"}).then(function (response) {
+        if (!keepable(response) || response.headers.get(USER_HEADER) !== user) {
+          return null;
+        }
+        return mayKeep(since).then(function (may) {
+          if (!may || state.user !== user) {
+            return null;
+          }
+          return caches.open(name).then(function (cache) {
+            return since === generation ? cache.put(OFFLINE_PAGE, response) : null;
+          });
+        });
+      });
+    }).catch(function () {});
+  }
 
   /* --- syncing: dropping what the person may no longer see ------------------------------ */
 
@@ -413,7 +530,7 @@
               return "signed out";
             }
             if (response.status === 403 || response.status === 404) {
-              return caches.delete(name);
+              return Promise.all([caches.delete(name), forgetChannelRecords(eventId, user)]);
             }
             var who = response.headers.get(USER_HEADER);
             return who && who !== user ? "someone else" : null;
@@ -502,7 +619,9 @@
     } else if (data.type === "signed-out") {
       work = forgetEverything().then(function () { reply({type: "forgotten"}); });
     } else if (data.type === "signed-in" && data.user) {
-      work = signedIn(String(data.user)).then(sync).then(function () { reply({type: "synced"}); });
+      work = signedIn(String(data.user)).then(sync).then(function () {
+        return state.user === String(data.user) ? keepOfflinePage(state.user, data.language) : null;
+      }).then(function () { reply({type: "synced"}); });
     } else if (data.type === "sync") {
       work = sync().then(function () { reply({type: "synced"}); });
     } else if (data.type === "keep" && Array.isArray(data.urls)) {
@@ -512,7 +631,7 @@
         }));
       }).then(function () { reply({type: "kept"}); });
     } else if (data.type === "forget-event" && data.event) {
-      work = forgetEvent(String(data.event)).then(function () { reply({type: "forgotten"}); });
+      work = forgetEvent(String(data.event), data.user ? String(data.user) : null).then(function () { reply({type: "forgotten"}); });
     } else {
       return;
     }

@@ -59,6 +59,7 @@ healthz                   GET    -                      200  200   200     200  
 favicon                   GET    -                      301  301   301     301  301  301   301  301
 service-worker            GET    -                      200  200   200     200  200  200   200  200
 web-manifest              GET    -                      200  200   200     200  200  200   200  200
+offline                   GET    -                      200  200   200     200  200  200   200  200
 set_language              GET    -                      302  302   302     302  302  302   302  302
 set_language              POST   -                      302  302   302     302  302  302   302  302
 javascript-catalog        GET    french                 200  200   200     200  200  200   200  200

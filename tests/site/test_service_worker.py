@@ -87,3 +87,25 @@ def test_a_police_officer_who_owes_the_second_factor_is_nobody_yet(client, bob):
     response = client.get("/")
     assert response.status_code == 302
     assert "X-Parley-User" not in response
+
+
+@pytest.mark.django_db
+def test_the_offline_page_the_worker_keeps_is_in_the_readers_language_and_says_whose(client,
+                                                                                   alice):
+    log_in(client, alice)
+    response = client.get("/offline/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 200
+    assert response["Content-Language"] == "fr"  # the worker keeps it again when it changes
+    assert response["X-Parley-User"] == str(alice.pk)  # kept only in her own cache
+    assert "no-cache" in response["Cache-Control"]
+    page = response.content.decode()
+    assert "Vous êtes hors ligne et cette page n'est pas gardée sur ce téléphone." in page
+    assert 'id="offline-kept"' in page  # filled by static/js/pwa.js from the kept packs
+
+
+@pytest.mark.django_db
+def test_the_offline_page_fetched_by_the_worker_leaves_the_csrf_cookie_alone(client):
+    """A login form open meanwhile keeps its token valid."""
+    response = client.get("/offline/")  # no CSRF cookie yet: it would set one
+    assert response.status_code == 200
+    assert settings.CSRF_COOKIE_NAME not in response.cookies
