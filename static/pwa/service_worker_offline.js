@@ -269,6 +269,12 @@
     return response && response.status === 200 && response.type === "basic" && !response.redirected;
   }
 
+  /** Whether `request` asks for the demonstration itself (its page, or its API record). */
+  function isTheEvent(request) {
+    var path = new URL(request.url).pathname;
+    return /^\/events\/\d+\/$/.test(path) || /^\/api\/v1\/events\/\d+\/$/.test(path);
+  }
+
   function eventIdOf(url) {
     for (var i = 0; i < EVENT_ADDRESSES.length; i++) {
       var match = EVENT_ADDRESSES[i].exec(url.pathname);
@@ -326,7 +332,9 @@
         // Sent to the login page: nobody is signed in any more.
         return forgetEverything();
       }
-      if (response.status === 403 || response.status === 404) {
+      if ((response.status === 403 || response.status === 404) && isTheEvent(request)) {
+        // The demonstration itself refused: the person may no longer see it. (A part of it
+        // refused — a list their role does not read — only is not kept.)
         return forgetEvent(eventId, user);
       }
       if (!user || !keepable(response)) {
