@@ -50,6 +50,8 @@ def test_a_police_officer_sets_up_two_factor_authentication_on_his_phone(
     page.get_by_role("button", name="Menu").click()  # a phone's header folds the links
     page.locator(".account-menu summary").click()
     page.get_by_role("button", name="Log out").click()
+    # The page first checks that nothing waits to be sent, then logs out: to the login page.
+    page.wait_for_url(f"{base}/accounts/login/")
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Username").fill("bob")
     page.get_by_label("Password").fill(PASSWORD)
