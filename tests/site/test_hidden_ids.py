@@ -33,7 +33,9 @@ MISSING = 999_999
 VOLATILE = [re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"'),
             re.compile(rb'data-csrf="[^"]*"'),
             # the reader's own id (templates/base.html), which may equal the object's
-            re.compile(rb'<meta name="parley-user" content="[^"]*">')]
+            re.compile(rb'<meta name="parley-user" content="[^"]*">'),
+            # times written back into a form: "02:37:17" holds numbers an id may equal
+            re.compile(rb'value="\d{4}-\d\d-\d\d[ T][^"]*"')]
 
 
 def answer(response, *ids: int) -> tuple:
