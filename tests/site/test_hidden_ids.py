@@ -34,7 +34,9 @@ VOLATILE = [re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"'),
             re.compile(rb'data-csrf="[^"]*"'),
             # the reader's own id (templates/base.html), which may equal the object's
             re.compile(rb'<meta name="parley-user" content="[^"]*">'),
-            # times written back into a form: "02:37:17" holds numbers an id may equal
+            # what a form writes back holds numbers an id may equal: "+1 614 555 0100",
+            # "02:37:17"
+            re.compile(rb'name="contact_phone" value="[^"]*"'),
             re.compile(rb'value="\d{4}-\d\d-\d\d[ T][^"]*"')]
 
 
